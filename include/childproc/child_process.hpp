@@ -1,0 +1,113 @@
+#pragma once
+// Node's ChildProcess: events spawn, error, exit, close; pid, exitCode,
+// signalCode, killed, spawnfile, spawnargs; kill(), ref(), unref(); stdio pipes.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <uv.h>
+
+#include "childproc/error.hpp"
+#include "childproc/events.hpp"
+#include "childproc/options.hpp"
+#include "childproc/signals.hpp"
+#include "childproc/stream.hpp"
+
+namespace childproc {
+
+namespace detail {
+class TickQueue;
+class ProcessHandle;
+struct SpawnPlan;
+struct ChildAccess;
+}  // namespace detail
+
+class ChildProcess : public std::enable_shared_from_this<ChildProcess> {
+public:
+    // code is set on a normal exit, signal (a name such as "SIGTERM") when killed;
+    // after a failed spawn, 'close' carries the negative errno as code.
+    using ExitListener = std::function<void(std::optional<int> code, std::optional<std::string> signal)>;
+
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    ~ChildProcess();
+
+    ChildProcess& onSpawn(std::function<void()> fn);
+    ChildProcess& onError(std::function<void(const Error&)> fn);
+    ChildProcess& onExit(ExitListener fn);
+    ChildProcess& onClose(ExitListener fn);
+
+    std::optional<int> pid() const { return pid_; }
+    std::optional<int> exitCode() const { return exitCode_; }
+    std::optional<std::string> signalCode() const { return signalCode_; }
+    bool killed() const { return killed_; }
+    const std::string& spawnfile() const { return spawnfile_; }
+    const std::vector<std::string>& spawnargs() const { return spawnargs_; }
+
+    // Node's kill(): true when the signal was delivered; false when the process is
+    // gone. Unknown names throw ERR_UNKNOWN_SIGNAL (from Signal).
+    bool kill(Signal sig = SIGTERM);
+    void ref();
+    void unref();
+
+    // child.stdin / child.stdout / child.stderr (those names are C macros).
+    Stream* stdinPipe() { return stdio(0); }
+    Stream* stdoutPipe() { return stdio(1); }
+    Stream* stderrPipe() { return stdio(2); }
+    // child.stdio[i]: the pipe at fd i, or nullptr when that slot is not a pipe.
+    Stream* stdio(std::size_t fd);
+    std::size_t stdioCount() const { return stdio_.size(); }
+
+    uv_loop_t* loop() const { return loop_; }
+    // Which launcher created the process ("uv_spawn" or "posix_spawn"); empty before spawn.
+    const char* backend() const;
+
+private:
+    friend struct detail::ChildAccess;
+    explicit ChildProcess(uv_loop_t* loop);
+
+    void onProcessExit(std::int64_t status, int termSignal);
+    void onAbort();
+    void maybeClose();
+    void handleClosed();
+    void maybeFinish();
+    void closeHandle(uv_handle_t* h);
+    bool isRunning() const;
+
+    uv_loop_t* loop_;
+    std::unique_ptr<detail::TickQueue> ticks_;
+    std::unique_ptr<detail::ProcessHandle> process_;
+    std::vector<std::unique_ptr<Stream>> stdio_;  // nullptr for non-pipe slots
+    std::shared_ptr<ChildProcess> self_;          // alive while any handle is open
+
+    std::optional<int> pid_;
+    std::optional<int> exitCode_;
+    std::optional<std::string> signalCode_;
+    bool killed_ = false;
+    bool exited_ = false;
+    bool closeEmitted_ = false;
+    bool finishing_ = false;
+    int closesNeeded_ = 1;
+    int closesGot_ = 0;
+    int openHandles_ = 0;
+    std::string spawnfile_;
+    std::vector<std::string> spawnargs_;
+    Signal killSignal_ = SIGTERM;
+
+    std::unique_ptr<uv_timer_t> timer_;
+    std::unique_ptr<uv_async_t> abortAsync_;
+    std::unique_ptr<std::stop_callback<std::function<void()>>> abortCallback_;
+
+    Listeners<> spawn_;
+    Listeners<const Error&> error_;
+    Listeners<std::optional<int>, std::optional<std::string>> exit_, close_;
+};
+
+using ChildProcessPtr = std::shared_ptr<ChildProcess>;
+
+}  // namespace childproc

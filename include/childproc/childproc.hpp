@@ -1,0 +1,11 @@
+#pragma once
+// Node's child_process for C++20, on libuv. Include this one header.
+
+#include "childproc/child_process.hpp"
+#include "childproc/error.hpp"
+#include "childproc/events.hpp"
+#include "childproc/options.hpp"
+#include "childproc/signals.hpp"
+#include "childproc/spawn.hpp"
+#include "childproc/stream.hpp"
+#include "childproc/version.hpp"

@@ -1,0 +1,33 @@
+#pragma once
+// Errors shaped like Node's: a JS class name, a string code, the negative errno,
+// the failing syscall and, for spawn failures, the path and arguments.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace childproc {
+
+class Error : public std::runtime_error {
+public:
+    explicit Error(const std::string& message, std::string code = {}, std::string name = "Error")
+        : std::runtime_error(message), name(std::move(name)), code(std::move(code)) {}
+
+    std::string name;   // JS class: "Error", "TypeError", "RangeError", "AbortError"
+    std::string code;   // "ENOENT", "ERR_INVALID_ARG_VALUE", "ABORT_ERR", ...
+    int errnum = 0;     // Node's err.errno: the negative errno; 0 when not a system error
+    std::string syscall;
+    std::optional<std::string> path;
+    std::optional<std::vector<std::string>> spawnargs;
+
+    std::string message() const { return what(); }
+};
+
+// Node's ErrnoException: message "<syscall> <CODE>", e.g. "spawn ls ENOENT".
+Error systemError(int uvErr, std::string syscall);
+
+// The libuv error name for a negative errno ("ENOENT"), as Node's err.code.
+std::string errorName(int uvErr);
+
+}  // namespace childproc

@@ -1,0 +1,80 @@
+#pragma once
+// spawn() options with Node's names and defaults. Where Node takes a string or
+// a dynamic object, the typed form is an enum, a variant or a std::stop_token.
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <uv.h>
+
+#include "childproc/signals.hpp"
+
+namespace childproc {
+
+// One stdio slot. Node: 'pipe' | 'overlapped' | 'ignore' | 'inherit' | <fd> | 'ipc'.
+enum class StdioType { pipe, overlapped, ignore, inherit, fd, ipc };
+
+struct Stdio {
+    StdioType type = StdioType::pipe;
+    int fd = -1;  // only for StdioType::fd
+
+    Stdio(StdioType t) : type(t) {}  // NOLINT(google-explicit-constructor): {pipe, inherit, 5} lists
+    Stdio(int inheritFd) : type(StdioType::fd), fd(inheritFd) {}  // NOLINT(google-explicit-constructor)
+};
+
+// Node's `stdio` option: a shorthand for all three slots ('pipe', 'ignore',
+// 'inherit') or a per-slot list of any length; short lists are padded with pipes.
+class StdioOption {
+public:
+    StdioOption(StdioType all) : shorthand_(all) {}  // NOLINT(google-explicit-constructor)
+    StdioOption(std::initializer_list<Stdio> slots) : slots_(slots) {}
+    StdioOption(std::vector<Stdio> slots) : slots_(std::move(slots)) {}  // NOLINT(google-explicit-constructor)
+
+    // The normalised list: 'inherit' shorthand becomes [0, 1, 2], as in Node.
+    std::vector<Stdio> slots() const;
+
+private:
+    std::optional<StdioType> shorthand_;
+    std::vector<Stdio> slots_;
+};
+
+// The child's whole environment. Node's `env` object; see processEnv().
+using Env = std::map<std::string, std::string>;
+
+// The calling process's environment, for {...process.env, KEY: value} edits.
+Env processEnv();
+
+// Node's `shell`: false, true (/bin/sh), or the path of a shell.
+using Shell = std::variant<bool, std::string>;
+
+// How the process is created. automatic picks the fastest backend that can
+// honour the options.
+enum class Backend { automatic, uv, posixSpawn };
+
+struct SpawnOptions {
+    std::optional<std::string> cwd;
+    std::optional<Env> env;            // default: the parent's environment
+    std::optional<std::string> argv0;  // default: the file
+    StdioOption stdio = StdioType::pipe;
+    bool detached = false;             // new session (setsid)
+    std::optional<uint32_t> uid;
+    std::optional<uint32_t> gid;
+    Shell shell = false;
+    std::chrono::milliseconds timeout{0};  // 0: none. On expiry: kill(killSignal), no error
+    Signal killSignal = SIGTERM;
+    std::stop_token signal;            // AbortSignal: stop → kill(killSignal) + AbortError
+    bool windowsHide = false;          // accepted and ignored, as on every non-Windows Node
+
+    // Beyond Node.
+    uv_loop_t* loop = nullptr;         // default: uv_default_loop()
+    Backend backend = Backend::automatic;
+};
+
+}  // namespace childproc

@@ -1,0 +1,15 @@
+#pragma once
+// The library's own door into ChildProcess internals (spawn, exec, fork use it).
+
+#include "childproc/child_process.hpp"
+#include "spawn/normalize.hpp"
+
+namespace childproc::detail {
+
+struct ChildAccess {
+    // Create the process described by plan. Throws for synchronous spawn failures.
+    static ChildProcessPtr start(SpawnPlan plan);
+    static TickQueue& ticks(ChildProcess& c) { return *c.ticks_; }
+};
+
+}  // namespace childproc::detail

@@ -1,0 +1,104 @@
+#include "childproc/child_process.hpp"
+
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "launch/launcher.hpp"
+
+namespace childproc {
+
+ChildProcess::ChildProcess(uv_loop_t* loop) : loop_(loop), ticks_(std::make_unique<detail::TickQueue>(loop)) {}
+
+ChildProcess::~ChildProcess() = default;
+
+ChildProcess& ChildProcess::onSpawn(std::function<void()> fn) { spawn_.add(std::move(fn)); return *this; }
+ChildProcess& ChildProcess::onError(std::function<void(const Error&)> fn) { error_.add(std::move(fn)); return *this; }
+ChildProcess& ChildProcess::onExit(ExitListener fn) { exit_.add(std::move(fn)); return *this; }
+ChildProcess& ChildProcess::onClose(ExitListener fn) { close_.add(std::move(fn)); return *this; }
+
+Stream* ChildProcess::stdio(std::size_t fd) { return fd < stdio_.size() ? stdio_[fd].get() : nullptr; }
+
+const char* ChildProcess::backend() const { return process_ ? process_->backend() : ""; }
+
+bool ChildProcess::isRunning() const { return pid_.has_value() && !exited_; }
+
+bool ChildProcess::kill(Signal sig) {
+    if (!isRunning()) return false;
+    int r = process_->kill(sig.number());
+    if (r == 0) {
+        killed_ = true;
+        return true;
+    }
+    if (r == UV_ESRCH) return false;
+    if (r == UV_EINVAL || r == UV_ENOSYS) throw systemError(r, "kill");
+    detail::emitGuarded(loop_, error_, systemError(r, "kill"));
+    return false;
+}
+
+void ChildProcess::ref() {
+    if (isRunning()) process_->ref();
+}
+
+void ChildProcess::unref() {
+    if (isRunning()) process_->unref();
+}
+
+void ChildProcess::closeHandle(uv_handle_t* h) {
+    h->data = this;
+    uv_close(h, [](uv_handle_t* handle) { static_cast<ChildProcess*>(handle->data)->handleClosed(); });
+}
+
+void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
+    exited_ = true;
+    if (termSignal != 0) {
+        auto name = signalName(termSignal);
+        signalCode_ = name ? *name : std::to_string(termSignal);
+    } else {
+        exitCode_ = static_cast<int>(status);
+    }
+    if (timer_) closeHandle(reinterpret_cast<uv_handle_t*>(timer_.get()));
+    if (abortAsync_) {
+        abortCallback_.reset();  // waits for a stop request racing on another thread
+        closeHandle(reinterpret_cast<uv_handle_t*>(abortAsync_.get()));
+    }
+    // As Node does: stdin is destroyed when the child exits.
+    if (auto* in = stdinPipe()) in->destroy();
+    process_->close([this] { handleClosed(); });
+
+    detail::emitGuarded(loop_, exit_, exitCode_, signalCode_);
+    ++closesGot_;
+    // Node's flushStdio: output nobody consumed is drained so 'close' can follow.
+    ticks_->post([this] {
+        for (std::size_t i = 1; i < stdio_.size(); ++i)
+            if (stdio_[i]) stdio_[i]->flushUnconsumed();
+    });
+    maybeClose();
+}
+
+void ChildProcess::onAbort() {
+    if (isRunning() && kill(killSignal_))
+        detail::emitGuarded(loop_, error_, Error("The operation was aborted", "ABORT_ERR", "AbortError"));
+}
+
+void ChildProcess::maybeClose() {
+    if (closeEmitted_ || closesGot_ != closesNeeded_) return;
+    closeEmitted_ = true;
+    detail::emitGuarded(loop_, close_, exitCode_, signalCode_);
+    maybeFinish();
+}
+
+void ChildProcess::handleClosed() {
+    --openHandles_;
+    maybeFinish();
+}
+
+// When 'close' was emitted and every handle is closed, the tick queue closes last
+// and our self-reference goes.
+void ChildProcess::maybeFinish() {
+    if (openHandles_ > 0 || !closeEmitted_ || finishing_) return;
+    finishing_ = true;
+    ticks_->close([this] {
+        auto self = std::move(self_);  // may destroy *this when the user holds no reference
+    });
+}
+
+}  // namespace childproc

@@ -1,0 +1,32 @@
+#include "core/guard.hpp"
+
+#include "childproc/spawn.hpp"
+
+namespace childproc::detail {
+
+namespace {
+// Per thread: each thread runs its own loop (the *Sync calls use private loops).
+thread_local std::exception_ptr kept;
+}  // namespace
+
+void keepException(uv_loop_t* loop, std::exception_ptr e) {
+    if (!kept) kept = std::move(e);
+    uv_stop(loop);
+}
+
+void rethrowKept() {
+    if (auto e = std::exchange(kept, nullptr)) std::rethrow_exception(e);
+}
+
+}  // namespace childproc::detail
+
+namespace childproc {
+
+uv_loop_t* defaultLoop() { return uv_default_loop(); }
+
+void run(uv_loop_t* loop) {
+    uv_run(loop ? loop : defaultLoop(), UV_RUN_DEFAULT);
+    detail::rethrowKept();
+}
+
+}  // namespace childproc

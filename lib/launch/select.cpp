@@ -1,0 +1,42 @@
+// Which backend creates a process.
+
+#include <cstdlib>
+#include <string_view>
+
+#include "childproc/error.hpp"
+#include "launch/launcher.hpp"
+#include "launch/posix_spawn_launcher.hpp"
+
+namespace childproc::detail {
+
+namespace {
+// CHILDPROC_BACKEND=uv|posix_spawn overrides Backend::automatic for the whole
+// process: to compare backends, or to run a test suite against each.
+Backend environmentDefault() {
+    static const Backend b = [] {
+        const char* v = std::getenv("CHILDPROC_BACKEND");
+        std::string_view s = v ? v : "";
+        if (s == "uv" || s == "uv_spawn") return Backend::uv;
+        if (s == "posix_spawn") return Backend::posixSpawn;
+        return Backend::automatic;
+    }();
+    return b;
+}
+}  // namespace
+
+Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
+    // posix_spawn cannot change uid/gid; uv_spawn's fork can.
+    const bool fastPathCan = pidfdSupported() && !spec.uid && !spec.gid;
+    if (wanted == Backend::automatic) wanted = environmentDefault();
+    switch (wanted) {
+    case Backend::uv: return uvLauncher();
+    case Backend::posixSpawn:
+        if (fastPathCan) return posixSpawnLauncher();
+        if (spec.uid || spec.gid) return uvLauncher();  // the environment's choice yields to uid/gid
+        throw Error("The posix_spawn backend needs pidfd_open (Linux 5.3+)", "ERR_INVALID_ARG_VALUE", "TypeError");
+    case Backend::automatic: break;
+    }
+    return fastPathCan ? posixSpawnLauncher() : uvLauncher();
+}
+
+}  // namespace childproc::detail

@@ -1,0 +1,126 @@
+#include "spawn/normalize.hpp"
+
+#include "childproc/error.hpp"
+
+extern char** environ;
+
+namespace childproc::detail {
+
+namespace {
+
+// Node shows the value with NULs escaped: 'a\x00b'.
+std::string shown(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\0') out += "\\x00";
+        else out += c;
+    }
+    return out + "'";
+}
+
+Error invalidArg(const std::string& message) {
+    return Error(message, "ERR_INVALID_ARG_VALUE", "TypeError");
+}
+
+}  // namespace
+
+void rejectNul(const std::string& s, const std::string& what) {
+    if (s.find('\0') != std::string::npos)
+        throw invalidArg(what + " must be a string without null bytes. Received " + shown(s));
+}
+
+std::vector<std::string> envPairs(const std::optional<Env>& env) {
+    std::vector<std::string> out;
+    if (env) {
+        out.reserve(env->size());
+        for (const auto& [k, v] : *env) {
+            rejectNul(k, "The property 'options.env['" + k + "']'");
+            rejectNul(v, "The property 'options.env['" + k + "']'");
+            out.push_back(k + "=" + v);
+        }
+        return out;
+    }
+    for (char** e = environ; e && *e; ++e) out.emplace_back(*e);
+    return out;
+}
+
+SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
+    if (file.empty()) throw invalidArg("The argument 'file' cannot be empty. Received ''");
+    rejectNul(file, "The argument 'file'");
+    for (std::size_t i = 0; i < args.size(); ++i) rejectNul(args[i], "The argument 'args[" + std::to_string(i) + "]'");
+    if (o.cwd) rejectNul(*o.cwd, "The property 'options.cwd'");
+    if (o.argv0) rejectNul(*o.argv0, "The property 'options.argv0'");
+    if (o.timeout.count() < 0)
+        throw Error("The value of \"timeout\" is out of range. It must be an unsigned integer. Received " +
+                        std::to_string(o.timeout.count()),
+                    "ERR_OUT_OF_RANGE", "RangeError");
+
+    SpawnPlan plan;
+    LaunchSpec& spec = plan.spec;
+    spec.file = file;
+    spec.args = args;
+
+    // shell: the command is file and args joined by spaces, unquoted, as Node does.
+    std::string shell;
+    if (const auto* b = std::get_if<bool>(&o.shell)) {
+        if (*b) shell = "/bin/sh";
+    } else {
+        shell = std::get<std::string>(o.shell);
+        rejectNul(shell, "The property 'options.shell'");
+    }
+    if (!shell.empty()) {
+        std::string command = file;
+        for (const auto& a : args) command += " " + a;
+        spec.file = shell;
+        spec.args = {"-c", command};
+    }
+    spec.args.insert(spec.args.begin(), o.argv0 ? *o.argv0 : spec.file);
+
+    spec.env = envPairs(o.env);
+    spec.cwd = o.cwd;
+    spec.detached = o.detached;
+    spec.uid = o.uid;
+    spec.gid = o.gid;
+
+    auto slots = o.stdio.slots();
+    while (slots.size() < 3) slots.emplace_back(StdioType::pipe);
+    int ipcCount = 0;
+    for (const auto& s : slots) ipcCount += s.type == StdioType::ipc;
+    if (ipcCount > 1) throw Error("Child process can have only one IPC pipe", "ERR_IPC_ONE_PIPE");
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        StdioPlan p;
+        StdioType t = slots[i].type;
+        switch (t) {
+        case StdioType::pipe:
+        case StdioType::overlapped: p.kind = StdioPlan::Kind::pipe; break;
+        case StdioType::ignore: p.kind = StdioPlan::Kind::ignore; break;
+        case StdioType::inherit:
+            p.kind = StdioPlan::Kind::inherit;
+            p.fd = static_cast<int>(i);
+            break;
+        case StdioType::fd:
+            // Node treats a negative number as 'pipe'.
+            if (slots[i].fd < 0) {
+                p.kind = StdioPlan::Kind::pipe;
+                t = StdioType::pipe;
+            } else {
+                p.kind = StdioPlan::Kind::inherit;
+                p.fd = slots[i].fd;
+            }
+            break;
+        case StdioType::ipc:
+            throw invalidArg("The argument 'stdio' 'ipc' is not supported by this version of childproc");
+        }
+        spec.stdio.push_back(p);
+        plan.slotTypes.push_back(t);
+    }
+
+    plan.loop = o.loop;
+    plan.backend = o.backend;
+    plan.timeout = o.timeout;
+    plan.killSignal = o.killSignal;
+    plan.signal = o.signal;
+    return plan;
+}
+
+}  // namespace childproc::detail

@@ -1,0 +1,33 @@
+#pragma once
+// Node's normalizeSpawnArguments + getValidStdio: validation that throws before any
+// handle exists, then the shell, argv0, env and stdio rules.
+
+#include <chrono>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "childproc/options.hpp"
+#include "launch/launcher.hpp"
+
+namespace childproc::detail {
+
+struct SpawnPlan {
+    LaunchSpec spec;                 // stdio[i].pipe is filled in by the caller
+    std::vector<StdioType> slotTypes; // normalised type of each slot (pipe, ignore, ...)
+    uv_loop_t* loop = nullptr;
+    Backend backend = Backend::automatic;
+    std::chrono::milliseconds timeout{0};
+    Signal killSignal = SIGTERM;
+    std::stop_token signal;
+};
+
+SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o);
+
+// ERR_INVALID_ARG_VALUE when s holds a NUL byte; `what` names it as Node does.
+void rejectNul(const std::string& s, const std::string& what);
+
+// "K=V" pairs for the child: the given env, or the parent's environment.
+std::vector<std::string> envPairs(const std::optional<Env>& env);
+
+}  // namespace childproc::detail

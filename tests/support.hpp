@@ -1,0 +1,58 @@
+#pragma once
+// What every test needs: the helper child's path, and a way to run the loop
+// until a condition holds without hanging the suite.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <childproc/childproc.hpp>
+#include <gtest/gtest.h>
+
+namespace test {
+
+inline const std::string kHelper = CP_HELPER_PATH;
+
+// Runs the default loop to completion; fails the test if it takes longer than
+// `limit` (a hung child must not hang the suite).
+inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), uv_loop_t* loop = nullptr) {
+    if (!loop) loop = childproc::defaultLoop();
+    uv_timer_t guard;
+    uv_timer_init(loop, &guard);
+    static bool expired;
+    expired = false;
+    uv_timer_start(&guard, [](uv_timer_t* t) { expired = true; uv_stop(t->loop); }, static_cast<uint64_t>(limit.count()), 0);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&guard));
+    childproc::run(loop);
+    uv_close(reinterpret_cast<uv_handle_t*>(&guard), nullptr);
+    uv_run(loop, UV_RUN_NOWAIT);
+    ASSERT_FALSE(expired) << "the loop did not finish within " << limit.count() << " ms";
+}
+
+// Collects everything a child does, in order.
+struct Recorder {
+    std::vector<std::string> events;
+    std::string out, err;
+    std::optional<int> code;
+    std::optional<std::string> signal;
+    std::optional<childproc::Error> error;
+
+    void attach(childproc::ChildProcess& c) {
+        c.onSpawn([this] { events.push_back("spawn"); });
+        c.onError([this](const childproc::Error& e) {
+            events.push_back("error");
+            error = e;
+        });
+        c.onExit([this](std::optional<int> cd, std::optional<std::string> sig) {
+            events.push_back("exit");
+            code = cd;
+            signal = sig;
+        });
+        c.onClose([this](std::optional<int>, std::optional<std::string>) { events.push_back("close"); });
+        if (auto* s = c.stdoutPipe()) s->onData([this](std::string_view d) { out += d; });
+        if (auto* s = c.stderrPipe()) s->onData([this](std::string_view d) { err += d; });
+    }
+};
+
+}  // namespace test

@@ -1,0 +1,99 @@
+// The launcher seam: which backend runs, and that the fast path really is the
+// vfork-style clone and pidfd (strace shows the system calls).
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+#include <fstream>
+#include <sstream>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+
+namespace {
+std::string expectedDefault() {
+    const char* v = std::getenv("CHILDPROC_BACKEND");
+    return v && std::string_view(v) == "uv" ? "uv_spawn" : "posix_spawn";
+}
+}  // namespace
+
+TEST(Backend, DefaultIsTheFastPathUnlessOverridden) {
+    auto c = spawn(kHelper, {"exit", "0"});
+    EXPECT_EQ(std::string(c->backend()), expectedDefault());
+    test::runLoop();
+}
+
+TEST(Backend, OptionForcesEither) {
+    SpawnOptions o;
+    o.backend = Backend::uv;
+    auto a = spawn(kHelper, {"exit", "1"}, o);
+    o.backend = Backend::posixSpawn;
+    auto b = spawn(kHelper, {"exit", "2"}, o);
+    EXPECT_STREQ(a->backend(), "uv_spawn");
+    EXPECT_STREQ(b->backend(), "posix_spawn");
+    test::runLoop();
+    EXPECT_EQ(a->exitCode(), 1);
+    EXPECT_EQ(b->exitCode(), 2);
+}
+
+TEST(Backend, UidFallsBackToUvSpawn) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    SpawnOptions o;
+    o.uid = 0;
+    auto c = spawn(kHelper, {"exit", "0"}, o);
+    EXPECT_STREQ(c->backend(), "uv_spawn");
+    test::runLoop();
+}
+
+TEST(Backend, FastPathIsVforkCloneWithPidfd) {
+    if (std::system("command -v strace >/dev/null 2>&1") != 0) GTEST_SKIP() << "strace is not installed";
+    std::string trace = ::testing::TempDir() + "/cp_backend.strace";
+    std::string cmd = "strace -f -qq -e trace=clone,clone3,fork,vfork,pidfd_open,pidfd_send_signal,waitid -o '" + trace +
+                      "' '" + std::string(CP_TOOL_PATH) + "' spawn --backend posix_spawn '" + kHelper +
+                      "' exit 0 >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream f(trace);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string t = ss.str();
+    EXPECT_NE(t.find("CLONE_VM"), std::string::npos) << t;
+    EXPECT_NE(t.find("CLONE_VFORK"), std::string::npos) << t;
+    EXPECT_NE(t.find("pidfd_open("), std::string::npos) << t;
+    EXPECT_NE(t.find("waitid(P_PIDFD"), std::string::npos) << t;
+    EXPECT_EQ(t.find(" fork("), std::string::npos) << t;
+}
+
+TEST(Backend, HygieneHoldsForFdsOpenedWithoutCloexec) {
+    // Other code's careless fd: opened without O_CLOEXEC. It must not reach the child.
+    int fd = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(fd, 3);
+    for (Backend b : {Backend::uv, Backend::posixSpawn}) {
+        SpawnOptions o;
+        o.backend = b;
+        std::string out;
+        auto c = spawn(kHelper, {"fds"}, o);
+        c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+        test::runLoop();
+        EXPECT_EQ(out, "0\n1\n2\n") << c->backend();
+    }
+    ::close(fd);
+}
+
+TEST(Backend, NamedFdIsInheritedOnBothBackends) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    for (Backend b : {Backend::uv, Backend::posixSpawn}) {
+        SpawnOptions o;
+        o.backend = b;
+        o.stdio = {StdioType::ignore, StdioType::pipe, StdioType::ignore, fds[1]};
+        auto c = spawn(kHelper, {"fdout", "3", "via-3"}, o);
+        test::runLoop();
+        char buf[16] = {};
+        ASSERT_EQ(::read(fds[0], buf, 5), 5);
+        EXPECT_EQ(std::string(buf, 5), "via-3") << c->backend();
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+}

@@ -1,0 +1,131 @@
+// Spawn failures: the 'error' event for ENOENT/EACCES with Node's fields, sync
+// throws for the rest, and argument validation with Node's codes.
+
+#include <fstream>
+#include <sys/stat.h>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+
+TEST(SpawnErrors, MissingProgramGivesErrorThenCloseWithNegativeErrno) {
+    test::Recorder r;
+    std::optional<int> closeCode;
+    auto c = spawn("no-such-program-xyz", {"a", "b"});
+    r.attach(*c);
+    c->onClose([&](auto code, auto) { closeCode = code; });
+    EXPECT_FALSE(c->pid().has_value());
+    test::runLoop();
+    EXPECT_EQ(r.events, (std::vector<std::string>{"error", "close"}));
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "ENOENT");
+    EXPECT_EQ(r.error->errnum, UV_ENOENT);
+    EXPECT_EQ(r.error->syscall, "spawn no-such-program-xyz");
+    EXPECT_EQ(r.error->path, "no-such-program-xyz");
+    EXPECT_EQ(r.error->spawnargs, (std::vector<std::string>{"a", "b"}));
+    EXPECT_STREQ(r.error->what(), "spawn no-such-program-xyz ENOENT");
+    EXPECT_EQ(closeCode, UV_ENOENT);
+    EXPECT_EQ(c->exitCode(), UV_ENOENT);
+}
+
+TEST(SpawnErrors, NotExecutableGivesEacces) {
+    std::string path = ::testing::TempDir() + "/cp_not_exec.sh";
+    std::ofstream(path) << "#!/bin/sh\necho hi\n";
+    ::chmod(path.c_str(), 0644);
+    test::Recorder r;
+    auto c = spawn(path);
+    r.attach(*c);
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "EACCES");
+    EXPECT_EQ(r.error->path, path);
+}
+
+TEST(SpawnErrors, MissingCwdIsBlamedOnTheCwdNotTheProgram) {
+    test::Recorder r;
+    SpawnOptions o;
+    o.cwd = "/no/such/dir";
+    auto c = spawn(kHelper, {"cwd"}, o);
+    r.attach(*c);
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "ENOENT");
+    EXPECT_EQ(r.error->path, "/no/such/dir");
+    EXPECT_NE(std::string(r.error->what()).find("/no/such/dir"), std::string::npos);
+}
+
+TEST(SpawnErrors, CwdThatIsAFileThrowsEnotdir) {
+    SpawnOptions o;
+    o.cwd = kHelper;
+    try {
+        spawn(kHelper, {"cwd"}, o);
+        FAIL() << "no exception";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code, "ENOTDIR");
+        EXPECT_EQ(e.syscall, "spawn");
+    }
+    test::runLoop();  // the half-made handles close
+}
+
+TEST(SpawnErrors, ValidationThrowsNodeCodes) {
+    auto code = [](auto fn) -> std::string {
+        try {
+            fn();
+        } catch (const Error& e) {
+            return e.code;
+        }
+        return "no exception";
+    };
+    EXPECT_EQ(code([] { spawn(""); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] { spawn(std::string("a\0b", 3)); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] { spawn("ls", {std::string("x\0y", 3)}); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] {
+                  SpawnOptions o;
+                  o.cwd = std::string("/\0", 2);
+                  spawn("ls", {}, o);
+              }),
+              "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] {
+                  SpawnOptions o;
+                  o.env = Env{{"K", std::string("v\0", 2)}};
+                  spawn("ls", {}, o);
+              }),
+              "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] {
+                  SpawnOptions o;
+                  o.timeout = std::chrono::milliseconds(-1);
+                  spawn("ls", {}, o);
+              }),
+              "ERR_OUT_OF_RANGE");
+    EXPECT_EQ(code([] {
+                  SpawnOptions o;
+                  o.stdio = StdioType::fd;
+                  spawn("ls", {}, o);
+              }),
+              "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] {
+                  SpawnOptions o;
+                  o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
+                  spawn("ls", {}, o);
+              }),
+              "ERR_IPC_ONE_PIPE");
+    EXPECT_EQ(code([] { Signal s("SIGNOPE"); }), "ERR_UNKNOWN_SIGNAL");
+    EXPECT_EQ(code([] { Signal s(999); }), "ERR_UNKNOWN_SIGNAL");
+}
+
+TEST(SpawnErrors, ErrorMessageShowsTheNulByte) {
+    try {
+        spawn("ls", {std::string("a\0b", 3)});
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "The argument 'args[0]' must be a string without null bytes. Received 'a\\x00b'");
+    }
+}
+
+TEST(SpawnErrors, NoListenerMeansNoCrash) {
+    bool closed = false;
+    auto c = spawn("no-such-program-xyz");
+    c->onClose([&](auto, auto) { closed = true; });
+    test::runLoop();
+    EXPECT_TRUE(closed);
+}

@@ -1,0 +1,133 @@
+// The stdio option: pipe, inherit, ignore, an fd number, per-slot lists, extra pipes.
+
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+
+namespace {
+std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+}  // namespace
+
+TEST(Stdio, DefaultIsThreePipes) {
+    auto c = spawn(kHelper, {"exit", "0"});
+    EXPECT_EQ(c->stdioCount(), 3u);
+    EXPECT_NE(c->stdinPipe(), nullptr);
+    EXPECT_NE(c->stdoutPipe(), nullptr);
+    EXPECT_NE(c->stderrPipe(), nullptr);
+    test::runLoop();
+}
+
+TEST(Stdio, IgnoreGivesDevNullAndNoStreams) {
+    SpawnOptions o;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::ignore};
+    std::string out;
+    auto c = spawn(kHelper, {"isdevnull", "2", "isdevnull", "1"}, o);
+    EXPECT_EQ(c->stderrPipe(), nullptr);
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    EXPECT_EQ(out, "yes\nno\n");
+}
+
+TEST(Stdio, IgnoreShorthand) {
+    SpawnOptions o;
+    o.stdio = StdioType::ignore;
+    auto c = spawn(kHelper, {"exit", "0"}, o);
+    EXPECT_EQ(c->stdinPipe(), nullptr);
+    EXPECT_EQ(c->stdoutPipe(), nullptr);
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
+TEST(Stdio, FdNumberWritesIntoOurFile) {
+    std::string path = ::testing::TempDir() + "/cp_stdio_fd.txt";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, fd, StdioType::ignore};
+    auto c = spawn(kHelper, {"out", "2", "to-file "}, o);
+    test::runLoop();
+    ::close(fd);
+    EXPECT_EQ(slurp(path), "to-file to-file ");
+}
+
+TEST(Stdio, InheritSlotSharesOurFd) {
+    // Point our own fd 2 at a file for the duration, and let the child inherit it.
+    std::string path = ::testing::TempDir() + "/cp_stdio_inherit.txt";
+    int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int saved = ::dup(2);
+    ::dup2(file, 2);
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, StdioType::ignore, StdioType::inherit};
+    auto c = spawn(kHelper, {"err", "1", "inherited"}, o);
+    test::runLoop();
+    ::dup2(saved, 2);
+    ::close(saved);
+    ::close(file);
+    EXPECT_EQ(slurp(path), "inherited");
+}
+
+TEST(Stdio, ExtraPipesAtFd3And4) {
+    SpawnOptions o;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::pipe};
+    std::string three, four;
+    auto c = spawn(kHelper, {"fdout", "3", "three", "fdout", "4", "four"}, o);
+    ASSERT_EQ(c->stdioCount(), 5u);
+    c->stdio(3)->onData([&](std::string_view d) { three += d; });
+    c->stdio(4)->onData([&](std::string_view d) { four += d; });
+    bool closed = false;
+    c->onClose([&](auto, auto) { closed = true; });
+    test::runLoop();
+    EXPECT_EQ(three, "three");
+    EXPECT_EQ(four, "four");
+    EXPECT_TRUE(closed);
+}
+
+TEST(Stdio, ShortListIsPaddedWithPipes) {
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore};
+    auto c = spawn(kHelper, {"exit", "0"}, o);
+    EXPECT_EQ(c->stdioCount(), 3u);
+    EXPECT_EQ(c->stdinPipe(), nullptr);
+    EXPECT_NE(c->stdoutPipe(), nullptr);
+    test::runLoop();
+}
+
+TEST(Stdio, NegativeFdMeansPipeAsInNode) {
+    SpawnOptions o;
+    o.stdio = {-1, -1, -1};
+    auto c = spawn(kHelper, {"exit", "0"}, o);
+    EXPECT_NE(c->stdoutPipe(), nullptr);
+    test::runLoop();
+}
+
+TEST(Stdio, IgnoredExtraSlotIsNotOpenInTheChild) {
+    SpawnOptions o;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ignore};
+    std::string out;
+    auto c = spawn(kHelper, {"fds"}, o);
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    EXPECT_EQ(out, "0\n1\n2\n");
+}
+
+TEST(Stdio, OnlyTheNamedFdsReachTheChild) {
+    // A descriptor of ours opened with O_CLOEXEC never leaks into the child.
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    std::string out;
+    auto c = spawn(kHelper, {"fds"});
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    ::close(fd);
+    EXPECT_EQ(out, "0\n1\n2\n");
+}

@@ -1,0 +1,132 @@
+// childproc tour: every mode once, narrated, so a newcomer sees what happens.
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "commands.hpp"
+#include "common.hpp"
+
+namespace cli {
+
+using namespace childproc;
+
+namespace {
+
+struct Step {
+    std::string title;
+    std::string node;  // the Node.js line it corresponds to
+    std::function<bool()> run;
+};
+
+void say(const std::string& s) { std::cout << "    " << s << std::endl; }
+
+std::string codeText(std::optional<int> code, std::optional<std::string> sig) {
+    return "code=" + (code ? std::to_string(*code) : std::string("null")) + " signal=" + sig.value_or("null");
+}
+
+std::vector<Step> steps() {
+    std::vector<Step> s;
+    s.push_back({"spawn with inherited stdio: the child writes straight to this terminal",
+                 "spawn('echo', ['hello from a child'], {stdio: 'inherit'})", [] {
+                     SpawnOptions o;
+                     o.stdio = StdioType::inherit;
+                     auto c = spawn("echo", {"    hello from a child"}, o);
+                     say("pid " + std::to_string(*c->pid()) + ", created by " + c->backend());
+                     bool ok = false;
+                     c->onExit([&](auto code, auto sig) {
+                         say("exit: " + codeText(code, sig));
+                         ok = code == 0;
+                     });
+                     run();
+                     return ok;
+                 }});
+    s.push_back({"spawn with pipes: we read the child's stdout as data events",
+                 "spawn('sh', ['-c', 'echo one; echo two >&2; exit 3']).stdout.on('data', ...)", [] {
+                     auto c = spawn("sh", {"-c", "echo one; echo two >&2; exit 3"});
+                     std::string out, err;
+                     c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+                     c->stderrPipe()->onData([&](std::string_view d) { err += d; });
+                     std::vector<std::string> order;
+                     c->onSpawn([&] { order.push_back("spawn"); });
+                     c->onExit([&](auto, auto) { order.push_back("exit"); });
+                     c->onClose([&](auto code, auto sig) {
+                         order.push_back("close");
+                         say("close: " + codeText(code, sig));
+                     });
+                     run();
+                     say("stdout: " + nlohmann::json(out).dump() + "  stderr: " + nlohmann::json(err).dump());
+                     say("events in order: " + nlohmann::json(order).dump() + " — close waits for every stream to end");
+                     return out == "one\n" && err == "two\n" && c->exitCode() == 3;
+                 }});
+    s.push_back({"a program that does not exist: an 'error' event, then 'close' with the negative errno",
+                 "spawn('no-such-program').on('error', ...)", [] {
+                     auto c = spawn("no-such-program-childproc-tour");
+                     std::optional<Error> err;
+                     c->onError([&](const Error& e) { err = e; });
+                     run();
+                     if (err) say("error: " + err->message() + " (code " + err->code + ", errno " + std::to_string(err->errnum) + ")");
+                     say("exitCode: " + std::to_string(c->exitCode().value_or(0)) + ", pid: " + (c->pid() ? "set" : "unset"));
+                     return err && err->code == "ENOENT";
+                 }});
+    s.push_back({"a timeout: after 200 ms the child gets killSignal (SIGTERM)",
+                 "spawn('sleep', ['10'], {timeout: 200})", [] {
+                     SpawnOptions o;
+                     o.timeout = std::chrono::milliseconds(200);
+                     auto t0 = std::chrono::steady_clock::now();
+                     auto c = spawn("sleep", {"10"}, o);
+                     run();
+                     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+                     say("ended after " + std::to_string(ms) + " ms: " + codeText(c->exitCode(), c->signalCode()) +
+                         ", killed=" + (c->killed() ? "true" : "false"));
+                     return c->signalCode() == "SIGTERM";
+                 }});
+    s.push_back({"a detached child that outlives its parent: new session, unref'd, stdio ignored",
+                 "spawn(cmd, {detached: true, stdio: 'ignore'}).unref()", [] {
+                     std::string file = "/tmp/childproc-tour-" + std::to_string(::getpid()) + ".txt";
+                     SpawnOptions o;
+                     o.detached = true;
+                     o.stdio = StdioType::ignore;
+                     // The middle process exits at once; its detached child writes a moment later.
+                     auto c = spawn("sh", {"-c", "sleep 0.3; echo 'written by the detached child' > " + file}, o);
+                     c->unref();
+                     run();  // returns at once: nothing we wait for
+                     say("our loop finished while pid " + std::to_string(*c->pid()) + " still runs on its own");
+                     std::this_thread::sleep_for(std::chrono::milliseconds(600));
+                     std::ifstream in(file);
+                     std::string line;
+                     std::getline(in, line);
+                     ::unlink(file.c_str());
+                     say("it wrote: " + nlohmann::json(line).dump());
+                     return line == "written by the detached child";
+                 }});
+    return s;
+}
+
+}  // namespace
+
+void addTourCommand(CLI::App& app, int& status, const char*) {
+    auto* cmd = app.add_subcommand("tour", "Run every mode once, narrating what happens (Node: the child_process docs, live)");
+    cmd->callback([&status] {
+        auto all = steps();
+        int failed = 0;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            std::cout << "\n[" << i + 1 << "/" << all.size() << "] " << all[i].title << "\n    Node: " << all[i].node << std::endl;
+            bool ok = false;
+            try {
+                ok = all[i].run();
+            } catch (const std::exception& e) {
+                say(std::string("threw: ") + e.what());
+            }
+            say(ok ? "ok" : "UNEXPECTED");
+            failed += !ok;
+        }
+        std::cout << "\ntour: " << all.size() - failed << " of " << all.size() << " steps behaved as Node's child_process does"
+                  << std::endl;
+        status = failed ? 1 : 0;
+    });
+}
+
+}  // namespace cli

@@ -1,0 +1,11 @@
+#pragma once
+// One function per subcommand; each sets `status` to the process exit status.
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+void addSpawnCommand(CLI::App& app, int& status);
+void addTourCommand(CLI::App& app, int& status, const char* self);
+
+}  // namespace cli
