@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The README's two commands, on a fresh Debian 12 machine as root:
+#   bash tools/dev.sh tour    install what is missing, build, run the CLI's tour
+#   bash tools/dev.sh test    install what is missing, build, run the whole test
+#                             suite: the default build, then ASan+UBSan, then TSan
+# Also: bash tools/dev.sh bench (the side-by-side benchmarks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ make cmake pkg-config libuv1-dev libcli11-dev libgtest-dev libgmock-dev
+          nlohmann-json3-dev libbenchmark-dev nodejs strace)
+
+install_missing() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "==> installing: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+}
+
+build() {  # build PRESET
+    echo "==> building ($1)"
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1" -j "$(nproc)"
+}
+
+run_tests() {  # run_tests PRESET
+    echo "==> testing ($1)"
+    ctest --preset "$1"
+}
+
+case "${1:-}" in
+tour)
+    install_missing
+    build default
+    ./build/default/tools/childproc tour
+    ;;
+test)
+    install_missing
+    status=0
+    for preset in default asan tsan; do
+        build "$preset"
+        run_tests "$preset" || status=1
+    done
+    exit "$status"
+    ;;
+*)
+    echo "usage: bash tools/dev.sh tour|test" >&2
+    exit 2
+    ;;
+esac
