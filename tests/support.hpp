@@ -7,12 +7,20 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <childproc/childproc.hpp>
 #include <gtest/gtest.h>
 
 namespace test {
 
 inline const std::string kHelper = CP_HELPER_PATH;
+
+// A scratch file path of this test process alone: the suite runs once per
+// backend, in parallel.
+inline std::string tempPath(const std::string& name) {
+    return ::testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
+}
 
 // Runs the default loop to completion; fails the test if it takes longer than
 // `limit` (a hung child must not hang the suite).

@@ -49,7 +49,7 @@ TEST(Backend, UidFallsBackToUvSpawn) {
 
 TEST(Backend, FastPathIsVforkCloneWithPidfd) {
     if (std::system("command -v strace >/dev/null 2>&1") != 0) GTEST_SKIP() << "strace is not installed";
-    std::string trace = ::testing::TempDir() + "/cp_backend.strace";
+    std::string trace = test::tempPath("cp_backend.strace");
     // LeakSanitizer cannot run under ptrace; the other sanitizers still do.
     std::string cmd = "ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=clone,clone3,fork,vfork,pidfd_open,pidfd_send_signal,waitid -o '" + trace +
                       "' '" + std::string(CP_TOOL_PATH) + "' spawn --backend posix_spawn '" + kHelper +

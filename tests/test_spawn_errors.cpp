@@ -30,7 +30,7 @@ TEST(SpawnErrors, MissingProgramGivesErrorThenCloseWithNegativeErrno) {
 }
 
 TEST(SpawnErrors, NotExecutableGivesEacces) {
-    std::string path = ::testing::TempDir() + "/cp_not_exec.sh";
+    std::string path = test::tempPath("cp_not_exec.sh");
     std::ofstream(path) << "#!/bin/sh\necho hi\n";
     ::chmod(path.c_str(), 0644);
     test::Recorder r;

@@ -50,7 +50,7 @@ TEST(Stdio, IgnoreShorthand) {
 }
 
 TEST(Stdio, FdNumberWritesIntoOurFile) {
-    std::string path = ::testing::TempDir() + "/cp_stdio_fd.txt";
+    std::string path = test::tempPath("cp_stdio_fd.txt");
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ASSERT_GE(fd, 0);
     SpawnOptions o;
@@ -63,7 +63,7 @@ TEST(Stdio, FdNumberWritesIntoOurFile) {
 
 TEST(Stdio, InheritSlotSharesOurFd) {
     // Point our own fd 2 at a file for the duration, and let the child inherit it.
-    std::string path = ::testing::TempDir() + "/cp_stdio_inherit.txt";
+    std::string path = test::tempPath("cp_stdio_inherit.txt");
     int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int saved = ::dup(2);
     ::dup2(file, 2);
