@@ -50,6 +50,8 @@ void usage() {
            "  err N TEXT           print TEXT N times to stderr\n"
            "  fdout FD TEXT        print TEXT to fd FD\n"
            "  spew FD BYTES        write BYTES pattern bytes to fd FD\n"
+           "  mix BYTES            interleave: 64 KiB to stdout, 64 KiB to stderr, read 64 KiB of\n"
+           "                       stdin, until BYTES went to each; then print the stdin count on stdout\n"
            "  argv                 print each argv entry on a line\n"
            "  env NAME             print $NAME or <unset>\n"
            "  cwd                  print the working directory\n"
@@ -101,6 +103,27 @@ int main(int argc, char** argv) {
         } else if (cmd == "spew") {
             spew(std::atoi(arg(1)), std::atoll(arg(2)));
             i += 2;
+        } else if (cmd == "mix") {
+            // Blocks on each stream in turn: only a parent that services all three
+            // at once lets this finish.
+            long long left = std::atoll(arg(1)), in = 0;
+            bool inOpen = true;
+            static char buf[65536];
+            while (left > 0 || inOpen) {
+                if (left > 0) {
+                    long long k = left < 65536 ? left : 65536;
+                    spew(1, k);
+                    spew(2, k);
+                    left -= k;
+                }
+                if (inOpen) {
+                    ssize_t n = ::read(0, buf, sizeof buf);
+                    if (n <= 0) inOpen = false;
+                    else in += n;
+                }
+            }
+            say(1, "\nin=" + std::to_string(in) + "\n");
+            i += 1;
         } else if (cmd == "argv") {
             for (int k = 0; k < argc; ++k) say(1, std::string(argv[k]) + "\n");
         } else if (cmd == "env") {

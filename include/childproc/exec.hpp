@@ -1,0 +1,112 @@
+#pragma once
+// exec() and execFile(): spawn with stdout/stderr buffered, Node's maxBuffer and
+// timeout rules, and Node's error shape; plus a future-returning form (Node's
+// util.promisify(exec)).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <limits>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <uv.h>
+
+#include "childproc/child_process.hpp"
+#include "childproc/error.hpp"
+#include "childproc/options.hpp"
+
+namespace childproc {
+
+// Node's `encoding`: 'utf8' decodes as Node does (each invalid sequence becomes
+// U+FFFD); 'buffer' keeps the bytes as they came.
+enum class Encoding { utf8, buffer };
+
+// maxBuffer = unlimited is Node's maxBuffer: Infinity.
+inline constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+
+struct ExecOptions {
+    std::optional<std::string> cwd;
+    std::optional<Env> env;
+    Shell shell = false;  // exec(): always a shell, /bin/sh unless a path is given
+    std::chrono::milliseconds timeout{0};
+    Signal killSignal = SIGTERM;
+    std::size_t maxBuffer = 1024 * 1024;  // bytes per stream
+    Encoding encoding = Encoding::utf8;
+    std::stop_token signal;
+    std::optional<uint32_t> uid;
+    std::optional<uint32_t> gid;
+    bool windowsHide = false;
+    uv_loop_t* loop = nullptr;
+    Backend backend = Backend::automatic;
+};
+
+// The error exec/execFile and the Sync calls report. Beyond Error's fields:
+class ExecError : public Error {
+public:
+    using Error::Error;
+    explicit ExecError(const Error& e) : Error(e) {}
+
+    std::optional<int> exitCode;        // Node's numeric err.code ("Command failed"); Error::code holds string codes
+    bool killed = false;
+    std::optional<std::string> signal;  // "SIGTERM", or nullopt for Node's null
+    std::string cmd;
+    std::string stdoutData;             // what was captured (err.stdout; the name is a C macro)
+    std::string stderrData;
+    // Set by execSync/execFileSync, as Node copies the spawnSync result onto the error.
+    std::optional<int> status;
+    std::optional<int> pid;
+    std::vector<std::optional<std::string>> output;
+};
+
+// callback(error, stdout, stderr): runs on 'close', or at once on 'error'.
+using ExecCallback =
+    std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData, const std::string& stderrData)>;
+
+// Node's exec(command[, options][, callback]): through options.shell or /bin/sh.
+ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback);
+ChildProcessPtr exec(const std::string& command, ExecCallback callback);
+
+// Node's execFile(file[, args][, options][, callback]): no shell unless options.shell.
+ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
+                         ExecCallback callback);
+ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback);
+
+// util.promisify(exec): {stdout, stderr} with .child, or a rejection carrying ExecError.
+struct ExecResult {
+    std::string stdoutData;
+    std::string stderrData;
+    ChildProcessPtr child;
+};
+
+// The future is completed by the loop. Do not block on it with get() on the
+// thread that runs the loop: the loop would never run. Use runUntil(), or run the
+// loop on another thread.
+std::future<ExecResult> execAsync(const std::string& command, ExecOptions options = {});
+std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
+                                      ExecOptions options = {});
+
+// Run `loop` until `f` is ready, then return its value (or throw its exception):
+// the way to "await" a childproc future on the loop's own thread.
+template <class T>
+T runUntil(std::future<T>& f, uv_loop_t* loop = nullptr);
+
+namespace detail {
+// One loop iteration that blocks for I/O; false when the loop has no work left.
+bool runOnce(uv_loop_t* loop);
+}  // namespace detail
+
+template <class T>
+T runUntil(std::future<T>& f, uv_loop_t* loop) {
+    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        if (!detail::runOnce(loop) && f.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+            throw Error("runUntil: the loop has no work left but the future is not ready", "ERR_CHILDPROC_DEADLOCK");
+    }
+    return f.get();
+}
+
+}  // namespace childproc

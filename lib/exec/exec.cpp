@@ -1,0 +1,200 @@
+// exec() and execFile(): Node's execFile in lib/child_process.js, in C++.
+
+#include "childproc/exec.hpp"
+
+#include "childproc/spawn.hpp"
+#include "core/guard.hpp"
+#include "exec/capture.hpp"
+#include "exec/encoding.hpp"
+
+namespace childproc {
+
+namespace {
+
+using detail::Capture;
+
+// One run: the buffers, the timer and the rule that the callback runs once.
+class ExecRun : public std::enable_shared_from_this<ExecRun> {
+public:
+    ExecRun(std::string cmd, const ExecOptions& o, ExecCallback cb)
+        : cmd_(std::move(cmd)), killSignal_(o.killSignal), encoding_(o.encoding), cb_(std::move(cb)),
+          out_(o.maxBuffer, Capture::Overflow::truncate), err_(o.maxBuffer, Capture::Overflow::truncate) {}
+
+    void attach(const ChildProcessPtr& child, std::chrono::milliseconds timeout) {
+        child_ = child;
+        auto self = shared_from_this();
+        if (auto* s = child->stdoutPipe()) s->onData([self](std::string_view d) { self->onOutput(self->out_, d, "stdout"); });
+        if (auto* s = child->stderrPipe()) s->onData([self](std::string_view d) { self->onOutput(self->err_, d, "stderr"); });
+        child->onClose([self](std::optional<int> code, std::optional<std::string> sig) { self->exithandler(code, sig); });
+        child->onError([self](const Error& e) { self->errorhandler(e); });
+        if (timeout.count() > 0) startTimer(child->loop(), timeout);
+    }
+
+private:
+    struct Timer {
+        uv_timer_t handle{};
+        std::shared_ptr<ExecRun> run;
+    };
+
+    void startTimer(uv_loop_t* loop, std::chrono::milliseconds timeout) {
+        timer_ = new Timer{{}, shared_from_this()};
+        uv_timer_init(loop, &timer_->handle);
+        timer_->handle.data = timer_;
+        uv_timer_start(&timer_->handle, [](uv_timer_t* t) {
+            auto* tm = static_cast<Timer*>(t->data);
+            detail::guarded(t->loop, [&] { tm->run->kill(); });
+        }, static_cast<std::uint64_t>(timeout.count()), 0);
+    }
+
+    void clearTimer() {
+        if (!timer_) return;
+        uv_close(reinterpret_cast<uv_handle_t*>(&timer_->handle), [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
+        timer_ = nullptr;
+    }
+
+    void onOutput(Capture& c, std::string_view chunk, const char* which) {
+        if (c.add(chunk)) return;
+        ex_ = ExecError(std::string(which) + " maxBuffer length exceeded", "ERR_CHILD_PROCESS_STDIO_MAXBUFFER", "RangeError");
+        kill();
+    }
+
+    void destroyOutput() {
+        if (auto c = child_.lock()) {
+            if (auto* s = c->stdoutPipe()) s->destroy();
+            if (auto* s = c->stderrPipe()) s->destroy();
+        }
+    }
+
+    void kill() {
+        destroyOutput();
+        killed_ = true;
+        auto c = child_.lock();
+        if (!c) return;
+        try {
+            c->kill(killSignal_);
+        } catch (const Error& e) {
+            ex_ = ExecError(e);
+            exithandler(std::nullopt, std::nullopt);
+        }
+    }
+
+    void errorhandler(const Error& e) {
+        ex_ = ExecError(e);
+        destroyOutput();
+        exithandler(std::nullopt, std::nullopt);
+    }
+
+    void exithandler(std::optional<int> code, std::optional<std::string> sig) {
+        if (exited_) return;
+        exited_ = true;
+        clearTimer();
+        std::string out = detail::applyEncoding(out_.take(), encoding_);
+        std::string err = detail::applyEncoding(err_.take(), encoding_);
+        ExecCallback cb = std::move(cb_);
+        if (!ex_ && code == 0 && !sig) {
+            cb(std::nullopt, out, err);
+            return;
+        }
+        if (!ex_) {
+            ExecError e("Command failed: " + cmd_ + "\n" + err);
+            if (code && *code < 0) e.code = errorName(*code);
+            else e.exitCode = code;
+            auto c = child_.lock();
+            e.killed = (c && c->killed()) || killed_;
+            e.signal = sig;
+            ex_ = std::move(e);
+        }
+        ex_->cmd = cmd_;
+        ex_->stdoutData = out;
+        ex_->stderrData = err;
+        cb(ex_, out, err);
+    }
+
+    std::string cmd_;
+    Signal killSignal_;
+    Encoding encoding_;
+    ExecCallback cb_;
+    Capture out_, err_;
+    std::weak_ptr<ChildProcess> child_;  // the child owns us through its listeners
+    std::optional<ExecError> ex_;
+    bool exited_ = false;
+    bool killed_ = false;
+    Timer* timer_ = nullptr;
+};
+
+SpawnOptions toSpawnOptions(const ExecOptions& o) {
+    SpawnOptions so;
+    so.cwd = o.cwd;
+    so.env = o.env;
+    so.shell = o.shell;
+    so.signal = o.signal;
+    so.killSignal = o.killSignal;
+    so.uid = o.uid;
+    so.gid = o.gid;
+    so.windowsHide = o.windowsHide;
+    so.loop = o.loop;
+    so.backend = o.backend;
+    return so;  // timeout is ours to handle: it must mark the run as killed
+}
+
+ChildProcessPtr start(const std::string& file, const std::vector<std::string>& args, std::string cmd,
+                      const ExecOptions& o, ExecCallback cb) {
+    auto run = std::make_shared<ExecRun>(std::move(cmd), o, std::move(cb));
+    auto child = spawn(file, args, toSpawnOptions(o));
+    run->attach(child, o.timeout);
+    return child;
+}
+
+template <class Start>
+std::future<ExecResult> promised(Start&& startRun) {
+    auto promise = std::make_shared<std::promise<ExecResult>>();
+    auto future = promise->get_future();
+    auto holder = std::make_shared<ChildProcessPtr>();  // the child, for result.child; released once settled
+    *holder = startRun([promise, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+        if (e) promise->set_exception(std::make_exception_ptr(*e));
+        else promise->set_value(ExecResult{out, err, *holder});
+        holder->reset();
+    });
+    return future;
+}
+
+}  // namespace
+
+ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
+                         ExecCallback callback) {
+    std::string cmd = file;
+    for (const auto& a : args) cmd += " " + a;
+    return start(file, args, std::move(cmd), options, std::move(callback));
+}
+
+ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback) {
+    return execFile(file, args, ExecOptions{}, std::move(callback));
+}
+
+ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback) {
+    // Node: a string shell is used as given; anything else means /bin/sh.
+    if (!std::holds_alternative<std::string>(options.shell)) options.shell = true;
+    return start(command, {}, command, options, std::move(callback));
+}
+
+ChildProcessPtr exec(const std::string& command, ExecCallback callback) {
+    return exec(command, ExecOptions{}, std::move(callback));
+}
+
+std::future<ExecResult> execAsync(const std::string& command, ExecOptions options) {
+    return promised([&](ExecCallback cb) { return exec(command, std::move(options), std::move(cb)); });
+}
+
+std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args, ExecOptions options) {
+    return promised([&](ExecCallback cb) { return execFile(file, args, std::move(options), std::move(cb)); });
+}
+
+namespace detail {
+bool runOnce(uv_loop_t* loop) {
+    int alive = uv_run(loop ? loop : uv_default_loop(), UV_RUN_ONCE);
+    rethrowKept();
+    return alive != 0;
+}
+}  // namespace detail
+
+}  // namespace childproc

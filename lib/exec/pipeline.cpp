@@ -1,0 +1,188 @@
+// a | b | c without a shell: kernel pipes join the children, so the bytes between
+// stages never pass through the parent.
+
+#include "childproc/pipeline.hpp"
+
+#include <array>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "childproc/spawn.hpp"
+#include "exec/capture.hpp"
+#include "exec/encoding.hpp"
+#include "exec/private_loop.hpp"
+
+namespace childproc {
+
+struct PipelineAccess {
+    static PipelinePtr start(const std::vector<Command>& commands, const PipelineOptions& o);
+};
+
+Pipeline& Pipeline::onClose(CloseListener fn) {
+    close_.add(std::move(fn));
+    return *this;
+}
+
+void Pipeline::kill(Signal sig) {
+    for (auto& s : stages_) s->kill(sig);
+}
+
+namespace {
+
+// The fds a pipeline's parent holds until every stage has its own copy.
+struct Junctions {
+    std::vector<int> fds;
+    ~Junctions() {
+        for (int fd : fds) ::close(fd);
+    }
+};
+
+std::string joined(const Command& c) {
+    std::string s = c.file;
+    for (const auto& a : c.args) s += " " + a;
+    return s;
+}
+
+}  // namespace
+
+PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const PipelineOptions& o) {
+    if (commands.empty()) throw Error("A pipeline needs at least one command", "ERR_INVALID_ARG_VALUE", "TypeError");
+    auto p = PipelinePtr(new Pipeline);
+    const std::size_t n = commands.size();
+
+    Junctions junctions;
+    std::vector<std::array<int, 2>> pipes(n - 1);
+    for (auto& fds : pipes) {
+        if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw systemError(-errno, "pipe2");
+        junctions.fds.push_back(fds[0]);
+        junctions.fds.push_back(fds[1]);
+    }
+
+    for (std::size_t i = 0; i < n; ++i) {
+        SpawnOptions so;
+        so.cwd = o.cwd;
+        so.env = o.env;
+        so.timeout = o.timeout;
+        so.killSignal = o.killSignal;
+        so.signal = o.signal;
+        so.loop = o.loop;
+        so.backend = o.backend;
+        Stdio in = i == 0 ? Stdio(StdioType::pipe) : Stdio(pipes[i - 1][0]);
+        Stdio out = i + 1 == n ? Stdio(StdioType::pipe) : Stdio(pipes[i][1]);
+        so.stdio = {in, out, StdioType::pipe};
+        try {
+            p->stages_.push_back(spawn(commands[i].file, commands[i].args, so));
+        } catch (...) {
+            for (auto& s : p->stages_) s->kill(SIGKILL);  // they still close and are reaped on the loop
+            throw;
+        }
+        StageStatus st;
+        st.cmd = joined(commands[i]);
+        st.pid = p->stages_.back()->pid();
+        p->statuses_.push_back(std::move(st));
+    }
+    // junctions closes our copies of the inter-stage pipes here: each stage sees
+    // EOF or EPIPE when its neighbour is gone, as in a shell.
+
+    p->self_ = p;
+    p->open_ = n;
+    Pipeline* raw = p.get();
+    for (std::size_t i = 0; i < n; ++i) {
+        ChildProcess& c = *p->stages_[i];
+        c.stderrPipe()->onData([raw, i](std::string_view d) { raw->statuses_[i].stderrData += d; });
+        c.onError([raw, i](const Error& e) {
+            if (!raw->stages_[i]->pid()) raw->statuses_[i].error = e;
+        });
+        c.onClose([raw, i](std::optional<int> code, std::optional<std::string> sig) {
+            StageStatus& st = raw->statuses_[i];
+            if (!st.error) {
+                st.code = code;
+                st.signal = sig;
+            }
+            if (--raw->open_ > 0) return;
+            auto self = std::move(raw->self_);  // keeps *raw alive through the listeners
+            raw->close_.emit(raw->statuses_);
+        });
+    }
+    if (o.input) p->stdinPipe()->end(*o.input);
+    return p;
+}
+
+PipelinePtr pipeline(const std::vector<Command>& commands, PipelineOptions options) {
+    return PipelineAccess::start(commands, options);
+}
+
+PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options, PipelineCallback callback) {
+    auto p = PipelineAccess::start(commands, options);
+    if (!options.input) p->stdinPipe()->end();  // buffered form: no input means EOF
+    struct State {
+        detail::Capture out;
+        std::optional<ExecError> overflow;
+        PipelineCallback cb;
+        Encoding encoding;
+        std::string cmd;
+        Signal killSignal;
+    };
+    std::string cmd;
+    for (const auto& c : commands) cmd += (cmd.empty() ? "" : " | ") + joined(c);
+    auto st = std::make_shared<State>(
+        State{detail::Capture(options.maxBuffer, detail::Capture::Overflow::truncate), std::nullopt, std::move(callback),
+              options.encoding, std::move(cmd), options.killSignal});
+    Pipeline* raw = p.get();
+    p->stdoutPipe()->onData([st, raw](std::string_view d) {
+        if (st->out.add(d) || st->overflow) return;
+        st->overflow = ExecError("stdout maxBuffer length exceeded", "ERR_CHILD_PROCESS_STDIO_MAXBUFFER", "RangeError");
+        raw->stdoutPipe()->destroy();
+        raw->kill(st->killSignal);
+    });
+    p->onClose([st](const std::vector<StageStatus>& stages) {
+        std::string out = detail::applyEncoding(st->out.take(), st->encoding);
+        std::optional<ExecError> err = st->overflow;
+        // pipefail: the rightmost stage that failed decides the status.
+        const StageStatus* failed = nullptr;
+        for (const auto& s : stages)
+            if (!s.ok()) failed = &s;
+        if (!err && failed) {
+            std::string msg = "Command failed: " + st->cmd;
+            for (std::size_t i = 0; i < stages.size(); ++i) {
+                const auto& s = stages[i];
+                if (s.ok()) continue;
+                msg += "\nstage " + std::to_string(i + 1) + " (" + s.cmd + ") ";
+                if (s.error) msg += "could not start: " + s.error->message();
+                else if (s.signal) msg += "was killed by " + *s.signal;
+                else msg += "exited with code " + std::to_string(s.code.value_or(-1));
+                if (!s.stderrData.empty()) msg += "\n" + s.stderrData;
+            }
+            err = ExecError(msg);
+            if (failed->error) {
+                err->code = failed->error->code;
+                err->errnum = failed->error->errnum;
+            }
+            err->exitCode = failed->code;
+            err->signal = failed->signal;
+        }
+        if (err) {
+            err->cmd = st->cmd;
+            err->stdoutData = out;
+            for (const auto& s : stages) err->stderrData += s.stderrData;
+        }
+        auto cb = std::move(st->cb);
+        cb(err, out, stages);
+    });
+    return p;
+}
+
+PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options) {
+    detail::PrivateLoop loop;
+    options.loop = loop.get();
+    PipelineResult result;
+    execPipeline(commands, options, [&](const std::optional<ExecError>& e, const std::string& out, const std::vector<StageStatus>& stages) {
+        result.stdoutData = out;
+        result.stages = stages;
+        result.error = e;
+    });
+    loop.run();
+    return result;
+}
+
+}  // namespace childproc

@@ -1,0 +1,285 @@
+// exec() and execFile(): buffering, Node's error shape, maxBuffer, timeout, abort,
+// encoding, and the future form.
+
+#include <thread>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+using namespace std::chrono_literals;
+
+namespace {
+struct Outcome {
+    std::optional<ExecError> error;
+    std::string out, err;
+    int calls = 0;
+};
+
+ExecCallback into(Outcome& o) {
+    return [&o](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+        ++o.calls;
+        o.error = e;
+        o.out = out;
+        o.err = err;
+    };
+}
+
+std::string helperCmd(const std::string& args) { return "'" + kHelper + "' " + args; }
+}  // namespace
+
+TEST(Exec, BuffersStdoutAndStderr) {
+    Outcome r;
+    exec("echo out; echo err >&2", into(r));
+    test::runLoop();
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_FALSE(r.error.has_value());
+    EXPECT_EQ(r.out, "out\n");
+    EXPECT_EQ(r.err, "err\n");
+}
+
+TEST(Exec, RunsThroughBinSh) {
+    Outcome r;
+    auto c = exec("echo $0", into(r));
+    test::runLoop();
+    EXPECT_EQ(r.out, "/bin/sh\n");
+    EXPECT_EQ(c->spawnfile(), "/bin/sh");
+    EXPECT_EQ(c->spawnargs(), (std::vector<std::string>{"/bin/sh", "-c", "echo $0"}));
+}
+
+TEST(Exec, ShellPathOption) {
+    Outcome r;
+    ExecOptions o;
+    o.shell = std::string("/bin/bash");
+    exec("echo ${BASH_VERSION:+bash}", o, into(r));
+    test::runLoop();
+    EXPECT_EQ(r.out, "bash\n");
+}
+
+TEST(Exec, NonZeroExitIsCommandFailedWithNodesFields) {
+    Outcome r;
+    exec("echo partial; echo oops >&2; exit 7", into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    const ExecError& e = *r.error;
+    EXPECT_STREQ(e.what(), "Command failed: echo partial; echo oops >&2; exit 7\noops\n");
+    EXPECT_EQ(e.exitCode, 7);
+    EXPECT_FALSE(e.killed);
+    EXPECT_EQ(e.signal, std::nullopt);
+    EXPECT_EQ(e.cmd, "echo partial; echo oops >&2; exit 7");
+    EXPECT_EQ(e.stdoutData, "partial\n");
+    EXPECT_EQ(e.stderrData, "oops\n");
+    EXPECT_EQ(r.out, "partial\n");  // the callback gets the output too
+}
+
+TEST(Exec, SignalInTheError) {
+    Outcome r;
+    exec("kill -9 $$", into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->exitCode, std::nullopt);
+    EXPECT_EQ(r.error->signal, "SIGKILL");
+    EXPECT_FALSE(r.error->killed);  // not killed by us
+}
+
+TEST(ExecFile, NoShellArgsAreLiteral) {
+    Outcome r;
+    execFile(kHelper, {"argv"}, into(r));
+    test::runLoop();
+    EXPECT_EQ(r.out, kHelper + "\nargv\n");
+    Outcome lit;
+    execFile("echo", {"$HOME", "a b"}, into(lit));
+    test::runLoop();
+    EXPECT_EQ(lit.out, "$HOME a b\n");
+}
+
+TEST(ExecFile, CmdJoinsFileAndArgs) {
+    Outcome r;
+    execFile(kHelper, {"exit", "3"}, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->cmd, kHelper + " exit 3");
+    EXPECT_EQ(r.error->exitCode, 3);
+    EXPECT_EQ(std::string(r.error->what()), "Command failed: " + kHelper + " exit 3\n");
+}
+
+TEST(ExecFile, MissingProgramGivesTheSpawnError) {
+    Outcome r;
+    execFile("no-such-program-xyz", {"a"}, into(r));
+    test::runLoop();
+    EXPECT_EQ(r.calls, 1);
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "ENOENT");
+    EXPECT_EQ(r.error->errnum, UV_ENOENT);
+    EXPECT_EQ(r.error->syscall, "spawn no-such-program-xyz");
+    EXPECT_EQ(r.error->path, "no-such-program-xyz");
+    EXPECT_EQ(r.error->cmd, "no-such-program-xyz a");
+    EXPECT_STREQ(r.error->what(), "spawn no-such-program-xyz ENOENT");
+}
+
+TEST(MaxBuffer, OneByteUnderPasses) {
+    Outcome r;
+    execFile(kHelper, {"spew", "1", std::to_string(1024 * 1024 - 1)}, into(r));
+    test::runLoop();
+    EXPECT_FALSE(r.error.has_value());
+    EXPECT_EQ(r.out.size(), 1024u * 1024 - 1);
+}
+
+TEST(MaxBuffer, ExactlyMaxPasses) {
+    Outcome r;
+    execFile(kHelper, {"spew", "1", std::to_string(1024 * 1024)}, into(r));
+    test::runLoop();
+    EXPECT_FALSE(r.error.has_value());
+    EXPECT_EQ(r.out.size(), 1024u * 1024);
+}
+
+TEST(MaxBuffer, OneByteOverFailsKeepingExactlyMax) {
+    Outcome r;
+    execFile(kHelper, {"spew", "1", std::to_string(1024 * 1024 + 1)}, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "ERR_CHILD_PROCESS_STDIO_MAXBUFFER");
+    EXPECT_EQ(r.error->name, "RangeError");
+    EXPECT_STREQ(r.error->what(), "stdout maxBuffer length exceeded");
+    EXPECT_EQ(r.out.size(), 1024u * 1024);
+    EXPECT_EQ(r.out.substr(0, 3), "abc");
+}
+
+TEST(MaxBuffer, KillsAChildThatKeepsWriting) {
+    Outcome r;
+    ExecOptions o;
+    o.maxBuffer = 1000;
+    auto c = execFile(kHelper, {"spew", "1", "100000000"}, o, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.out.size(), 1000u);
+    // As in Node, stdout is destroyed before the kill: a child blocked in write()
+    // may die of the SIGPIPE first (Node 20 reports SIGPIPE here every time).
+    EXPECT_TRUE(c->signalCode() == "SIGTERM" || c->signalCode() == "SIGPIPE") << c->signalCode().value_or("none");
+    EXPECT_TRUE(c->killed());
+}
+
+TEST(MaxBuffer, StderrToo) {
+    Outcome r;
+    ExecOptions o;
+    o.maxBuffer = 10;
+    execFile(kHelper, {"err", "1", "0123456789abc"}, o, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_STREQ(r.error->what(), "stderr maxBuffer length exceeded");
+    EXPECT_EQ(r.err, "0123456789");
+}
+
+TEST(MaxBuffer, Unlimited) {
+    Outcome r;
+    ExecOptions o;
+    o.maxBuffer = unlimited;
+    execFile(kHelper, {"spew", "1", std::to_string(5 * 1024 * 1024)}, o, into(r));
+    test::runLoop();
+    EXPECT_FALSE(r.error.has_value());
+    EXPECT_EQ(r.out.size(), 5u * 1024 * 1024);
+}
+
+TEST(ExecTimeout, KilledWithSigtermAndReported) {
+    Outcome r;
+    ExecOptions o;
+    o.timeout = 100ms;
+    exec(helperCmd("sleep 10000"), o, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_TRUE(r.error->killed);
+    EXPECT_EQ(r.error->signal, "SIGTERM");
+    EXPECT_EQ(r.error->exitCode, std::nullopt);
+    EXPECT_EQ(std::string(r.error->what()), "Command failed: " + helperCmd("sleep 10000") + "\n");
+}
+
+TEST(ExecTimeout, CustomKillSignal) {
+    Outcome r;
+    ExecOptions o;
+    o.timeout = 100ms;
+    o.killSignal = "SIGKILL";
+    execFile(kHelper, {"ignore", std::to_string(SIGTERM), "sleep", "10000"}, o, into(r));
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->signal, "SIGKILL");
+    EXPECT_TRUE(r.error->killed);
+}
+
+TEST(ExecTimeout, FastChildIsNotKilled) {
+    Outcome r;
+    ExecOptions o;
+    o.timeout = 5000ms;
+    auto t0 = std::chrono::steady_clock::now();
+    execFile(kHelper, {"out", "1", "quick"}, o, into(r));
+    test::runLoop();
+    EXPECT_FALSE(r.error.has_value());
+    EXPECT_EQ(r.out, "quick");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4000ms);  // the timer did not hold the loop
+}
+
+TEST(ExecAbort, AbortErrorAtOnceBeforeTheChildExits) {
+    std::stop_source src;
+    ExecOptions o;
+    o.signal = src.get_token();
+    Outcome r;
+    std::vector<std::string> order;
+    auto c = execFile(kHelper, {"ignore", std::to_string(SIGTERM), "sleep", "300"}, o,
+                      [&](const std::optional<ExecError>& e, const std::string&, const std::string&) {
+                          order.push_back("callback");
+                          r.error = e;
+                      });
+    c->onExit([&](auto, auto) { order.push_back("exit"); });
+    c->onSpawn([&] {
+        uv_sleep(50);  // the child ignores SIGTERM by now, so it outlives the abort
+        src.request_stop();
+    });
+    test::runLoop();
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "ABORT_ERR");
+    EXPECT_EQ(r.error->name, "AbortError");
+    EXPECT_EQ(order, (std::vector<std::string>{"callback", "exit"}));
+}
+
+TEST(ExecEncoding, Utf8ReplacesInvalidBytesBufferKeepsThem) {
+    const std::string cmd = "printf 'ok \\303\\251 bad \\377 end'";
+    Outcome utf8;
+    exec(cmd, into(utf8));
+    Outcome raw;
+    ExecOptions o;
+    o.encoding = Encoding::buffer;
+    exec(cmd, o, into(raw));
+    test::runLoop();
+    EXPECT_EQ(utf8.out, "ok \xC3\xA9 bad \xEF\xBF\xBD end");
+    EXPECT_EQ(raw.out, "ok \xC3\xA9 bad \xFF end");
+}
+
+TEST(ExecAsync, FutureCompletedByTheLoop) {
+    auto f = execAsync("echo promised");
+    ExecResult r = runUntil(f);
+    EXPECT_EQ(r.stdoutData, "promised\n");
+    ASSERT_TRUE(r.child);
+    EXPECT_EQ(r.child->exitCode(), 0);
+}
+
+TEST(ExecAsync, RejectionThrowsExecError) {
+    auto f = execFileAsync(kHelper, {"err", "1", "bad", "exit", "4"});
+    try {
+        runUntil(f);
+        FAIL() << "no exception";
+    } catch (const ExecError& e) {
+        EXPECT_EQ(e.exitCode, 4);
+        EXPECT_EQ(e.stderrData, "bad");
+    }
+}
+
+TEST(ExecAsync, LoopOnAnotherThread) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ExecOptions o;
+    o.loop = &loop;
+    auto f = execAsync("echo threaded", o);
+    std::thread t([&] { run(&loop); });
+    EXPECT_EQ(f.get().stdoutData, "threaded\n");  // blocking is fine: the loop runs elsewhere
+    t.join();
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
