@@ -98,3 +98,15 @@ TEST(Events, ListenerExceptionIsRethrownByRunAndBookkeepingContinues) {
     test::runLoop();  // the rest of the work is still there
     EXPECT_TRUE(closed);
 }
+
+TEST(Events, ChildrenEmitSpawnInTheOrderTheyWereSpawned) {
+    // Node's nextTick queue is FIFO: spawn a, b, c → 'spawn' a, b, c.
+    std::string order;
+    std::vector<ChildProcessPtr> kids;
+    for (char name : std::string("abcdef")) {
+        kids.push_back(spawn(kHelper, {"exit", "0"}));
+        kids.back()->onSpawn([&order, name] { order += name; });
+    }
+    test::runLoop();
+    EXPECT_EQ(order, "abcdef");
+}

@@ -5,9 +5,9 @@
 namespace childproc::detail {
 
 TickQueue::TickQueue(uv_loop_t* loop) {
-    uv_idle_init(loop, &idle_);
-    idle_.data = this;
-    // An idle handle keeps the loop alive only while it is started, i.e. while work is queued.
+    uv_timer_init(loop, &timer_);
+    timer_.data = this;
+    // The timer keeps the loop alive only while it is started, i.e. while work is queued.
 }
 
 void TickQueue::post(std::function<void()> fn) {
@@ -15,11 +15,11 @@ void TickQueue::post(std::function<void()> fn) {
         fn();
         return;
     }
-    if (queue_.empty()) uv_idle_start(&idle_, onIdle);
+    if (queue_.empty()) uv_timer_start(&timer_, onTimer, 0, 0);
     queue_.push_back(std::move(fn));
 }
 
-void TickQueue::onIdle(uv_idle_t* h) {
+void TickQueue::onTimer(uv_timer_t* h) {
     auto* self = static_cast<TickQueue*>(h->data);
     // Ticks posted while draining run in this drain too, as nextTick's do.
     while (!self->queue_.empty()) {
@@ -27,14 +27,13 @@ void TickQueue::onIdle(uv_idle_t* h) {
         self->queue_.pop_front();
         guarded(h->loop, fn);
     }
-    uv_idle_stop(h);
 }
 
 void TickQueue::close(std::function<void()> onClosed) {
     closed_ = true;
     onClosed_ = std::move(onClosed);
     queue_.clear();
-    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), [](uv_handle_t* h) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) {
         auto* self = static_cast<TickQueue*>(h->data);
         auto done = std::move(self->onClosed_);
         done();  // may destroy self

@@ -1,7 +1,9 @@
 #pragma once
-// Node's process.nextTick for one child: callbacks run on the loop, in order, in
-// the idle phase of the next iteration, so an event posted during spawn() comes
-// before any I/O of that child.
+// Node's process.nextTick for one child: callbacks run on the loop, in order,
+// before the next poll for I/O, so an event posted during spawn() comes before
+// any I/O of that child. A zero-timeout timer carries them: libuv runs due timers
+// in the order they were started, so children spawned a, b, c emit in that order
+// too (idle handles would run last-started first).
 
 #include <deque>
 #include <functional>
@@ -17,12 +19,12 @@ public:
     TickQueue& operator=(const TickQueue&) = delete;
 
     void post(std::function<void()> fn);
-    // Stop accepting work and close the idle handle; onClosed runs from its close callback.
+    // Stop accepting work and close the handle; onClosed runs from its close callback.
     void close(std::function<void()> onClosed);
 
 private:
-    static void onIdle(uv_idle_t* h);
-    uv_idle_t idle_{};
+    static void onTimer(uv_timer_t* h);
+    uv_timer_t timer_{};
     std::deque<std::function<void()>> queue_;
     std::function<void()> onClosed_;
     bool closed_ = false;

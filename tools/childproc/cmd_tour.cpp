@@ -71,6 +71,44 @@ std::vector<Step> steps() {
                      say("exitCode: " + std::to_string(c->exitCode().value_or(0)) + ", pid: " + (c->pid() ? "set" : "unset"));
                      return err && err->code == "ENOENT";
                  }});
+    s.push_back({"exec: a command line through /bin/sh, output buffered, one callback at the end",
+                 "exec('echo $((6*7)); ls /nope', (err, stdout, stderr) => ...)", [] {
+                     bool ok = false;
+                     exec("echo $((6*7)); ls /nope-childproc-tour", [&](const std::optional<ExecError>& e, const std::string& out,
+                                                                      const std::string& err) {
+                         say("stdout: " + nlohmann::json(out).dump());
+                         say("stderr: " + nlohmann::json(err).dump());
+                         if (e) say("error: exitCode=" + std::to_string(e->exitCode.value_or(-1)) + ", message starts " +
+                                    nlohmann::json(std::string(e->what()).substr(0, 40)).dump());
+                         ok = out == "42\n" && e && e->exitCode == 2;
+                     });
+                     run();
+                     return ok;
+                 }});
+    s.push_back({"execFile: no shell, so $HOME and ; are just characters",
+                 "execFile('echo', ['$HOME;', 'not expanded'], cb)", [] {
+                     std::string got;
+                     execFile("echo", {"$HOME;", "not expanded"}, [&](const auto&, const std::string& out, const auto&) { got = out; });
+                     run();
+                     say("stdout: " + nlohmann::json(got).dump());
+                     return got == "$HOME; not expanded\n";
+                 }});
+    s.push_back({"maxBuffer: output beyond the limit kills the child; exactly maxBuffer bytes are kept",
+                 "exec('yes', {maxBuffer: 1000}, cb)", [] {
+                     ExecOptions o;
+                     o.maxBuffer = 1000;
+                     std::optional<ExecError> err;
+                     std::size_t kept = 0;
+                     auto c = exec("yes", o, [&](const std::optional<ExecError>& e, const std::string& out, const auto&) {
+                         err = e;
+                         kept = out.size();
+                     });
+                     run();
+                     if (err) say("error: " + err->code + " — " + err->message());
+                     say("kept " + std::to_string(kept) + " bytes; the child ended by " + c->signalCode().value_or("exit") +
+                         " (stdout is destroyed first, so a writer often dies of SIGPIPE, as in Node)");
+                     return err && err->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER" && kept == 1000;
+                 }});
     s.push_back({"a timeout: after 200 ms the child gets killSignal (SIGTERM)",
                  "spawn('sleep', ['10'], {timeout: 200})", [] {
                      SpawnOptions o;
@@ -101,6 +139,15 @@ std::vector<Step> steps() {
                      ::unlink(file.c_str());
                      say("it wrote: " + nlohmann::json(line).dump());
                      return line == "written by the detached child";
+                 }});
+    s.push_back({"a pipeline without a shell: kernel pipes join the stages, no byte passes through us",
+                 "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", [] {
+                     auto r = pipelineSync({{"printf", {"cherry\\napple\\nbanana\\n"}}, {"sort", {}}, {"head", {"-n", "2"}}});
+                     say("stdout: " + nlohmann::json(r.stdoutData).dump());
+                     for (const auto& st : r.stages)
+                         say("stage '" + st.cmd + "' pid " + std::to_string(st.pid.value_or(0)) + " exit " +
+                             std::to_string(st.code.value_or(-1)));
+                     return !r.error && r.stdoutData == "apple\nbanana\n";
                  }});
     return s;
 }

@@ -128,6 +128,15 @@ nlohmann::json errorJson(const Error& e) {
     return j;
 }
 
+nlohmann::json execErrorJson(const ExecError& e) {
+    nlohmann::json j = errorJson(e);
+    j["exitCode"] = e.exitCode ? nlohmann::json(*e.exitCode) : nlohmann::json(nullptr);
+    j["killed"] = e.killed;
+    j["signal"] = e.signal ? nlohmann::json(*e.signal) : nlohmann::json(nullptr);
+    j["cmd"] = e.cmd;
+    return j;
+}
+
 void complain(const std::string& message) { std::cerr << "childproc: " << message << '\n'; }
 
 }  // namespace cli

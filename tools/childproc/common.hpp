@@ -56,6 +56,8 @@ private:
 int shellStatus(const childproc::ChildProcess& child, const std::optional<childproc::Error>& spawnError);
 
 nlohmann::json errorJson(const childproc::Error& e);
+// errorJson plus exec's fields: exitCode, killed, signal, cmd.
+nlohmann::json execErrorJson(const childproc::ExecError& e);
 
 // "childproc: spawn foo ENOENT" on stderr.
 void complain(const std::string& message);

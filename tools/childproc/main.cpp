@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     int status = 0;
     cli::addSpawnCommand(app, status);
+    cli::addExecCommands(app, status);
+    cli::addPipelineCommand(app, status);
     cli::addTourCommand(app, status, argv[0]);
     try {
         app.parse(argc, argv);
