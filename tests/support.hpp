@@ -38,6 +38,10 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
     ASSERT_FALSE(expired) << "the loop did not finish within " << limit.count() << " ms";
 }
 
+// Connect to 127.0.0.1:port, read until the server closes, return what came.
+// Blocking: call it from a thread other than the loop's when the loop serves it.
+std::string tcpFetch(int port);
+
 // Collects everything a child does, in order.
 struct Recorder {
     std::vector<std::string> events;

@@ -14,6 +14,7 @@
 
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
+#include "childproc/ipc.hpp"
 #include "childproc/options.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/stream.hpp"
@@ -21,6 +22,7 @@
 namespace childproc {
 
 namespace detail {
+class Channel;
 class TickQueue;
 class ProcessHandle;
 struct SpawnPlan;
@@ -63,6 +65,21 @@ public:
     Stream* stdio(std::size_t fd);
     std::size_t stdioCount() const { return stdio_.size(); }
 
+    // --- IPC: a child from fork(), or with StdioType::ipc in its stdio ---
+    // Node's child.send(message[, handle][, callback]) → false once the write queue is
+    // past Node's hint; errors (ERR_IPC_CHANNEL_CLOSED, write errors) go to the
+    // callback, or to 'error' without one.
+    bool send(const nlohmann::json& message, SendCallback cb = {});
+    bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+    // Messages that arrive before the first listener are kept and replayed to it.
+    ChildProcess& onMessage(MessageListener fn);
+    ChildProcess& onDisconnect(std::function<void()> fn);
+    // Close the channel; a second call is an 'error' (ERR_IPC_DISCONNECTED).
+    void disconnect();
+    bool connected() const;
+    // child.channel: ref(), unref(), fd; nullptr without IPC.
+    ChannelControl* channel();
+
     uv_loop_t* loop() const { return loop_; }
     // Which launcher created the process ("uv_spawn" or "posix_spawn"); empty before spawn.
     const char* backend() const;
@@ -71,6 +88,7 @@ private:
     friend struct detail::ChildAccess;
     explicit ChildProcess(uv_loop_t* loop);
 
+    bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
     void onProcessExit(std::int64_t status, int termSignal);
     void onAbort();
     void maybeClose();
@@ -83,6 +101,7 @@ private:
     std::unique_ptr<detail::TickQueue> ticks_;
     std::unique_ptr<detail::ProcessHandle> process_;
     std::vector<std::unique_ptr<Stream>> stdio_;  // nullptr for non-pipe slots
+    std::unique_ptr<detail::Channel> channel_;
     std::shared_ptr<ChildProcess> self_;          // alive while any handle is open
 
     std::optional<int> pid_;

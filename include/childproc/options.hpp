@@ -14,6 +14,7 @@
 
 #include <uv.h>
 
+#include "childproc/ipc.hpp"
 #include "childproc/signals.hpp"
 
 namespace childproc {
@@ -71,6 +72,7 @@ struct SpawnOptions {
     Signal killSignal = SIGTERM;
     std::stop_token signal;            // AbortSignal: stop → kill(killSignal) + AbortError
     bool windowsHide = false;          // accepted and ignored, as on every non-Windows Node
+    Serialization serialization = Serialization::json;  // the IPC channel's format
 
     // Beyond Node.
     uv_loop_t* loop = nullptr;         // default: uv_default_loop()

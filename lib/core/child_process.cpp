@@ -2,6 +2,7 @@
 
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "ipc/channel.hpp"
 #include "launch/launcher.hpp"
 
 namespace childproc {
@@ -14,6 +15,43 @@ ChildProcess& ChildProcess::onSpawn(std::function<void()> fn) { spawn_.add(std::
 ChildProcess& ChildProcess::onError(std::function<void(const Error&)> fn) { error_.add(std::move(fn)); return *this; }
 ChildProcess& ChildProcess::onExit(ExitListener fn) { exit_.add(std::move(fn)); return *this; }
 ChildProcess& ChildProcess::onClose(ExitListener fn) { close_.add(std::move(fn)); return *this; }
+
+bool ChildProcess::send(const nlohmann::json& message, SendCallback cb) {
+    return send(message, nullptr, std::move(cb));
+}
+
+bool ChildProcess::send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb) {
+    return send(message, &handle, std::move(cb));
+}
+
+bool ChildProcess::send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+    if (channel_) return channel_->send(message, handle, std::move(cb));
+    Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");  // no channel at all: as a closed one
+    if (cb) ticks_->post([cb = std::move(cb), e] { cb(e); });
+    else ticks_->post([this, e] { detail::emitGuarded(loop_, error_, e); });
+    return false;
+}
+
+ChildProcess& ChildProcess::onMessage(MessageListener fn) {
+    if (channel_) channel_->onMessage(std::move(fn));
+    return *this;
+}
+
+ChildProcess& ChildProcess::onDisconnect(std::function<void()> fn) {
+    if (channel_) channel_->onDisconnect(std::move(fn));
+    return *this;
+}
+
+void ChildProcess::disconnect() {
+    if (channel_) channel_->disconnect();
+    else ticks_->post([this] {
+        detail::emitGuarded(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+    });
+}
+
+bool ChildProcess::connected() const { return channel_ && channel_->connected(); }
+
+ChannelControl* ChildProcess::channel() { return channel_ && channel_->connected() ? channel_.get() : nullptr; }
 
 Stream* ChildProcess::stdio(std::size_t fd) { return fd < stdio_.size() ? stdio_[fd].get() : nullptr; }
 

@@ -27,12 +27,18 @@ void TickQueue::onTimer(uv_timer_t* h) {
         self->queue_.pop_front();
         guarded(h->loop, fn);
     }
+    if (self->closing_) self->closeHandle();
 }
 
 void TickQueue::close(std::function<void()> onClosed) {
-    closed_ = true;
     onClosed_ = std::move(onClosed);
-    queue_.clear();
+    closing_ = true;
+    if (queue_.empty()) closeHandle();  // otherwise onTimer closes once drained
+}
+
+void TickQueue::closeHandle() {
+    if (closed_) return;
+    closed_ = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) {
         auto* self = static_cast<TickQueue*>(h->data);
         auto done = std::move(self->onClosed_);

@@ -19,14 +19,17 @@ public:
     TickQueue& operator=(const TickQueue&) = delete;
 
     void post(std::function<void()> fn);
-    // Stop accepting work and close the handle; onClosed runs from its close callback.
+    // Close once the queued work has run (Node runs pending ticks after 'close' too);
+    // onClosed runs from the handle's close callback. Later posts run at once.
     void close(std::function<void()> onClosed);
 
 private:
     static void onTimer(uv_timer_t* h);
+    void closeHandle();
     uv_timer_t timer_{};
     std::deque<std::function<void()>> queue_;
     std::function<void()> onClosed_;
+    bool closing_ = false;
     bool closed_ = false;
 };
 

@@ -109,10 +109,23 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
             }
             break;
         case StdioType::ipc:
-            throw invalidArg("The argument 'stdio' 'ipc' is not supported by this version of childproc");
+            p.kind = StdioPlan::Kind::pipe;  // the launcher opens it; the Channel owns it
+            plan.ipcIndex = static_cast<int>(i);
+            break;
         }
         spec.stdio.push_back(p);
         plan.slotTypes.push_back(t);
+    }
+
+    if (plan.ipcIndex >= 0) {
+        if (o.serialization == Serialization::advanced)
+            throw invalidArg("The property 'options.serialization' 'advanced' is not supported yet: use 'json'");
+        // Node appends these after the user's pairs and keeps duplicates; we replace them.
+        std::erase_if(spec.env, [](const std::string& kv) {
+            return kv.rfind("NODE_CHANNEL_FD=", 0) == 0 || kv.rfind("NODE_CHANNEL_SERIALIZATION_MODE=", 0) == 0;
+        });
+        spec.env.push_back("NODE_CHANNEL_FD=" + std::to_string(plan.ipcIndex));
+        spec.env.push_back("NODE_CHANNEL_SERIALIZATION_MODE=json");
     }
 
     plan.loop = o.loop;

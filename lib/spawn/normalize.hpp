@@ -20,6 +20,7 @@ struct SpawnPlan {
     std::chrono::milliseconds timeout{0};
     Signal killSignal = SIGTERM;
     std::stop_token signal;
+    int ipcIndex = -1;  // the stdio slot of the IPC channel, if any
 };
 
 SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o);

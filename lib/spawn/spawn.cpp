@@ -8,6 +8,7 @@
 #include "core/child_access.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "ipc/channel.hpp"
 
 namespace childproc {
 
@@ -70,7 +71,7 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
 
     c.stdio_.resize(plan.slotTypes.size());
     for (std::size_t i = 0; i < plan.slotTypes.size(); ++i) {
-        if (plan.spec.stdio[i].kind != StdioPlan::Kind::pipe) continue;
+        if (plan.spec.stdio[i].kind != StdioPlan::Kind::pipe || static_cast<int>(i) == plan.ipcIndex) continue;
         // Node: stdin is write-only, stdout/stderr read-only, extra pipes duplex.
         auto s = std::make_unique<Stream>(loop, *c.ticks_, i != 0, i == 0 || i >= 3);
         const bool counted = i != 0;  // 'close' waits for every pipe but stdin
@@ -87,6 +88,21 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
         c.stdio_[i] = std::move(s);
     }
 
+    if (plan.ipcIndex >= 0) {
+        // The channel counts toward 'close' like a pipe: close waits for it, as in Node.
+        ++c.closesNeeded_;
+        ++c.openHandles_;
+        Channel::Hooks hooks;
+        hooks.error = [&c](const Error& e) { emitGuarded(c.loop_, c.error_, e); };
+        hooks.closed = [&c] {
+            ++c.closesGot_;
+            c.maybeClose();
+            c.handleClosed();
+        };
+        c.channel_ = std::make_unique<Channel>(loop, *c.ticks_, Channel::Side::parent, std::move(hooks));
+        plan.spec.stdio[static_cast<std::size_t>(plan.ipcIndex)].pipe = c.channel_->pipe();
+    }
+
     ++c.openHandles_;  // the process handle
     int err = launcherFor(plan.backend, plan.spec)
                   .launch(loop, plan.spec,
@@ -98,6 +114,7 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
             c.closeEmitted_ = true;  // no events: the caller gets the exception instead
             for (auto& s : c.stdio_)
                 if (s) s->destroy();
+            if (c.channel_) c.channel_->destroy();
             Error e = systemError(err, "spawn");
             if (plan.spec.cwd && !isDirectory(*plan.spec.cwd)) e.path = *plan.spec.cwd;
             throw e;
@@ -111,12 +128,14 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
         });
         for (auto& s : c.stdio_)
             if (s) s->destroy();
+        if (c.channel_) c.channel_->destroy();
         return child;
     }
 
     c.pid_ = c.process_->pid();
     for (auto& s : c.stdio_)
         if (s) s->startReading();
+    if (c.channel_) c.channel_->start();
 
     if (plan.timeout.count() > 0) {
         c.timer_ = std::make_unique<uv_timer_t>();

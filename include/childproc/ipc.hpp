@@ -1,0 +1,73 @@
+#pragma once
+// The IPC channel's public types: Node's 'json' serialization, handles to send
+// and handles received (net.Server, net.Socket, net.Native as libuv handles).
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <uv.h>
+
+#include "childproc/error.hpp"
+
+namespace childproc {
+
+// Node's `serialization`: 'json' (the wire format here) or 'advanced' (V8's
+// serializer, not supported yet: refused with ERR_INVALID_ARG_VALUE).
+enum class Serialization { json, advanced };
+
+// A libuv handle to send along with a message: child.send(msg, handle).
+// The type says what the peer should make of it, as Node's handle conversion does.
+struct SendHandle {
+    std::string type;            // "net.Server", "net.Socket" or "net.Native"
+    uv_handle_t* handle = nullptr;  // a uv_tcp_t or uv_pipe_t (listening or connected)
+    bool keepOpen = false;       // Node's options.keepOpen (net.Socket): we never close your handle either way
+
+    static SendHandle server(uv_stream_t* listening) { return {"net.Server", reinterpret_cast<uv_handle_t*>(listening)}; }
+    static SendHandle socket(uv_stream_t* connected, bool keepOpen = false) {
+        return {"net.Socket", reinterpret_cast<uv_handle_t*>(connected), keepOpen};
+    }
+    static SendHandle native(uv_stream_t* h) { return {"net.Native", reinterpret_cast<uv_handle_t*>(h)}; }
+};
+
+// A handle that arrived with a message. It owns the libuv handle: the handle is
+// closed when the last reference goes (or by close()). For "net.Server", call
+// uv_listen(stream(), ...) to start accepting on the shared listening socket.
+class ReceivedHandle {
+public:
+    ReceivedHandle(const ReceivedHandle&) = delete;
+    ReceivedHandle& operator=(const ReceivedHandle&) = delete;
+    ~ReceivedHandle();
+
+    const std::string& type() const { return type_; }  // as the sender named it
+    uv_handle_type kind() const;                        // UV_TCP or UV_NAMED_PIPE
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(handle_); }
+    uv_handle_t* handle() { return handle_; }
+    // Re-send it (to another child, as cluster does).
+    SendHandle asSendHandle() { return {type_, handle_}; }
+    void close();
+
+private:
+    friend struct ReceivedHandleAccess;
+    ReceivedHandle() = default;
+    std::string type_;
+    std::string key_;             // net.Socket from a server: Node's connection key
+    uv_handle_t* handle_ = nullptr;
+    std::function<void()> onClose_;
+};
+
+using MessageListener = std::function<void(const nlohmann::json& message, std::shared_ptr<ReceivedHandle> handle)>;
+using SendCallback = std::function<void(const std::optional<Error>& error)>;
+
+// Node's child.channel / process.channel: ref(), unref(), fd.
+class ChannelControl {
+public:
+    virtual ~ChannelControl() = default;
+    virtual void ref() = 0;
+    virtual void unref() = 0;
+    virtual int fd() const = 0;
+};
+
+}  // namespace childproc

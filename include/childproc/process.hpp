@@ -1,0 +1,36 @@
+#pragma once
+// The child's side of the IPC channel: Node's process.send / process.on('message')
+// for a C++ program started by childproc's fork() or by Node's fork()/spawn() with
+// 'ipc'. The channel is set up on first use, on libuv's default loop: it reads
+// NODE_CHANNEL_FD and removes NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE from
+// the environment, so that our own children do not inherit them.
+//
+// Lifetime, as in Node: the channel keeps the program alive only while it has
+// message or disconnect listeners or writes in flight; channel()->ref()/unref()
+// override that.
+
+#include <functional>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "childproc/ipc.hpp"
+
+namespace childproc::process {
+
+// Whether a parent started us with a channel and it is still open.
+bool connected();
+// process.send(message[, handle][, callback]). Without a channel: false, and
+// ERR_IPC_CHANNEL_CLOSED to the callback (or to onError).
+bool send(const nlohmann::json& message, SendCallback cb = {});
+bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+// Messages that came before the first listener are replayed to it.
+void onMessage(MessageListener fn);
+void onDisconnect(std::function<void()> fn);
+// Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
+void onError(std::function<void(const Error&)> fn);
+void disconnect();
+// process.channel: nullptr when there is none.
+ChannelControl* channel();
+
+}  // namespace childproc::process

@@ -1,0 +1,328 @@
+#include "ipc/channel.hpp"
+
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "ipc/handles.hpp"
+
+namespace childproc::detail {
+
+namespace {
+constexpr std::size_t kReadSize = 64 * 1024;
+constexpr std::size_t kSendHint = 128 * 1024;  // Node: send() returns writeQueueSize < 65536 * 2
+}  // namespace
+
+struct Channel::WriteReq {
+    uv_write_t req{};
+    std::string bytes;
+    SendCallback cb;
+    Channel* channel;
+};
+
+struct Channel::SocketList {
+    std::map<std::string, int> open;            // key → sockets received and still open
+    std::map<std::string, bool> notifyOnClose;  // key → the peer asked NODE_SOCKET_NOTIFY_CLOSE
+    Channel* channel = nullptr;                 // null once the channel is gone
+};
+
+Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Hooks hooks)
+    : loop_(loop), ticks_(ticks), side_(side), hooks_(std::move(hooks)), sockets_(std::make_shared<SocketList>()) {
+    uv_pipe_init(loop, &pipe_, /*ipc=*/1);
+    pipe_.data = this;
+    sockets_->channel = this;
+}
+
+Channel::~Channel() { sockets_->channel = nullptr; }
+
+void Channel::start() {
+    started_ = true;
+    readBuf_ = std::make_unique<char[]>(kReadSize);
+    uv_read_start(
+        reinterpret_cast<uv_stream_t*>(&pipe_),
+        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+            *buf = uv_buf_init(static_cast<Channel*>(h->data)->readBuf_.get(), kReadSize);
+        },
+        [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+            auto* self = static_cast<Channel*>(s->data);
+            guarded(s->loop, [&] { self->onRead(nread, buf); });
+        });
+    updateRef();
+}
+
+void Channel::destroy() {
+    connected_ = false;
+    closePipe();
+}
+
+void Channel::onMessage(MessageListener fn) {
+    message_.add(std::move(fn));
+    // Node queues messages that came before any listener and replays them now.
+    while (!backlog_.empty()) {
+        auto [m, h] = std::move(backlog_.front());
+        backlog_.pop_front();
+        deliver(std::move(m), std::move(h));
+    }
+    updateRef();
+}
+
+void Channel::onDisconnect(std::function<void()> fn) {
+    disconnect_.add(std::move(fn));
+    updateRef();
+}
+
+void Channel::fail(Error e) const {
+    ticks_.post([hook = hooks_.error, e = std::move(e)] {
+        if (hook) hook(e);
+    });
+}
+
+bool Channel::send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+    if (handle) validateSendHandle(*handle);
+    if (!connected_) {
+        Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
+        if (cb) ticks_.post([cb = std::move(cb), e] { cb(e); });
+        else fail(e);
+        return false;
+    }
+    nlohmann::json wire = handle ? nlohmann::json{{"cmd", "NODE_HANDLE"}, {"type", handle->type}, {"msg", message}} : message;
+    return enqueue(std::move(wire), handle, std::move(cb));
+}
+
+bool Channel::sendInternal(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+    return send(message, handle, std::move(cb));
+}
+
+bool Channel::enqueue(nlohmann::json wire, const SendHandle* handle, SendCallback cb) {
+    Outgoing out{std::move(wire), handle ? std::optional<SendHandle>(*handle) : std::nullopt, std::move(cb)};
+    // While a handle awaits its ACK every later message waits too, in order (Node's _handleQueue).
+    if (handleQueue_) {
+        handleQueue_->push_back(std::move(out));
+        return handleQueue_->size() == 1;
+    }
+    return writeNow(std::move(out));
+}
+
+bool Channel::writeNow(Outgoing out) {
+    auto* req = new WriteReq{{}, encodeMessage(out.wire), std::move(out.cb), this};
+    req->req.data = req;
+    uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
+    auto done = [](uv_write_t* w, int status) {
+        auto* rq = static_cast<WriteReq*>(w->data);
+        std::unique_ptr<WriteReq> owned(rq);
+        Channel* c = rq->channel;
+        --c->pendingWrites_;
+        guarded(c->loop_, [&] {
+            std::optional<Error> err;
+            if (status < 0 && status != UV_ECANCELED) err = systemError(status, "write");
+            if (rq->cb) rq->cb(err);
+            else if (err && c->hooks_.error) c->hooks_.error(*err);
+            if (!c->closing_) c->updateRef();
+        });
+    };
+    int r = out.handle ? uv_write2(&req->req, reinterpret_cast<uv_stream_t*>(&pipe_), &buf, 1,
+                                   reinterpret_cast<uv_stream_t*>(out.handle->handle), done)
+                       : uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&pipe_), &buf, 1, done);
+    if (r < 0) {
+        Error e = systemError(r, "write");
+        if (req->cb) ticks_.post([cb = std::move(req->cb), e] { cb(e); });
+        else fail(e);
+        delete req;
+        return false;
+    }
+    ++pendingWrites_;
+    if (out.handle) handleQueue_.emplace();  // hold everything after it until the peer answers
+    updateRef();
+    return uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&pipe_)) < kSendHint;
+}
+
+void Channel::writeControl(const nlohmann::json& m) {
+    if (closing_) return;
+    writeNow(Outgoing{m, std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
+}
+
+void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
+    if (nread > 0) {
+        // Node takes at most one pending handle per read; it belongs to the next NODE_HANDLE.
+        if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.push_back(std::move(h));
+        decoder_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)),
+                      [this](std::string_view line) { onLine(line); });
+        return;
+    }
+    if (nread == 0) return;
+    if (nread != UV_EOF) fail(systemError(static_cast<int>(nread), "read"));
+    if (decoder_.buffering())
+        fail(Error("IPC channel closed in the middle of a message (" + std::to_string(decoder_.buffered()) +
+                       " bytes without a newline were dropped)",
+                   "ERR_IPC_TRUNCATED"));
+    // The peer is gone: Node disconnects, closes and emits 'disconnect'.
+    if (connected_) {
+        connected_ = false;
+        closePipe();
+    }
+}
+
+void Channel::onLine(std::string_view line) {
+    if (!connected_) return;  // after disconnect() nothing more is delivered
+    Decoded d = decodeLine(line);
+    if (d.error) {
+        fail(*d.error);
+        return;
+    }
+    if (isInternal(*d.message)) onInternal(*d.message);
+    else deliver(std::move(*d.message), nullptr);
+}
+
+void Channel::deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle) {
+    if (message_.empty()) {
+        backlog_.emplace_back(std::move(message), std::move(handle));
+        return;
+    }
+    // Each message on its own tick: a listener that throws loses no later message.
+    ticks_.post([this, m = std::move(message), h = std::move(handle)]() mutable { message_.emit(m, std::move(h)); });
+}
+
+void Channel::onInternal(const nlohmann::json& m) {
+    const std::string& cmd = m["cmd"].get_ref<const std::string&>();
+    if (cmd == "NODE_HANDLE") return onHandleMessage(m);
+    if (cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK") {
+        if (cmd == "NODE_HANDLE_NACK")
+            fail(Error("The peer could not take a handle we sent (NODE_HANDLE_NACK)", "ERR_IPC_HANDLE_NOT_RECEIVED"));
+        return handleQueueDrained();
+    }
+    const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
+    if (cmd == "NODE_SOCKET_GET_COUNT") {
+        writeControl({{"cmd", "NODE_SOCKET_COUNT"}, {"key", key}, {"count", sockets_->open[key]}});
+        return;
+    }
+    if (cmd == "NODE_SOCKET_NOTIFY_CLOSE") {
+        if (sockets_->open[key] == 0) writeControl({{"cmd", "NODE_SOCKET_ALL_CLOSED"}, {"key", key}});
+        else sockets_->notifyOnClose[key] = true;
+        return;
+    }
+    if (hooks_.internal) {
+        ticks_.post([hook = hooks_.internal, m] { hook(m, nullptr); });
+    }
+}
+
+void Channel::onHandleMessage(const nlohmann::json& m) {
+    const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
+    if (pendingHandles_.empty() || !supportedHandleType(type)) {
+        // No fd came with it (e.g. MSG_CTRUNC), or a type we cannot build: NACK, never stall the
+        // sender (Node crashes on an unknown type).
+        std::shared_ptr<ReceivedHandle> drop;
+        if (!pendingHandles_.empty()) {
+            drop = std::move(pendingHandles_.front());
+            pendingHandles_.pop_front();
+        }
+        writeControl({{"cmd", "NODE_HANDLE_NACK"}});
+        fail(Error(pendingHandles_.empty() && !drop ? "NODE_HANDLE arrived without a handle"
+                                                    : "NODE_HANDLE of unsupported type '" + type + "'",
+                   "ERR_IPC_BAD_HANDLE"));
+        return;
+    }
+    auto handle = std::move(pendingHandles_.front());
+    pendingHandles_.pop_front();
+    writeControl({{"cmd", "NODE_HANDLE_ACK"}});  // first, as Node does
+    const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
+    std::function<void()> onClose;
+    if (!key.empty()) {
+        ++sockets_->open[key];
+        onClose = [list = sockets_, key] {
+            if (--list->open[key] > 0 || !list->notifyOnClose[key] || !list->channel) return;
+            list->notifyOnClose[key] = false;
+            list->channel->writeControl({{"cmd", "NODE_SOCKET_ALL_CLOSED"}, {"key", key}});
+        };
+    }
+    ReceivedHandleAccess::describe(*handle, type, key, std::move(onClose));
+    nlohmann::json inner = m.contains("msg") ? m["msg"] : nlohmann::json();
+    if (isInternal(inner)) {
+        if (hooks_.internal) ticks_.post([hook = hooks_.internal, inner, handle] { hook(inner, handle); });
+        return;
+    }
+    deliver(std::move(inner), std::move(handle));
+}
+
+void Channel::handleQueueDrained() {
+    if (!handleQueue_) return;
+    auto queued = std::move(*handleQueue_);
+    handleQueue_.reset();
+    for (auto& out : queued) {
+        if (handleQueue_) handleQueue_->push_back(std::move(out));  // another handle re-armed the queue
+        else writeNow(std::move(out));
+    }
+    if (pendingDisconnect_ && !handleQueue_) finishDisconnect();
+}
+
+void Channel::disconnect() {
+    if (!connected_) {
+        fail(Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+        return;
+    }
+    connected_ = false;
+    if (handleQueue_) {
+        pendingDisconnect_ = true;  // after the queued handles and messages are out
+        return;
+    }
+    finishDisconnect();
+}
+
+void Channel::finishDisconnect() {
+    pendingDisconnect_ = false;
+    if (closing_) return;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe_));
+    // Unlike Node, queued writes are not cancelled: the shutdown waits for them, so a
+    // send() just before disconnect() still arrives.
+    auto* req = new uv_shutdown_t;
+    req->data = this;
+    if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&pipe_), [](uv_shutdown_t* r, int) {
+            auto* self = static_cast<Channel*>(r->data);
+            delete r;
+            self->closePipe();
+        }) != 0) {
+        delete req;
+        closePipe();
+    }
+}
+
+void Channel::closePipe() {
+    if (closing_) return;
+    closing_ = true;
+    pendingHandles_.clear();
+    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
+        auto* self = static_cast<Channel*>(h->data);
+        // Behind the messages already queued for delivery, then 'disconnect', then the
+        // owner hears of the close (the parent's 'close' comes after all of them).
+        self->ticks_.post([self] {
+            if (self->started_) self->disconnect_.emit();
+            if (self->hooks_.closed) self->hooks_.closed();
+        });
+    });
+}
+
+void Channel::ref() {
+    explicitRef_ = true;
+    updateRef();
+}
+
+void Channel::unref() {
+    explicitRef_ = false;
+    updateRef();
+}
+
+int Channel::fd() const {
+    uv_os_fd_t fd = -1;
+    uv_fileno(reinterpret_cast<const uv_handle_t*>(&pipe_), &fd);
+    return fd;
+}
+
+void Channel::updateRef() {
+    if (closing_) return;
+    auto* h = reinterpret_cast<uv_handle_t*>(&pipe_);
+    bool keep;
+    if (explicitRef_) keep = *explicitRef_;
+    else if (side_ == Side::parent) keep = true;  // the parent waits for its channel, as in Node
+    else keep = !message_.empty() || !disconnect_.empty() || pendingWrites_ > 0;  // Node's child rule
+    if (keep) uv_ref(h);
+    else uv_unref(h);
+}
+
+}  // namespace childproc::detail

@@ -1,0 +1,102 @@
+#pragma once
+// One end of a Node IPC channel (Node's setupChannel in internal/child_process.js):
+// 'json' framing over a libuv IPC pipe, each message delivered on its own tick,
+// internal NODE_* messages kept from user listeners, handle passing with the
+// NODE_HANDLE / ACK / NACK protocol and its send queue, and disconnect.
+// The parent's ChildProcess and the child's process API each own one.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "childproc/events.hpp"
+#include "childproc/ipc.hpp"
+#include "ipc/framing.hpp"
+
+namespace childproc::detail {
+
+class TickQueue;
+
+class Channel : public ChannelControl {
+public:
+    enum class Side { parent, child };
+    struct Hooks {
+        std::function<void(const Error&)> error;  // 'error' on the owner
+        std::function<void()> closed;             // the pipe handle is closed
+        // Internal messages this file does not handle itself (NODE_CLUSTER, ...).
+        std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> internal;
+    };
+
+    Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Hooks hooks);
+    Channel(const Channel&) = delete;
+    Channel& operator=(const Channel&) = delete;
+    ~Channel() override;
+
+    uv_pipe_t* pipe() { return &pipe_; }
+    // Start reading once the pipe is open (the parent: after spawn; the child: uv_pipe_open).
+    void start();
+    // Close at once, without events (the spawn failed before the channel was used).
+    void destroy();
+
+    void onMessage(MessageListener fn);
+    void onDisconnect(std::function<void()> fn);
+
+    // Node's send(): false when the write queue is past Node's 128 KiB hint, or the
+    // channel is closed (then cb, or 'error', gets ERR_IPC_CHANNEL_CLOSED).
+    bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
+    // Send an internal message (e.g. NODE_CLUSTER); same queueing as send().
+    bool sendInternal(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
+    void disconnect();
+    bool connected() const { return connected_; }
+
+    void ref() override;
+    void unref() override;
+    int fd() const override;
+
+private:
+    struct Outgoing {
+        nlohmann::json wire;
+        std::optional<SendHandle> handle;
+        SendCallback cb;
+    };
+    struct WriteReq;
+    struct SocketList;  // received sockets per key, for NODE_SOCKET_* replies
+
+    bool enqueue(nlohmann::json wire, const SendHandle* handle, SendCallback cb);
+    bool writeNow(Outgoing out);
+    void writeControl(const nlohmann::json& m);
+    void onRead(ssize_t nread, const uv_buf_t* buf);
+    void onLine(std::string_view line);
+    void onInternal(const nlohmann::json& m);
+    void onHandleMessage(const nlohmann::json& m);
+    void deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle);
+    void handleQueueDrained();
+    void finishDisconnect();
+    void closePipe();
+    void updateRef();
+    void fail(Error e) const;
+
+    uv_pipe_t pipe_{};
+    uv_loop_t* loop_;
+    TickQueue& ticks_;
+    Side side_;
+    Hooks hooks_;
+    LineDecoder decoder_;
+    std::unique_ptr<char[]> readBuf_;
+    bool started_ = false;
+    bool connected_ = true;
+    bool closing_ = false;
+    bool pendingDisconnect_ = false;
+    std::optional<std::deque<Outgoing>> handleQueue_;  // set while a sent handle awaits ACK/NACK
+    std::deque<std::shared_ptr<ReceivedHandle>> pendingHandles_;
+    std::shared_ptr<SocketList> sockets_;
+    std::size_t pendingWrites_ = 0;
+    std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
+    Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;
+    Listeners<> disconnect_;
+    std::deque<std::pair<nlohmann::json, std::shared_ptr<ReceivedHandle>>> backlog_;  // no listener yet
+};
+
+}  // namespace childproc::detail

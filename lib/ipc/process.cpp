@@ -1,0 +1,102 @@
+// The child's side of the channel: Node's setup in internal/bootstrap and
+// child_process.setupChannel, for a C++ program.
+
+#include "childproc/process.hpp"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <string_view>
+
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "ipc/channel.hpp"
+
+namespace childproc::process {
+
+namespace {
+
+struct ChildSide {
+    detail::TickQueue ticks{uv_default_loop()};
+    std::unique_ptr<detail::Channel> channel;
+    Listeners<const Error&> error;
+};
+
+int channelFdFromEnvironment() {
+    const char* fdText = std::getenv("NODE_CHANNEL_FD");
+    const char* mode = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
+    const bool json = !mode || std::string_view(mode) == "json";
+    int fd = -1;
+    if (fdText && *fdText) {
+        char* end = nullptr;
+        long v = std::strtol(fdText, &end, 10);
+        if (*end == '\0' && v >= 0 && v < 1 << 20) fd = static_cast<int>(v);
+    }
+    // Grandchildren must not think they have our channel (Node deletes both too).
+    ::unsetenv("NODE_CHANNEL_FD");
+    ::unsetenv("NODE_CHANNEL_SERIALIZATION_MODE");
+    return json ? fd : -1;  // 'advanced' (V8 serialization) is not spoken here
+}
+
+// Never destroyed: it lives as long as the process and the default loop.
+ChildSide& side() {
+    static ChildSide* s = [] {
+        auto* cs = new ChildSide;
+        const int fd = channelFdFromEnvironment();
+        if (fd < 0) return cs;
+        detail::Channel::Hooks hooks;
+        hooks.error = [cs](const Error& e) { detail::emitGuarded(uv_default_loop(), cs->error, e); };
+        cs->channel = std::make_unique<detail::Channel>(uv_default_loop(), cs->ticks, detail::Channel::Side::child, std::move(hooks));
+        if (uv_pipe_open(cs->channel->pipe(), fd) != 0) {
+            cs->channel->destroy();
+            return cs;
+        }
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // our own children must not inherit it
+        cs->channel->start();
+        return cs;
+    }();
+    return *s;
+}
+
+bool sendVia(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+    ChildSide& s = side();
+    if (s.channel) return s.channel->send(message, handle, std::move(cb));
+    Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
+    if (cb) s.ticks.post([cb = std::move(cb), e] { cb(e); });
+    else s.ticks.post([&s, e] { detail::emitGuarded(uv_default_loop(), s.error, e); });
+    return false;
+}
+
+}  // namespace
+
+bool connected() { return side().channel && side().channel->connected(); }
+
+bool send(const nlohmann::json& message, SendCallback cb) { return sendVia(message, nullptr, std::move(cb)); }
+
+bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb) {
+    return sendVia(message, &handle, std::move(cb));
+}
+
+void onMessage(MessageListener fn) {
+    if (auto& c = side().channel) c->onMessage(std::move(fn));
+}
+
+void onDisconnect(std::function<void()> fn) {
+    if (auto& c = side().channel) c->onDisconnect(std::move(fn));
+}
+
+void onError(std::function<void(const Error&)> fn) { side().error.add(std::move(fn)); }
+
+void disconnect() {
+    ChildSide& s = side();
+    if (s.channel) return s.channel->disconnect();
+    s.ticks.post([&s] {
+        detail::emitGuarded(uv_default_loop(), s.error, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+    });
+}
+
+ChannelControl* channel() {
+    auto& c = side().channel;
+    return c && c->connected() ? c.get() : nullptr;
+}
+
+}  // namespace childproc::process

@@ -1,0 +1,143 @@
+// The C++ IPC child the tests fork (and that Node forks). argv[1] is the mode; a
+// Node parent that uses fork() with execPath = this program passes it as the
+// "module path", which lands in argv[1] too.
+
+#include <childproc/childproc.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::shared_ptr<ReceivedHandle>> keep;  // handles we serve on
+
+// Answer every connection on `server` with `reply`, then close it.
+void serve(uv_stream_t* server, std::string reply) {
+    server->data = new std::string(std::move(reply));
+    uv_listen(server, 16, [](uv_stream_t* s, int status) {
+        if (status < 0) return;
+        auto* conn = new uv_tcp_t;
+        uv_tcp_init(s->loop, conn);
+        if (uv_accept(s, reinterpret_cast<uv_stream_t*>(conn)) != 0) return;
+        auto* req = new uv_write_t;
+        auto* text = static_cast<std::string*>(s->data);
+        uv_buf_t buf = uv_buf_init(text->data(), static_cast<unsigned>(text->size()));
+        req->data = conn;
+        uv_write(req, reinterpret_cast<uv_stream_t*>(conn), &buf, 1, [](uv_write_t* w, int) {
+            uv_close(static_cast<uv_handle_t*>(w->data), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+            delete w;
+        });
+    });
+}
+
+void writeRaw(int fd, const std::string& bytes) {
+    [[maybe_unused]] auto n = ::write(fd, bytes.data(), bytes.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string mode = argc > 1 ? argv[1] : "echo";
+    const std::string pid = std::to_string(::getpid());
+
+    if (mode == "raw") {
+        // Write argv[2..] to the channel as they are (each followed by nothing),
+        // read one reply line, print it, exit: for malformed-input tests.
+        int fd = std::atoi(std::getenv("NODE_CHANNEL_FD"));
+        for (int i = 2; i < argc; ++i) writeRaw(fd, argv[i]);
+        if (std::getenv("CP_READ_REPLY")) {
+            std::string line;
+            char c;
+            while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
+            std::cout << line << std::endl;
+        }
+        return 0;
+    }
+    if (mode == "env") {
+        const bool had = std::getenv("NODE_CHANNEL_FD") != nullptr;
+        process::send({{"hadFd", had}, {"connected", process::connected()},
+                       {"fdAfter", std::getenv("NODE_CHANNEL_FD") ? json(std::getenv("NODE_CHANNEL_FD")) : json(nullptr)},
+                       {"modeAfter", std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") ? json("set") : json(nullptr)}});
+        run();
+        return 0;
+    }
+    if (mode == "lonely") {
+        // No listeners, nothing in flight: the channel must not keep us alive.
+        process::connected();
+        run();
+        std::cout << "exited on my own" << std::endl;
+        return 0;
+    }
+    if (mode == "burst" || mode == "big") {
+        const long n = argc > 2 ? std::atol(argv[2]) : 10;
+        if (mode == "burst")
+            for (long i = 0; i < n; ++i) process::send({{"i", i}, {"text", "héllo €𝄞"}});
+        else
+            process::send({{"big", std::string(static_cast<std::size_t>(n), 'x')}});
+        process::disconnect();  // queued sends still go out first
+        run();
+        return 0;
+    }
+    if (mode == "offer-server") {
+        // Bind, send the listening socket to the parent, stop listening ourselves.
+        auto* server = new uv_tcp_t;
+        uv_tcp_init(uv_default_loop(), server);
+        sockaddr_in addr{};
+        uv_ip4_addr("127.0.0.1", 0, &addr);
+        uv_tcp_bind(server, reinterpret_cast<const sockaddr*>(&addr), 0);
+        uv_listen(reinterpret_cast<uv_stream_t*>(server), 16, [](uv_stream_t*, int) {});
+        sockaddr_storage bound{};
+        int len = sizeof bound;
+        uv_tcp_getsockname(server, reinterpret_cast<sockaddr*>(&bound), &len);
+        int port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+        process::send({{"port", port}}, SendHandle::server(reinterpret_cast<uv_stream_t*>(server)),
+                      [server](const std::optional<Error>&) {
+                          uv_close(reinterpret_cast<uv_handle_t*>(server), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+                          process::disconnect();
+                      });
+        run();
+        return 0;
+    }
+
+    // echo (default): answer each message; handles are served and reported.
+    int count = 0;
+    process::onMessage([&](const json& m, std::shared_ptr<ReceivedHandle> h) {
+        ++count;
+        if (m == "disconnect") return process::disconnect();
+        if (m == "exit") std::exit(0);
+        if (m == "throw" ) throw std::runtime_error("listener threw");
+        if (h && h->type() == "net.Server") {
+            serve(h->stream(), "child:" + std::to_string(::getpid()) + "\n");
+            keep.push_back(h);
+        } else if (h && h->type() == "net.Socket") {
+            auto* req = new uv_write_t;
+            static std::string text = "child got socket\n";
+            uv_buf_t buf = uv_buf_init(text.data(), static_cast<unsigned>(text.size()));
+            req->data = new std::shared_ptr<ReceivedHandle>(h);
+            uv_write(req, h->stream(), &buf, 1, [](uv_write_t* w, int) {
+                auto* held = static_cast<std::shared_ptr<ReceivedHandle>*>(w->data);
+                (*held)->close();
+                delete held;
+                delete w;
+            });
+        }
+        process::send({{"echo", m}, {"pid", ::getpid()}, {"count", count}, {"handle", h ? json(h->type()) : json(nullptr)}});
+    });
+    process::onError([](const Error& e) { process::send({{"childError", e.code}}); });
+    for (;;) {
+        try {
+            run();
+            break;
+        } catch (const std::exception&) {
+            // A throwing listener stops run(); the next messages are still ours.
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,93 @@
+// Node parent for the interop tests: starts the C++ child (argv[2]) with Node's
+// own fork()/spawn() and checks messages, ordering, disconnect and handles.
+// Prints one JSON line with the results; exits non-zero on any mismatch.
+const cp = require('child_process');
+const net = require('net');
+const assert = require('assert');
+const child = process.argv[2];
+const how = process.argv[3];  // fork | spawn | handles | socket | burst
+
+function start(mode, args = []) {
+  if (how === 'spawn') return cp.spawn(child, [mode, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  return cp.fork(mode, args, { execPath: child });  // runs: child mode args...
+}
+
+function fail(e) { console.error(e); process.exit(1); }
+
+if (how === 'fork' || how === 'spawn') {
+  const c = start('echo');
+  const got = [];
+  const text = 'héllo €𝄞 ' + '\u2028' + ' ünïcödé';
+  const big = 'y'.repeat(1024 * 1024);
+  const N = 10000;
+  c.on('message', (m) => {
+    got.push(m);
+    if (got.length === N + 2) {
+      try {
+        assert.deepStrictEqual(got[0].echo, { text });
+        assert.strictEqual(got[1].echo.big.length, big.length);
+        for (let i = 0; i < N; i++) assert.strictEqual(got[i + 2].echo, i);
+      } catch (e) { fail(e); }
+      c.send('disconnect');
+    }
+  });
+  let disconnected = false;
+  c.on('disconnect', () => { disconnected = true; });
+  c.on('exit', (code) => {
+    if (!disconnected) fail('no disconnect before exit');
+    console.log(JSON.stringify({ ok: true, messages: got.length, code }));
+    process.exit(code === 0 ? 0 : 1);
+  });
+  c.send({ text });
+  c.send({ big });
+  for (let i = 0; i < N; i++) c.send(i);
+} else if (how === 'burst') {
+  const c = start('burst', ['10000']);
+  let n = 0;
+  c.on('message', (m) => { if (m.i !== n || m.text !== 'héllo €𝄞') fail('out of order ' + JSON.stringify(m)); n++; });
+  c.on('disconnect', () => { console.log(JSON.stringify({ ok: n === 10000, n })); process.exit(n === 10000 ? 0 : 1); });
+} else if (how === 'handles') {
+  // Node sends a listening server to the C++ child, stops accepting, and connects.
+  const c = start('echo');
+  const srv = net.createServer((s) => s.end('node-parent\n'));
+  srv.listen(0, '127.0.0.1', () => {
+    const port = srv.address().port;
+    c.send({ take: 'server' }, srv);
+    c.on('message', (m) => {
+      if (m.handle !== 'net.Server') fail('child got ' + JSON.stringify(m));
+      srv.close();  // from now on only the child accepts
+      net.connect(port, '127.0.0.1').on('data', (d) => {
+        const text = d.toString();
+        console.log(JSON.stringify({ ok: text.startsWith('child:'), text }));
+        c.kill();
+        process.exit(text.startsWith('child:') ? 0 : 1);
+      });
+    });
+  });
+} else if (how === 'socket') {
+  // Node accepts a connection and passes the socket to the C++ child.
+  const c = start('echo');
+  const srv = net.createServer((s) => c.send({ take: 'socket' }, s));
+  srv.listen(0, '127.0.0.1', () => {
+    net.connect(srv.address().port, '127.0.0.1').on('data', (d) => {
+      const text = d.toString();
+      console.log(JSON.stringify({ ok: text === 'child got socket\n', text }));
+      c.kill();
+      process.exit(text === 'child got socket\n' ? 0 : 1);
+    });
+  });
+} else if (how === 'offer-server') {
+  // The C++ child sends Node its listening server.
+  const c = start('offer-server');
+  c.on('message', (m, h) => {
+    if (!(h instanceof net.Server)) fail('no server: ' + JSON.stringify(m));
+    h.on('connection', (s) => s.end('node-parent-took-it\n'));
+    net.connect(m.port, '127.0.0.1').on('data', (d) => {
+      const text = d.toString();
+      console.log(JSON.stringify({ ok: text === 'node-parent-took-it\n', text }));
+      process.exit(text === 'node-parent-took-it\n' ? 0 : 1);
+    });
+  });
+} else {
+  fail('unknown mode ' + how);
+}

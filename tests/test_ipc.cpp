@@ -1,0 +1,318 @@
+// fork() and the IPC channel between two C++ processes: ordering, sizes, UTF-8,
+// disconnect from either side, lifetime, and every bad input answered clearly.
+
+#include <thread>
+
+#include "support.hpp"
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+const std::string kChild = CP_IPC_CHILD_PATH;
+
+struct Talk {
+    std::vector<json> got;
+    std::vector<std::string> events;
+    std::vector<Error> errors;
+    void attach(ChildProcess& c) {
+        c.onMessage([this](const json& m, std::shared_ptr<ReceivedHandle>) { got.push_back(m); });
+        c.onDisconnect([this] { events.push_back("disconnect"); });
+        c.onExit([this](auto, auto) { events.push_back("exit"); });
+        c.onClose([this](auto, auto) { events.push_back("close"); });
+        c.onError([this](const Error& e) { errors.push_back(e); });
+    }
+};
+}  // namespace
+
+TEST(Ipc, MessagesBothWaysInOrderWithUtf8) {
+    auto c = fork(kChild, {"echo"});
+    Talk t;
+    t.attach(*c);
+    const std::string text = "héllo €𝄞 \u2028 ünïcödé";
+    c->send({{"text", text}});
+    c->send(42);
+    c->send("a string");
+    c->send(nullptr);
+    c->send("disconnect");
+    test::runLoop();
+    ASSERT_EQ(t.got.size(), 4u);
+    EXPECT_EQ(t.got[0]["echo"]["text"], text);
+    EXPECT_EQ(t.got[1]["echo"], 42);
+    EXPECT_EQ(t.got[2]["echo"], "a string");
+    EXPECT_TRUE(t.got[3]["echo"].is_null());
+    EXPECT_EQ(t.got[0]["pid"], *c->pid());
+    // Node: 'disconnect' and 'exit' may come in either order; 'close' is last.
+    ASSERT_EQ(t.events.size(), 3u);
+    EXPECT_EQ(t.events.back(), "close");
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
+TEST(Ipc, TenThousandSmallMessagesEachWay) {
+    auto c = fork(kChild, {"echo"});
+    std::vector<long> seen;
+    c->onMessage([&](const json& m, auto) {
+        seen.push_back(m["echo"].get<long>());
+        if (seen.size() == 10000) c->disconnect();
+    });
+    for (long i = 0; i < 10000; ++i) c->send(i);
+    test::runLoop();
+    ASSERT_EQ(seen.size(), 10000u);
+    for (long i = 0; i < 10000; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i);
+}
+
+TEST(Ipc, OneMebibyteMessageRoundTrip) {
+    auto c = fork(kChild, {"echo"});
+    const std::string big(1024 * 1024, 'q');
+    std::string back;
+    c->onMessage([&](const json& m, auto) {
+        back = m["echo"]["big"].get<std::string>();
+        c->disconnect();
+    });
+    c->send({{"big", big}});
+    test::runLoop();
+    EXPECT_TRUE(back == big);
+}
+
+TEST(Ipc, ChildDisconnectsAfterABurst) {
+    auto c = fork(kChild, {"burst", "5000"});
+    Talk t;
+    t.attach(*c);
+    test::runLoop();
+    ASSERT_EQ(t.got.size(), 5000u);
+    for (std::size_t i = 0; i < t.got.size(); ++i) ASSERT_EQ(t.got[i]["i"], i);
+    EXPECT_EQ(t.got.back()["text"], "héllo €𝄞");
+    ASSERT_EQ(t.events.size(), 3u);
+    EXPECT_EQ(t.events.back(), "close");
+    EXPECT_FALSE(c->connected());
+}
+
+TEST(Ipc, ChildSeesTheChannelAndClearsTheVariables) {
+    ForkOptions o;
+    auto env = processEnv();
+    env["NODE_CHANNEL_FD"] = "7";  // a user copy must be replaced, not duplicated
+    env["NODE_CHANNEL_SERIALIZATION_MODE"] = "advanced";
+    o.env = env;
+    auto c = fork(kChild, {"env"}, o);
+    json report;
+    c->onMessage([&](const json& m, auto) {
+        report = m;
+        c->disconnect();
+    });
+    test::runLoop();
+    EXPECT_EQ(report["hadFd"], true);
+    EXPECT_EQ(report["connected"], true);
+    EXPECT_TRUE(report["fdAfter"].is_null());
+    EXPECT_TRUE(report["modeAfter"].is_null());
+}
+
+TEST(Ipc, ChildWithoutListenersExitsOnItsOwn) {
+    ForkOptions o;
+    o.silent = true;
+    auto c = fork(kChild, {"lonely"}, o);
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    EXPECT_EQ(out, "exited on my own\n");
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
+TEST(Ipc, SendAfterDisconnectIsChannelClosed) {
+    auto c = fork(kChild, {"echo"});
+    Talk t;
+    t.attach(*c);
+    std::optional<Error> viaCallback;
+    c->onSpawn([&] {
+        c->disconnect();
+        EXPECT_FALSE(c->connected());
+        EXPECT_FALSE(c->send("late", [&](const std::optional<Error>& e) { viaCallback = e; }));
+        EXPECT_FALSE(c->send("late, no callback"));
+    });
+    test::runLoop();
+    ASSERT_TRUE(viaCallback.has_value());
+    EXPECT_EQ(viaCallback->code, "ERR_IPC_CHANNEL_CLOSED");
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].code, "ERR_IPC_CHANNEL_CLOSED");
+}
+
+TEST(Ipc, DisconnectTwiceIsErrIpcDisconnected) {
+    auto c = fork(kChild, {"echo"});
+    Talk t;
+    t.attach(*c);
+    c->onSpawn([&] {
+        c->disconnect();
+        c->disconnect();
+    });
+    test::runLoop();
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].code, "ERR_IPC_DISCONNECTED");
+    EXPECT_STREQ(t.errors[0].what(), "IPC channel is already disconnected");
+}
+
+TEST(Ipc, ForkValidation) {
+    auto code = [](auto fn) -> std::string {
+        try {
+            fn();
+        } catch (const Error& e) {
+            return e.code;
+        }
+        return "no exception";
+    };
+    EXPECT_EQ(code([] {
+                  ForkOptions o;
+                  o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe};
+                  fork(kChild, {}, o);
+              }),
+              "ERR_CHILD_PROCESS_IPC_REQUIRED");
+    EXPECT_EQ(code([] {
+                  ForkOptions o;
+                  o.serialization = Serialization::advanced;
+                  fork(kChild, {}, o);
+              }),
+              "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(code([] {
+                  ForkOptions o;
+                  o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
+                  fork(kChild, {}, o);
+              }),
+              "ERR_IPC_ONE_PIPE");
+}
+
+TEST(Ipc, SpawnWithIpcSlot) {
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, StdioType::ignore, StdioType::inherit, StdioType::pipe, StdioType::ipc};
+    auto c = spawn(kChild, {"echo"}, o);
+    EXPECT_EQ(c->stdio(4), nullptr);  // Node: the ipc slot is null in child.stdio
+    ASSERT_NE(c->channel(), nullptr);
+    EXPECT_GE(c->channel()->fd(), 0);
+    json got;
+    c->onMessage([&](const json& m, auto) {
+        got = m;
+        c->disconnect();
+    });
+    c->send("via fd 4");
+    test::runLoop();
+    EXPECT_EQ(got["echo"], "via fd 4");
+}
+
+TEST(Ipc, MessagesBeforeTheFirstListenerAreReplayed) {
+    auto c = fork(kChild, {"burst", "3"});
+    std::vector<json> got;
+    c->onExit([&](auto, auto) { c->onMessage([&](const json& m, auto) { got.push_back(m); }); });
+    test::runLoop();
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[2]["i"], 2);
+}
+
+TEST(Ipc, AThrowingListenerLosesNoLaterMessage) {
+    auto c = fork(kChild, {"burst", "3"});
+    std::vector<json> got;
+    c->onMessage([&](const json& m, auto) {
+        got.push_back(m);
+        if (m["i"] == 0) throw std::runtime_error("listener threw");
+    });
+    EXPECT_THROW(run(), std::runtime_error);
+    test::runLoop();
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[1]["i"], 1);
+    EXPECT_EQ(got[2]["i"], 2);
+}
+
+TEST(Ipc, ChannelUnrefLetsTheParentGo) {
+    ForkOptions o;
+    auto c = fork(kChild, {"echo"}, o);  // the echo child waits for messages forever
+    c->channel()->unref();
+    c->unref();
+    auto t0 = std::chrono::steady_clock::now();
+    test::runLoop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    EXPECT_FALSE(c->exitCode().has_value());
+    c->channel()->ref();
+    c->ref();
+    c->disconnect();
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
+// --- bad input from the peer: never a crash, always an error naming it ---
+
+TEST(IpcBadInput, MalformedJsonAndEmptyLinesAreErrorsNotCrashes) {
+    auto c = fork(kChild, {"raw", "{\"before\":1}\n", "{not json\n", "\n", "{\"after\":2}\n"});
+    Talk t;
+    t.attach(*c);
+    test::runLoop();
+    ASSERT_EQ(t.got.size(), 2u);
+    EXPECT_EQ(t.got[0]["before"], 1);
+    EXPECT_EQ(t.got[1]["after"], 2);
+    ASSERT_EQ(t.errors.size(), 2u);
+    EXPECT_EQ(t.errors[0].code, "ERR_IPC_BAD_MESSAGE");
+    EXPECT_NE(std::string(t.errors[0].what()).find("{not json"), std::string::npos);
+    EXPECT_NE(std::string(t.errors[1].what()).find("an empty line"), std::string::npos);
+}
+
+TEST(IpcBadInput, InternalMessagesNeverReachListeners) {
+    auto c = fork(kChild, {"raw", "{\"cmd\":\"NODE_SOMETHING\"}\n", "{\"cmd\":\"fooNODE_\"}\n", "{\"cmd\":\"NODE_\"}\n"});
+    Talk t;
+    t.attach(*c);
+    test::runLoop();
+    ASSERT_EQ(t.got.size(), 2u);  // "fooNODE_" and "NODE_" (too short) are user messages, as in Node
+    EXPECT_EQ(t.got[0]["cmd"], "fooNODE_");
+    EXPECT_EQ(t.got[1]["cmd"], "NODE_");
+}
+
+TEST(IpcBadInput, HandleMessageWithoutAnFdIsNacked) {
+    ForkOptions o;
+    o.silent = true;
+    auto env = processEnv();
+    env["CP_READ_REPLY"] = "1";
+    o.env = env;
+    auto c = fork(kChild, {"raw", "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"x\":1}}\n"}, o);
+    Talk t;
+    t.attach(*c);
+    std::string reply;
+    c->stdoutPipe()->onData([&](std::string_view d) { reply += d; });
+    test::runLoop();
+    EXPECT_EQ(reply, "{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
+    EXPECT_TRUE(t.got.empty());
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].code, "ERR_IPC_BAD_HANDLE");
+}
+
+TEST(IpcBadInput, PeerDyingMidMessageKeepsWhatCameBefore) {
+    auto c = fork(kChild, {"raw", "{\"whole\":true}\n", "{\"half\":"});
+    Talk t;
+    t.attach(*c);
+    test::runLoop();
+    ASSERT_EQ(t.got.size(), 1u);
+    EXPECT_EQ(t.got[0]["whole"], true);
+    ASSERT_EQ(t.errors.size(), 1u);
+    EXPECT_EQ(t.errors[0].code, "ERR_IPC_TRUNCATED");
+    // Node: 'disconnect' usually comes before 'exit', but not always; 'close' is last.
+    ASSERT_EQ(t.events.size(), 3u);
+    EXPECT_EQ(t.events.back(), "close");
+}
+
+TEST(IpcBadInput, InvalidUtf8AndNulBytesAreDecodedOrRejectedNotFatal) {
+    auto c = fork(kChild, {"raw", std::string("\"nul:\\u0000 ok\"\n") + "\"bad:\xff\"\n" + "{\"last\":1}\n"});
+    Talk t;
+    t.attach(*c);
+    test::runLoop();
+    ASSERT_GE(t.got.size(), 2u);
+    EXPECT_EQ(t.got[0], std::string("nul:\0 ok", 8));
+    EXPECT_EQ(t.got.back()["last"], 1);
+}
+
+TEST(IpcBadInput, SendingAnUnsupportedHandleThrows) {
+    auto c = fork(kChild, {"echo"});
+    uv_timer_t timer;
+    uv_timer_init(c->loop(), &timer);
+    try {
+        c->send("x", SendHandle{"net.Server", reinterpret_cast<uv_handle_t*>(&timer)});
+        FAIL() << "no exception";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code, "ERR_INVALID_HANDLE_TYPE");
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+    c->disconnect();
+    test::runLoop();
+}

@@ -1,0 +1,105 @@
+// Interop with the real node: the same channel, Node on the other end, both ways.
+
+#include "support.hpp"
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+const std::string kChild = CP_IPC_CHILD_PATH;
+const std::string kNode = CP_NODE_PATH;
+const std::string kNodeDir = CP_NODE_SCRIPTS;
+
+ChildProcessPtr forkNode() {
+    ForkOptions o;
+    o.execPath = kNode;
+    return fork(kNodeDir + "/echo_child.js", {}, o);
+}
+
+// Runs the Node parent script against our C++ child; returns its JSON line.
+json nodeParent(const std::string& how) {
+    SpawnSyncOptions o;
+    o.stdio = StdioOption{StdioType::ignore, StdioType::pipe, StdioType::pipe};
+    o.timeout = std::chrono::seconds(60);
+    auto r = spawnSync(kNode, {kNodeDir + "/parent_of_cpp.js", kChild, how}, o);
+    EXPECT_EQ(r.status, 0) << r.stderrData.value_or("") << r.stdoutData.value_or("");
+    auto out = r.stdoutData.value_or("");
+    return json::parse(out.substr(0, out.find('\n')), nullptr, false);
+}
+}  // namespace
+
+TEST(IpcNode, CppParentNodeChildBothWaysInOrder) {
+    auto c = forkNode();
+    const std::string text = "héllo €𝄞 \u2028 ünïcödé";
+    const std::string big(1024 * 1024, 'z');
+    std::vector<json> got;
+    bool disconnected = false;
+    c->onDisconnect([&] { disconnected = true; });
+    c->onMessage([&](const json& m, auto) {
+        got.push_back(m["echo"]);
+        if (got.size() == 10002) c->send("disconnect");
+    });
+    c->send({{"text", text}});
+    c->send({{"big", big}});
+    for (int i = 0; i < 10000; ++i) c->send(i);
+    test::runLoop(std::chrono::seconds(60));
+    ASSERT_EQ(got.size(), 10002u);
+    EXPECT_EQ(got[0]["text"], text);
+    EXPECT_TRUE(got[1]["big"] == big);
+    for (int i = 0; i < 10000; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i) + 2], i);
+    EXPECT_TRUE(disconnected);
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
+TEST(IpcNode, NodeChildBurstThenItDisconnects) {
+    auto c = forkNode();
+    long n = 0;
+    bool inOrder = true;
+    c->onMessage([&](const json& m, auto) {
+        inOrder = inOrder && m["i"] == n && m["text"] == "héllo €𝄞";
+        ++n;
+    });
+    bool disconnected = false;
+    c->onDisconnect([&] { disconnected = true; });
+    c->send("burst");
+    test::runLoop(std::chrono::seconds(60));
+    EXPECT_EQ(n, 10000);
+    EXPECT_TRUE(inOrder);
+    EXPECT_TRUE(disconnected);
+}
+
+TEST(IpcNode, CppParentDisconnectEndsTheNodeChild) {
+    auto c = forkNode();
+    c->onSpawn([&] { c->disconnect(); });
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);  // a Node child whose channel closed has nothing left to do
+}
+
+TEST(IpcNode, NodeForkWithExecPathDrivesCppChild) { EXPECT_EQ(nodeParent("fork")["ok"], true); }
+TEST(IpcNode, NodeSpawnWithIpcDrivesCppChild) { EXPECT_EQ(nodeParent("spawn")["ok"], true); }
+TEST(IpcNode, CppChildBurstToNodeParent) { EXPECT_EQ(nodeParent("burst")["ok"], true); }
+TEST(IpcNode, NodeParentSendsServerToCppChild) { EXPECT_EQ(nodeParent("handles")["ok"], true); }
+TEST(IpcNode, NodeParentSendsSocketToCppChild) { EXPECT_EQ(nodeParent("socket")["ok"], true); }
+TEST(IpcNode, CppChildSendsServerToNodeParent) { EXPECT_EQ(nodeParent("offer-server")["ok"], true); }
+
+TEST(IpcNode, WireBytesAreNodesExactly) {
+    // What our encoder puts on the wire for Node's documented examples.
+    SpawnSyncOptions o;
+    o.stdio = StdioOption{StdioType::ignore, StdioType::pipe, StdioType::pipe};
+    auto r = spawnSync(kNode,
+                       {"-e",
+                        "const {spawn}=require('child_process');"
+                        "const c=spawn(process.argv[1],['echo'],{stdio:['ignore','ignore','inherit','ipc']});"
+                        "c.on('message',m=>{process.stdout.write(JSON.stringify(m)+'\\n');c.send('disconnect');});"
+                        "c.send({hello:'world',nl:'a\\nb',u2028:'\\u2028',n:1.5,t:true,z:null});",
+                        kChild},
+                       o);
+    ASSERT_EQ(r.status, 0) << r.stderrData.value_or("");
+    auto m = json::parse(r.stdoutData.value_or("{}"));
+    EXPECT_EQ(m["echo"]["hello"], "world");
+    EXPECT_EQ(m["echo"]["nl"], "a\nb");
+    EXPECT_EQ(m["echo"]["u2028"], "\u2028");
+    EXPECT_EQ(m["echo"]["n"], 1.5);
+    EXPECT_EQ(m["echo"]["t"], true);
+    EXPECT_TRUE(m["echo"]["z"].is_null());
+}
