@@ -204,6 +204,20 @@ TEST(Ipc, MessagesBeforeTheFirstListenerAreReplayed) {
     EXPECT_EQ(got[2]["i"], 2);
 }
 
+TEST(Ipc, DisconnectDuringReplayIsSafe) {
+    ForkOptions o;
+    o.silent = true;
+    auto c = fork(kChild, {"replay-disconnect"}, o);
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    c->send(1);
+    c->send(2);
+    c->send(3);
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);
+    EXPECT_NE(out.find("survived"), std::string::npos) << out;
+}
+
 TEST(Ipc, AThrowingListenerLosesNoLaterMessage) {
     auto c = fork(kChild, {"burst", "3"});
     std::vector<json> got;

@@ -85,6 +85,23 @@ int main(int argc, char** argv) {
         run();
         return 0;
     }
+    if (mode == "replay-disconnect") {
+        // Let messages pile up with no listener, then disconnect from inside the
+        // replay (this crashes Node 20's child with a TypeError).
+        process::connected();
+        static int seen = 0;
+        static uv_timer_t late;
+        uv_timer_init(uv_default_loop(), &late);
+        uv_timer_start(&late, [](uv_timer_t* t) {
+            process::onMessage([](const json&, auto) {
+                if (++seen == 1) process::disconnect();
+            });
+            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+        }, 200, 0);
+        run();
+        std::cout << "replayed " << seen << ", survived" << std::endl;
+        return 0;
+    }
     if (mode == "offer-server") {
         // Bind, send the listening socket to the parent, stop listening ourselves.
         auto* server = new uv_tcp_t;
