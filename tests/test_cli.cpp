@@ -1,6 +1,7 @@
 // The childproc CLI as a user runs it: exit statuses, --json, --trace.
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support.hpp"
 
@@ -142,4 +143,45 @@ TEST(Cli, HelpNamesTheNodeEquivalent) {
     EXPECT_NE(cli({"spawn", "--help"}).out.find("Node: child_process.spawn"), std::string::npos);
     EXPECT_NE(cli({"exec", "--help"}).out.find("Node: child_process.exec"), std::string::npos);
     EXPECT_NE(cli({"execfile", "--help"}).out.find("Node: child_process.execFile"), std::string::npos);
+}
+
+TEST(Cli, ForkSendRoundTripWithIpcEcho) {
+    auto r = cli({"fork", "--send", "{\"a\":1}", "--send", "\"two\"", "--disconnect", kTool, "ipc-echo"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    auto a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
+    EXPECT_EQ(a["echo"]["a"], 1);
+    EXPECT_EQ(b["echo"], "two");
+    EXPECT_GT(a["pid"].get<int>(), 0);
+}
+
+TEST(Cli, ForkTraceShowsWireBytes) {
+    auto r = cli({"fork", "--trace", "--send", "{\"a\":1}", "--disconnect", kTool, "ipc-echo"});
+    EXPECT_NE(r.err.find("ipc out 8 bytes: 7b 22 61 22 3a 31 7d 0a"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ipc in "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("disconnect event"), std::string::npos) << r.err;
+}
+
+TEST(Cli, IpcEchoWithoutAChannelSaysSo) {
+    auto r = cli({"ipc-echo"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("no IPC channel"), std::string::npos);
+}
+
+TEST(Cli, NodeParentTalksToIpcEcho) {
+    SpawnSyncOptions o;
+    o.stdio = StdioType::pipe;
+    auto r = spawnSync(CP_NODE_PATH,
+                       {"-e",
+                        "const {fork}=require('child_process');"
+                        "const c=fork('ipc-echo',[],{execPath:process.argv[1]});"
+                        "c.on('message',m=>{console.log(JSON.stringify(m.echo));c.disconnect();});"
+                        "c.send({from:'node',n:[1,2,3]});",
+                        kTool},
+                       o);
+    EXPECT_EQ(r.status, 0) << r.stderrData.value_or("");
+    EXPECT_EQ(r.stdoutData, "{\"from\":\"node\",\"n\":[1,2,3]}\n");
 }

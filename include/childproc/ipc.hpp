@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 #include <uv.h>
@@ -68,6 +69,9 @@ public:
     virtual void ref() = 0;
     virtual void unref() = 0;
     virtual int fd() const = 0;
+    // Beyond Node: see every line on the wire, ours and the peer's, control messages
+    // included (the CLI's --trace). `outgoing` is true for what we send.
+    virtual void onWire(std::function<void(bool outgoing, std::string_view bytes)> tap) = 0;
 };
 
 }  // namespace childproc

@@ -103,6 +103,7 @@ bool Channel::enqueue(nlohmann::json wire, const SendHandle* handle, SendCallbac
 
 bool Channel::writeNow(Outgoing out) {
     auto* req = new WriteReq{{}, encodeMessage(out.wire), std::move(out.cb), this};
+    if (wireTap_) wireTap_(true, req->bytes);
     req->req.data = req;
     uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
     auto done = [](uv_write_t* w, int status) {
@@ -162,6 +163,7 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 void Channel::onLine(std::string_view line) {
     if (!connected_) return;  // after disconnect() nothing more is delivered
+    if (wireTap_) wireTap_(false, std::string(line) + "\n");
     Decoded d = decodeLine(line);
     if (d.error) {
         fail(*d.error);

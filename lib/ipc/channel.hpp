@@ -54,6 +54,7 @@ public:
     void ref() override;
     void unref() override;
     int fd() const override;
+    void onWire(std::function<void(bool outgoing, std::string_view bytes)> tap) override { wireTap_ = std::move(tap); }
 
 private:
     struct Outgoing {
@@ -94,6 +95,7 @@ private:
     std::shared_ptr<SocketList> sockets_;
     std::size_t pendingWrites_ = 0;
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
+    std::function<void(bool, std::string_view)> wireTap_;
     Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;
     Listeners<> disconnect_;
     std::deque<std::pair<nlohmann::json, std::shared_ptr<ReceivedHandle>>> backlog_;  // no listener yet

@@ -27,6 +27,13 @@ std::string codeText(std::optional<int> code, std::optional<std::string> sig) {
     return "code=" + (code ? std::to_string(*code) : std::string("null")) + " signal=" + sig.value_or("null");
 }
 
+// This program's own path, so the tour can fork itself as the IPC peer.
+std::string selfPath() {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("childproc");
+}
+
 std::vector<Step> steps() {
     std::vector<Step> s;
     s.push_back({"spawn with inherited stdio: the child writes straight to this terminal",
@@ -108,6 +115,25 @@ std::vector<Step> steps() {
                      say("kept " + std::to_string(kept) + " bytes; the child ended by " + c->signalCode().value_or("exit") +
                          " (stdout is destroyed first, so a writer often dies of SIGPIPE, as in Node)");
                      return err && err->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER" && kept == 1000;
+                 }});
+    s.push_back({"fork with a message round trip: JSON lines over a socketpair at the child's fd 3",
+                 "fork('echo.js').send({ping: 1}); child.on('message', m => ...)", [] {
+                     auto c = fork(selfPath(), {"ipc-echo"});
+                     std::string wireOut;
+                     c->channel()->onWire([&](bool out, std::string_view bytes) {
+                         if (out && wireOut.empty()) wireOut = std::string(bytes);
+                     });
+                     nlohmann::json reply;
+                     c->onMessage([&](const nlohmann::json& m, auto) {
+                         reply = m;
+                         c->disconnect();
+                     });
+                     c->send({{"ping", 1}, {"text", "héllo"}});
+                     run();
+                     say("we wrote " + nlohmann::json(wireOut).dump() + " (JSON.stringify + \\n, as Node does)");
+                     say("the child (pid " + std::to_string(*c->pid()) + ") answered " + reply.dump());
+                     say("after disconnect() it had nothing to wait for: exit " + std::to_string(c->exitCode().value_or(-1)));
+                     return reply["echo"]["ping"] == 1 && c->exitCode() == 0;
                  }});
     s.push_back({"a timeout: after 200 ms the child gets killSignal (SIGTERM)",
                  "spawn('sleep', ['10'], {timeout: 200})", [] {

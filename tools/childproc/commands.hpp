@@ -8,6 +8,7 @@ namespace cli {
 void addSpawnCommand(CLI::App& app, int& status);
 void addExecCommands(CLI::App& app, int& status);
 void addPipelineCommand(CLI::App& app, int& status);
+void addForkCommands(CLI::App& app, int& status);
 void addTourCommand(CLI::App& app, int& status, const char* self);
 
 }  // namespace cli

@@ -92,7 +92,8 @@ void Trace::watch(ChildProcess& child, const std::string& label) const {
     const std::string who = label.empty() ? "" : label + ": ";
     for (std::size_t i = 0; i < child.stdioCount(); ++i) {
         Stream* s = child.stdio(i);
-        std::string what = s ? "pipe (socketpair; our end is a uv_pipe_t)" : "not a pipe (inherited, ignored or an fd)";
+        std::string what = s ? "pipe (socketpair; our end is a uv_pipe_t)"
+                             : "not a pipe of ours (inherited, ignored, an fd, or the IPC channel)";
         (*this)(who + "stdio[" + std::to_string(i) + "] " + what);
         if (!s) continue;
         s->onClose([this, s, i, who] {

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     cli::addSpawnCommand(app, status);
     cli::addExecCommands(app, status);
     cli::addPipelineCommand(app, status);
+    cli::addForkCommands(app, status);
     cli::addTourCommand(app, status, argv[0]);
     try {
         app.parse(argc, argv);
