@@ -185,3 +185,17 @@ TEST(Cli, NodeParentTalksToIpcEcho) {
     EXPECT_EQ(r.status, 0) << r.stderrData.value_or("");
     EXPECT_EQ(r.stdoutData, "{\"from\":\"node\",\"n\":[1,2,3]}\n");
 }
+
+TEST(Cli, ForkJsonSummaryAfterTheMessages) {
+    auto r = cli({"fork", "--json", "--send", "1", "--disconnect", kTool, "ipc-echo"});
+    auto last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+    auto j = nlohmann::json::parse(last);
+    EXPECT_EQ(j["exitCode"], 0);
+    EXPECT_EQ(j["messagesSent"], 1);
+    EXPECT_EQ(j["messagesReceived"], 1);
+}
+
+TEST(Cli, TraceSaysWhenWeSentTheSignal) {
+    auto r = cli({"spawn", "--trace", "--timeout", "50", kHelper, "sleep", "5000"});
+    EXPECT_NE(r.err.find("signal=SIGTERM (we had sent it a signal: killed=true)"), std::string::npos) << r.err;
+}

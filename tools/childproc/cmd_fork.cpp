@@ -76,6 +76,7 @@ void addForkCommands(CLI::App& app, int& status) {
         o.timeout = so.timeout;
         o.killSignal = so.killSignal;
         o.backend = so.backend;
+        const auto t0 = std::chrono::steady_clock::now();
         ChildProcessPtr child;
         try {
             child = fork(st->program, cmd->remaining(), o);
@@ -95,8 +96,9 @@ void addForkCommands(CLI::App& app, int& status) {
         trace.watch(*child);
         if (auto* ch = child->channel())
             ch->onWire([&trace](bool out, std::string_view bytes) { trace(std::string(out ? "ipc out " : "ipc in  ") + wireView(bytes)); });
-        std::size_t replies = 0;
+        std::size_t replies = 0, received = 0;
         child->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle> h) {
+            ++received;
             std::cout << m.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
             if (h) trace("the message came with a handle: " + h->type());
             if (st->disconnect && ++replies == messages.size() && child->connected()) child->disconnect();
@@ -111,6 +113,17 @@ void addForkCommands(CLI::App& app, int& status) {
         run();
         if (spawnError) complain(spawnError->message());
         status = shellStatus(*child, spawnError);
+        if (st->f.json) {  // after the message lines, one summary object
+            json j;
+            j["pid"] = child->pid() ? json(*child->pid()) : json(nullptr);
+            j["exitCode"] = !spawnError && child->exitCode() ? json(*child->exitCode()) : json(nullptr);
+            j["signal"] = child->signalCode() ? json(*child->signalCode()) : json(nullptr);
+            j["messagesSent"] = messages.size();
+            j["messagesReceived"] = received;
+            j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            j["error"] = spawnError ? errorJson(*spawnError) : json(nullptr);
+            std::cout << j.dump() << std::endl;
+        }
     });
 
     auto* echo = app.add_subcommand("ipc-echo", "As a child with an IPC channel, answer each message with {\"echo\": message, \"pid\": pid} "

@@ -104,14 +104,14 @@ void Trace::watch(ChildProcess& child, const std::string& label) const {
     auto* c = &child;
     child.onSpawn([this, c, who] { (*this)(who + "spawn event"); });
     child.onError([this, who](const Error& e) { (*this)(who + "error event: " + e.message()); });
-    child.onExit([this, who](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") + " signal=" + sig.value_or("null"));
+    child.onExit([this, who, c](std::optional<int> code, std::optional<std::string> sig) {
+        (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") + " signal=" + sig.value_or("null") +
+                (c->killed() ? " (we had sent it a signal: killed=true)" : ""));
     });
     child.onClose([this, who](std::optional<int> code, std::optional<std::string> sig) {
         (*this)(who + "close event: code=" + (code ? std::to_string(*code) : "null") + " signal=" + sig.value_or("null") +
                 " (every stdio stream has ended)");
     });
-    (void)c;
 }
 
 int shellStatus(const ChildProcess& child, const std::optional<Error>& spawnError) {
