@@ -3,11 +3,14 @@
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/handles.hpp"
+#include "ipc/json_codec.hpp"
 
 namespace childproc::detail {
 
 namespace {
-constexpr std::size_t kReadSize = 64 * 1024;
+// Larger than Node's 64 KiB: a 64 KiB message then usually arrives in one read,
+// without a trip through the partial-line buffer.
+constexpr std::size_t kReadSize = 256 * 1024;
 constexpr std::size_t kSendHint = 128 * 1024;  // Node: send() returns writeQueueSize < 65536 * 2
 }  // namespace
 
@@ -83,16 +86,26 @@ bool Channel::send(const nlohmann::json& message, const SendHandle* handle, Send
         else fail(e);
         return false;
     }
-    nlohmann::json wire = handle ? nlohmann::json{{"cmd", "NODE_HANDLE"}, {"type", handle->type}, {"msg", message}} : message;
-    return enqueue(std::move(wire), handle, std::move(cb));
+    std::string bytes;
+    if (handle) {
+        // Node's envelope, its keys in Node's order; the message is not copied into it.
+        bytes = "{\"cmd\":\"NODE_HANDLE\",\"type\":";
+        encodeJson(handle->type, bytes);
+        bytes += ",\"msg\":";
+        encodeJson(message, bytes);
+        bytes += "}\n";
+    } else {
+        bytes = encodeMessage(message);
+    }
+    return enqueue(std::move(bytes), handle, std::move(cb));
 }
 
 bool Channel::sendInternal(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
     return send(message, handle, std::move(cb));
 }
 
-bool Channel::enqueue(nlohmann::json wire, const SendHandle* handle, SendCallback cb) {
-    Outgoing out{std::move(wire), handle ? std::optional<SendHandle>(*handle) : std::nullopt, std::move(cb)};
+bool Channel::enqueue(std::string bytes, const SendHandle* handle, SendCallback cb) {
+    Outgoing out{std::move(bytes), handle ? std::optional<SendHandle>(*handle) : std::nullopt, std::move(cb)};
     // While a handle awaits its ACK every later message waits too, in order (Node's _handleQueue).
     if (handleQueue_) {
         handleQueue_->push_back(std::move(out));
@@ -102,7 +115,7 @@ bool Channel::enqueue(nlohmann::json wire, const SendHandle* handle, SendCallbac
 }
 
 bool Channel::writeNow(Outgoing out) {
-    auto* req = new WriteReq{{}, encodeMessage(out.wire), std::move(out.cb), this};
+    auto* req = new WriteReq{{}, std::move(out.bytes), std::move(out.cb), this};
     if (wireTap_) wireTap_(true, req->bytes);
     req->req.data = req;
     uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
@@ -137,7 +150,7 @@ bool Channel::writeNow(Outgoing out) {
 
 void Channel::writeControl(const nlohmann::json& m) {
     if (closing_) return;
-    writeNow(Outgoing{m, std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
+    writeNow(Outgoing{encodeMessage(m), std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
 }
 
 void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {

@@ -58,14 +58,14 @@ public:
 
 private:
     struct Outgoing {
-        nlohmann::json wire;
+        std::string bytes;  // encoded once, when send() is called
         std::optional<SendHandle> handle;
         SendCallback cb;
     };
     struct WriteReq;
     struct SocketList;  // received sockets per key, for NODE_SOCKET_* replies
 
-    bool enqueue(nlohmann::json wire, const SendHandle* handle, SendCallback cb);
+    bool enqueue(std::string bytes, const SendHandle* handle, SendCallback cb);
     bool writeNow(Outgoing out);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);

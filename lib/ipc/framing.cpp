@@ -1,9 +1,12 @@
 #include "ipc/framing.hpp"
 
+#include "ipc/json_codec.hpp"
+
 namespace childproc::detail {
 
 std::string encodeMessage(const nlohmann::json& message) {
-    std::string out = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string out;
+    encodeJson(message, out);
     out += '\n';
     return out;
 }
@@ -11,14 +14,15 @@ std::string encodeMessage(const nlohmann::json& message) {
 Decoded decodeLine(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF is fine, as in Node
     Decoded d;
-    auto parsed = nlohmann::json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
+    std::string why;
+    auto parsed = decodeJson(line, why);
+    if (!parsed) {
         std::string shown(line.substr(0, 80));
-        d.error = Error("IPC message is not valid JSON (" + std::to_string(line.size()) + " bytes): " +
+        d.error = Error("IPC message is not valid JSON (" + std::to_string(line.size()) + " bytes, " + why + "): " +
                             (line.empty() ? std::string("an empty line") : "'" + shown + (line.size() > 80 ? "…'" : "'")),
                         "ERR_IPC_BAD_MESSAGE", "SyntaxError");
     } else {
-        d.message = std::move(parsed);
+        d.message = std::move(*parsed);
     }
     return d;
 }

@@ -1,0 +1,130 @@
+// childproc's side of the benchmarks; the same modes and output as floor.c.
+//   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture WRITER BYTES
+//   cp_bench ipc-rt|ipc-oneway|ipc-big COUNT [node ECHO_JS]   peer: a C++ child, or Node
+//   cp_bench echo-child [COUNT]                                (internal) the C++ IPC peer
+#include <childproc/childproc.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::vector<char> resident;
+
+void holdResident(long mib) {
+    if (mib > 0) resident.assign(static_cast<std::size_t>(mib) << 20, 1);  // touched, so resident
+}
+
+SpawnOptions quiet() {
+    SpawnOptions o;
+    o.stdio = StdioType::ignore;
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "spawn") {
+        holdResident(std::atol(argv[2]));
+        const long count = std::atol(argv[3]);
+        long done = 0;
+        std::function<void()> next = [&] {
+            spawn("/bin/true", {}, quiet())->onExit([&](auto, auto) {
+                if (++done < count) next();
+            });
+        };
+        double t0 = now();
+        next();
+        run();
+        std::printf("%.1f\n", (now() - t0) / count * 1e6);
+    } else if (mode == "inflight") {
+        const long count = std::atol(argv[2]);
+        long started = 0;
+        std::function<void()> one = [&] {
+            ++started;
+            spawn("/bin/true", {}, quiet())->onExit([&](auto, auto) {
+                if (started < count) one();
+            });
+        };
+        double t0 = now();
+        for (int i = 0; i < 32 && started < count; ++i) one();
+        run();
+        std::printf("%.0f\n", count / (now() - t0));
+    } else if (mode == "throughput") {
+        std::uint64_t total = 0;
+        double t0 = now();
+        SpawnOptions o;
+        o.stdio = {StdioType::ignore, StdioType::pipe, StdioType::ignore};
+        auto c = spawn(argv[2], {argv[3]}, o);
+        c->stdoutPipe()->onData([&](std::string_view d) { total += d.size(); });
+        run();
+        std::printf("%.2f\n", static_cast<double>(total) / (now() - t0) / 1e9);
+    } else if (mode == "capture") {
+        ExecOptions o;
+        o.maxBuffer = unlimited;
+        o.encoding = Encoding::buffer;
+        std::size_t got = 0;
+        double t0 = now();
+        execFile(argv[2], {argv[3]}, o, [&](const auto&, const std::string& out, const auto&) { got = out.size(); });
+        run();
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        std::printf("%.1f %.1f\n", (now() - t0) * 1e3, static_cast<double>(ru.ru_maxrss) / 1024.0);
+        if (got == 0) return 1;
+    } else if (mode == "echo-child") {
+        const long target = argc > 2 ? std::atol(argv[2]) : -1;
+        long seen = 0;
+        process::onMessage([&](const json& m, auto) {
+            if (target < 0) process::send(m);
+            else if (++seen == target) process::send("done");
+        });
+        run();
+    } else if (mode.rfind("ipc-", 0) == 0) {
+        const long count = std::atol(argv[2]);
+        const bool rt = mode == "ipc-rt";
+        const json msg = std::string(mode == "ipc-big" ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
+        ForkOptions fo;
+        std::vector<std::string> args = rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};
+        ChildProcessPtr c;
+        args.insert(args.begin(), "echo-child");
+        if (argc > 4 && std::string(argv[3]) == "node") {
+            fo.execPath = "node";
+            c = fork(argv[4], args, fo);
+        } else {
+            c = fork("/proc/self/exe", args, fo);
+        }
+        long answered = 0;
+        double t0 = 0;
+        c->onMessage([&](const json&, auto) {
+            if (!rt) {
+                std::printf("%.0f\n", count / (now() - t0));
+                c->disconnect();
+            } else if (++answered < count) {
+                c->send(msg);
+            } else {
+                std::printf("%.1f\n", (now() - t0) / count * 1e6);
+                c->disconnect();
+            }
+        });
+        c->onSpawn([&] {
+            t0 = now();
+            if (rt) c->send(msg);
+            else
+                for (long i = 0; i < count; ++i) c->send(msg);
+        });
+        run();
+    } else {
+        std::fprintf(stderr, "cp_bench: unknown mode '%s'\n", mode.c_str());
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+// Node 20's side of the benchmarks; the same modes and output as floor.c.
+const cp = require('child_process');
+const [mode, a, b, c] = process.argv.slice(2);
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+let resident;
+
+if (mode === 'spawn') {
+  if (+a > 0) resident = Buffer.alloc(+a * 1048576, 1);  // filled, so resident
+  const count = +b; let done = 0; const t0 = now();
+  const next = () => cp.spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', () => {
+    if (++done < count) next(); else console.log(((now() - t0) / count * 1e6).toFixed(1));
+  });
+  next();
+} else if (mode === 'inflight') {
+  const count = +a; let started = 0, done = 0; const t0 = now();
+  const one = () => { started++; cp.spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', () => {
+    if (++done === count) console.log((count / (now() - t0)).toFixed(0)); else if (started < count) one(); }); };
+  for (let i = 0; i < 32 && started < count; i++) one();
+} else if (mode === 'throughput') {
+  let total = 0; const t0 = now();
+  const ch = cp.spawn(a, [b], { stdio: ['ignore', 'pipe', 'ignore'] });
+  ch.stdout.on('data', (d) => { total += d.length; });
+  ch.on('close', () => console.log((total / (now() - t0) / 1e9).toFixed(2)));
+} else if (mode === 'capture') {
+  const t0 = now();
+  cp.execFile(a, [b], { maxBuffer: Infinity, encoding: 'buffer' }, (err, out) => {
+    console.log(((now() - t0) * 1e3).toFixed(1) + ' ' + (process.resourceUsage().maxRSS / 1024).toFixed(1));
+  });
+} else if (mode === 'echo-child') {
+  const target = a === undefined ? -1 : +a; let seen = 0;
+  process.on('message', (m) => { if (target < 0) process.send(m); else if (++seen === target) process.send('done'); });
+} else if (mode.startsWith('ipc-')) {
+  const count = +a; const rt = mode === 'ipc-rt';
+  const msg = 'm'.repeat(mode === 'ipc-big' ? 65536 - 3 : 16 - 3);
+  const ch = cp.fork(__filename, rt ? ['echo-child'] : ['echo-child', String(count)]);
+  let answered = 0; let t0;
+  ch.on('message', () => {
+    if (!rt) { console.log((count / (now() - t0)).toFixed(0)); ch.disconnect(); }
+    else if (++answered < count) ch.send(msg);
+    else { console.log(((now() - t0) / count * 1e6).toFixed(1)); ch.disconnect(); }
+  });
+  ch.on('spawn', () => { t0 = now(); if (rt) ch.send(msg); else for (let i = 0; i < count; i++) ch.send(msg); });
+} else {
+  console.error('node_bench: unknown mode ' + mode); process.exit(2);
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks: childproc, Node 20 and a raw C floor, in interleaved
+# rounds (so drift hits all three alike), reported as medians and ratios.
+#   bash bench/run.sh [ROUNDS]      (default 5; README: "bash tools/dev.sh bench")
+# Writes bench/results.md (the table) and bench/spawn-vs-rss.png (gnuplot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+build=build/bench
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
+      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" >/dev/null
+floor=$build/bench/bench_floor
+cp=$build/bench/bench_childproc
+writer=$build/bench/bench_writer
+node="node bench/node_bench.js"
+echojs=bench/node_bench.js
+out=$(mktemp -d)
+
+# name | unit | better (low/high) | floor args | childproc args | node args
+cases=(
+  "spawn, 0 MiB resident|µs|low|spawn 0 300|spawn 0 300|spawn 0 300"
+  "spawn, 256 MiB resident|µs|low|spawn 256 200|spawn 256 200|spawn 256 200"
+  "spawn, 1 GiB resident|µs|low|spawn 1024 100|spawn 1024 100|spawn 1024 100"
+  "32 in flight|spawns/s|high|inflight 2000|inflight 2000|inflight 2000"
+  "stdout throughput, 1 GiB|GB/s|high|throughput $writer 1073741824|throughput $writer 1073741824|throughput $writer 1073741824"
+  "exec capture 100 MiB|ms|low|capture $writer 104857600|capture $writer 104857600|capture $writer 104857600"
+  "IPC round trip, small, C++⇄C++|µs|low|ipc-rt 20000|ipc-rt 20000|ipc-rt 20000"
+  "IPC one-way small msgs, C++⇄C++|msg/s|high|ipc-oneway 200000|ipc-oneway 200000|ipc-oneway 200000"
+  "IPC one-way 64 KiB msgs, C++⇄C++|msg/s|high|ipc-big 20000|ipc-big 20000|ipc-big 20000"
+  "IPC round trip, small, C++⇄Node|µs|low|-|ipc-rt 20000 node $echojs|ipc-rt 20000"
+  "IPC one-way small msgs, C++⇄Node|msg/s|high|-|ipc-oneway 200000 node $echojs|ipc-oneway 200000"
+  "IPC one-way 64 KiB msgs, C++⇄Node|msg/s|high|-|ipc-big 20000 node $echojs|ipc-big 20000"
+)
+
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds" >&2
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit better fargs cargs nargs <<<"${cases[$i]}"
+    [ "$fargs" = - ] || $floor $fargs | awk '{print $1}' >>"$out/$i.floor"
+    $cp $cargs >"$out/tmp"; awk '{print $1}' "$out/tmp" >>"$out/$i.cp"; awk 'NF>1{print $2}' "$out/tmp" >>"$out/$i.cp.rss"
+    $node $nargs >"$out/tmp"; awk '{print $1}' "$out/tmp" >>"$out/$i.node"; awk 'NF>1{print $2}' "$out/tmp" >>"$out/$i.node.rss"
+    [ "$fargs" = - ] || { $floor $fargs | awk 'NF>1{print $2}' >>"$out/$i.floor.rss"; }
+  done
+done
+
+median() { [ -s "$1" ] && sort -g "$1" | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}' || echo -; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
+
+{
+  echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d). Node $(node --version), libuv $(pkg-config --modversion libuv)."
+  echo
+  echo "| measure | unit | raw C floor | childproc | Node 20 | childproc / floor | childproc vs Node |"
+  echo "|---|---|---|---|---|---|---|"
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit better fargs cargs nargs <<<"${cases[$i]}"
+    f=$(median "$out/$i.floor"); c=$(median "$out/$i.cp"); n=$(median "$out/$i.node")
+    # "vs Node" reads as how many times better childproc is.
+    if [ "$better" = low ]; then vsn=$(ratio "$n" "$c"); else vsn=$(ratio "$c" "$n"); fi
+    echo "| $name | $unit | $f | $c | $n | $(ratio "$c" "$f") | $vsn better |"
+    if [ -s "$out/$i.cp.rss" ]; then
+      echo "| $name: peak RSS | MiB | $(median "$out/$i.floor.rss") | $(median "$out/$i.cp.rss") | $(median "$out/$i.node.rss") | $(ratio "$(median "$out/$i.cp.rss")" "$(median "$out/$i.floor.rss")") | $(ratio "$(median "$out/$i.node.rss")" "$(median "$out/$i.cp.rss")") better |"
+    fi
+  done
+} | tee bench/results.md
+
+# Spawn cost against the parent's resident memory: the fork() problem, drawn.
+{
+  echo "# MiB floor childproc node"
+  for pair in "0:0" "256:1" "1024:2"; do
+    mib=${pair%%:*}; i=${pair##*:}
+    echo "$mib $(median "$out/$i.floor") $(median "$out/$i.cp") $(median "$out/$i.node")"
+  done
+} >"$out/spawn.dat"
+if command -v gnuplot >/dev/null; then
+  gnuplot <<GP
+set terminal pngcairo size 800,500 font ",11"
+set output "bench/spawn-vs-rss.png"
+set title "spawn + exit of /bin/true vs the parent's resident memory"
+set xlabel "parent resident memory (MiB)"
+set ylabel "µs per spawn (median)"
+set key top left
+set grid
+plot "$out/spawn.dat" using 1:2 with linespoints lw 2 title "raw C posix_spawn (floor)", \
+     "$out/spawn.dat" using 1:3 with linespoints lw 2 title "childproc", \
+     "$out/spawn.dat" using 1:4 with linespoints lw 2 title "Node 20 spawn"
+GP
+  echo "chart: bench/spawn-vs-rss.png" >&2
+else
+  echo "gnuplot is not installed: no chart (tools/dev.sh bench installs it)" >&2
+fi
+rm -rf "$out"

@@ -1,0 +1,397 @@
+#include "ipc/json_codec.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace childproc::detail {
+
+namespace {
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";
+
+// Length of the valid UTF-8 sequence at p (2-4), or 0 and in `bad` how many bytes
+// form the maximal invalid subpart to replace by one U+FFFD (the WHATWG rule).
+std::size_t utf8Sequence(const unsigned char* p, const unsigned char* end, std::size_t& bad) {
+    const unsigned char b = *p;
+    std::size_t need = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) need = 1;
+    else if (b == 0xE0) { need = 2; lo = 0xA0; }
+    else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) need = 2;
+    else if (b == 0xED) { need = 2; hi = 0x9F; }
+    else if (b == 0xF0) { need = 3; lo = 0x90; }
+    else if (b >= 0xF1 && b <= 0xF3) need = 3;
+    else if (b == 0xF4) { need = 3; hi = 0x8F; }
+    if (need == 0) {
+        bad = 1;
+        return 0;
+    }
+    std::size_t j = 1;
+    for (; j <= need && p + j < end; ++j) {
+        const unsigned char c = p[j];
+        if (c < (j == 1 ? lo : 0x80) || c > (j == 1 ? hi : 0xBF)) break;
+    }
+    if (j == need + 1) return need + 1;
+    bad = j;
+    return 0;
+}
+
+// The first byte at or after p that a JSON string cannot carry as is: a control
+// character, '"', '\\', or a non-ASCII byte (which needs UTF-8 validation).
+// Eight bytes per step: this scan is what a 64 KiB message costs.
+const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto hasZero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    while (end - p >= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        const std::uint64_t special = (v & highs)                  // >= 0x80
+                                      | ((v - ones * 0x20) & ~v & highs)  // < 0x20
+                                      | hasZero(v ^ (ones * '"')) | hasZero(v ^ (ones * '\\'));
+        if (special) break;
+        p += 8;
+    }
+    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
+    return p;
+}
+
+void appendCodePoint(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+void encodeString(const std::string& s, std::string& out) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + s.size() + 2);
+    out += '"';
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        const auto* run = p;
+        p = plainRun(p, end);
+        out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+        if (p == end) break;
+        const unsigned char c = *p;
+        if (c >= 0x80) {
+            std::size_t bad = 0;
+            if (std::size_t n = utf8Sequence(p, end, bad)) {
+                out.append(reinterpret_cast<const char*>(p), n);
+                p += n;
+            } else {
+                out += kReplacement;
+                p += bad;
+            }
+            continue;
+        }
+        ++p;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        }
+    }
+    out += '"';
+}
+
+class Parser {
+public:
+    Parser(std::string_view text, std::string& why)
+        : p_(reinterpret_cast<const unsigned char*>(text.data())), end_(p_ + text.size()), begin_(p_), why_(why) {}
+
+    std::optional<nlohmann::json> document() {
+        nlohmann::json v;
+        ws();
+        if (!value(v, 0)) return std::nullopt;
+        ws();
+        if (p_ != end_) return fail("unexpected text after the value");
+        return v;
+    }
+
+private:
+    std::nullopt_t fail(const char* what) {
+        why_ = std::string(what) + " at byte " + std::to_string(p_ - begin_);
+        return std::nullopt;
+    }
+    bool failed(const char* what) {
+        fail(what);
+        return false;
+    }
+
+    void ws() {
+        while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+    }
+
+    bool literal(std::string_view word) {
+        if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+            std::string_view(reinterpret_cast<const char*>(p_), word.size()) != word)
+            return failed("invalid literal");
+        p_ += word.size();
+        return true;
+    }
+
+    bool value(nlohmann::json& out, int depth) {
+        if (p_ == end_) return failed("unexpected end");
+        switch (*p_) {
+        case '{': return object(out, depth + 1);
+        case '[': return array(out, depth + 1);
+        case '"': {
+            std::string s;
+            if (!string(s)) return false;
+            out = std::move(s);
+            return true;
+        }
+        case 't': out = true; return literal("true");
+        case 'f': out = false; return literal("false");
+        case 'n': out = nullptr; return literal("null");
+        default: return number(out);
+        }
+    }
+
+    bool object(nlohmann::json& out, int depth) {
+        if (depth > kMaxJsonDepth) return failed("nesting too deep");
+        ++p_;
+        out = nlohmann::json::object();
+        auto& obj = out.get_ref<nlohmann::json::object_t&>();
+        ws();
+        if (p_ < end_ && *p_ == '}') {
+            ++p_;
+            return true;
+        }
+        for (;;) {
+            ws();
+            if (p_ == end_ || *p_ != '"') return failed("expected a string key");
+            std::string key;
+            if (!string(key)) return false;
+            ws();
+            if (p_ == end_ || *p_ != ':') return failed("expected ':'");
+            ++p_;
+            ws();
+            nlohmann::json v;
+            if (!value(v, depth)) return false;
+            obj.insert_or_assign(std::move(key), std::move(v));
+            ws();
+            if (p_ == end_) return failed("unterminated object");
+            if (*p_ == '}') {
+                ++p_;
+                return true;
+            }
+            if (*p_ != ',') return failed("expected ',' or '}'");
+            ++p_;
+        }
+    }
+
+    bool array(nlohmann::json& out, int depth) {
+        if (depth > kMaxJsonDepth) return failed("nesting too deep");
+        ++p_;
+        out = nlohmann::json::array();
+        auto& arr = out.get_ref<nlohmann::json::array_t&>();
+        ws();
+        if (p_ < end_ && *p_ == ']') {
+            ++p_;
+            return true;
+        }
+        for (;;) {
+            ws();
+            arr.emplace_back();
+            if (!value(arr.back(), depth)) return false;
+            ws();
+            if (p_ == end_) return failed("unterminated array");
+            if (*p_ == ']') {
+                ++p_;
+                return true;
+            }
+            if (*p_ != ',') return failed("expected ',' or ']'");
+            ++p_;
+        }
+    }
+
+    bool hex4(std::uint32_t& v) {
+        if (end_ - p_ < 4) return failed("short \\u escape");
+        v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const unsigned char c = *p_++;
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= c - '0';
+            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+            else return failed("bad \\u escape");
+        }
+        return true;
+    }
+
+    bool string(std::string& out) {
+        ++p_;  // the opening quote
+        for (;;) {
+            const auto* run = p_;
+            p_ = plainRun(p_, end_);
+            out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p_ - run));
+            if (p_ == end_) return failed("unterminated string");
+            const unsigned char c = *p_;
+            if (c == '"') {
+                ++p_;
+                return true;
+            }
+            if (c < 0x20) return failed("control character in a string");
+            if (c >= 0x80) {
+                std::size_t bad = 0;
+                if (std::size_t n = utf8Sequence(p_, end_, bad)) {
+                    out.append(reinterpret_cast<const char*>(p_), n);
+                    p_ += n;
+                } else {
+                    out += kReplacement;
+                    p_ += bad;
+                }
+                continue;
+            }
+            ++p_;  // backslash
+            if (p_ == end_) return failed("unterminated escape");
+            switch (*p_++) {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                std::uint32_t cp;
+                if (!hex4(cp)) return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
+                    const auto* save = p_;
+                    p_ += 2;
+                    std::uint32_t lo;
+                    if (!hex4(lo)) return false;
+                    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                        appendCodePoint(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                        break;
+                    }
+                    p_ = save;  // not a pair: the high one is lone
+                }
+                if (cp >= 0xD800 && cp <= 0xDFFF) out += kReplacement;  // lone surrogate
+                else appendCodePoint(out, cp);
+                break;
+            }
+            default: return failed("bad escape");
+            }
+        }
+    }
+
+    bool number(nlohmann::json& out) {
+        const auto* start = p_;
+        if (p_ < end_ && *p_ == '-') ++p_;
+        if (p_ == end_ || *p_ < '0' || *p_ > '9') return failed("invalid value");
+        if (*p_ == '0') ++p_;
+        else
+            while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+        bool integral = true;
+        if (p_ < end_ && *p_ == '.') {
+            integral = false;
+            ++p_;
+            if (p_ == end_ || *p_ < '0' || *p_ > '9') return failed("digits expected after '.'");
+            while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+        }
+        if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+            integral = false;
+            ++p_;
+            if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            if (p_ == end_ || *p_ < '0' || *p_ > '9') return failed("digits expected in the exponent");
+            while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+        }
+        const char* first = reinterpret_cast<const char*>(start);
+        const char* last = reinterpret_cast<const char*>(p_);
+        if (integral) {
+            // As nlohmann's parser types them: unsigned when not negative, else signed.
+            if (*first != '-') {
+                std::uint64_t u;
+                if (std::from_chars(first, last, u).ec == std::errc()) {
+                    out = u;
+                    return true;
+                }
+            } else {
+                std::int64_t i;
+                if (std::from_chars(first, last, i).ec == std::errc()) {
+                    out = i;
+                    return true;
+                }
+            }
+        }
+        double d;
+        auto r = std::from_chars(first, last, d);
+        if (r.ec == std::errc::result_out_of_range) d = *first == '-' ? -HUGE_VAL : HUGE_VAL;  // as JSON.parse: ±Infinity
+        out = d;
+        return true;
+    }
+
+    const unsigned char* p_;
+    const unsigned char* end_;
+    const unsigned char* begin_;
+    std::string& why_;
+};
+
+}  // namespace
+
+void encodeJson(const nlohmann::json& j, std::string& out) {
+    using T = nlohmann::json::value_t;
+    switch (j.type()) {
+    case T::object: {
+        out += '{';
+        bool first = true;
+        for (const auto& [k, v] : j.items()) {
+            if (!first) out += ',';
+            first = false;
+            encodeString(k, out);
+            out += ':';
+            encodeJson(v, out);
+        }
+        out += '}';
+        return;
+    }
+    case T::array: {
+        out += '[';
+        bool first = true;
+        for (const auto& v : j) {
+            if (!first) out += ',';
+            first = false;
+            encodeJson(v, out);
+        }
+        out += ']';
+        return;
+    }
+    case T::string: encodeString(j.get_ref<const std::string&>(), out); return;
+    case T::boolean: out += j.get<bool>() ? "true" : "false"; return;
+    case T::number_integer:
+    case T::number_unsigned:
+    case T::number_float: out += j.dump(); return;  // NaN and ±Infinity come out as null, as in JS
+    case T::null:
+    case T::binary:
+    case T::discarded: out += "null"; return;
+    }
+}
+
+std::optional<nlohmann::json> decodeJson(std::string_view text, std::string& why) { return Parser(text, why).document(); }
+
+}  // namespace childproc::detail
