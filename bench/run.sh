@@ -74,7 +74,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; e
 } >"$out/spawn.dat"
 if command -v gnuplot >/dev/null; then
   gnuplot <<GP
-set terminal pngcairo size 800,500 font ",11"
+set terminal pngcairo size 800,500 font ",11" noenhanced
 set output "bench/spawn-vs-rss.png"
 set title "spawn + exit of /bin/true vs the parent's resident memory"
 set xlabel "parent resident memory (MiB)"

@@ -42,6 +42,12 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
 // Blocking: call it from a thread other than the loop's when the loop serves it.
 std::string tcpFetch(int port);
 
+// True once pid is dead: gone from /proc, or a zombie nobody reaped yet.
+bool processGone(int pid);
+
+// Poll until processGone(pid) or the limit passes.
+bool waitGone(int pid, std::chrono::milliseconds limit);
+
 // Collects everything a child does, in order.
 struct Recorder {
     std::vector<std::string> events;

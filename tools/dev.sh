@@ -50,8 +50,13 @@ test)
     done
     exit "$status"
     ;;
+bench)
+    packages+=(gnuplot-nox)
+    install_missing
+    bash bench/run.sh "${2:-5}"
+    ;;
 *)
-    echo "usage: bash tools/dev.sh tour|test" >&2
+    echo "usage: bash tools/dev.sh tour|test|bench [ROUNDS]" >&2
     exit 2
     ;;
 esac

@@ -54,6 +54,10 @@ public:
     // Node's kill(): true when the signal was delivered; false when the process is
     // gone. Unknown names throw ERR_UNKNOWN_SIGNAL (from Signal).
     bool kill(Signal sig = SIGTERM);
+    // Beyond Node: signal the whole process group of a detached child (kill(-pid)),
+    // grandchildren included. Throws ERR_CHILD_NOT_DETACHED for a child in our own
+    // group; false once the child has been reaped (its group id may be reused).
+    bool killProcessGroup(Signal sig = SIGTERM);
     void ref();
     void unref();
 
@@ -96,6 +100,7 @@ private:
     void maybeFinish();
     void closeHandle(uv_handle_t* h);
     bool isRunning() const;
+    void armForceKill(int signum);
 
     uv_loop_t* loop_;
     std::unique_ptr<detail::TickQueue> ticks_;
@@ -119,6 +124,9 @@ private:
     Signal killSignal_ = SIGTERM;
 
     std::unique_ptr<uv_timer_t> timer_;
+    std::unique_ptr<uv_timer_t> forceTimer_;
+    std::chrono::milliseconds forceKillAfter_{0};
+    bool detached_ = false;
     std::unique_ptr<uv_async_t> abortAsync_;
     std::unique_ptr<std::stop_callback<std::function<void()>>> abortCallback_;
 

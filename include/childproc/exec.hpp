@@ -41,6 +41,8 @@ struct ExecOptions {
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
     bool windowsHide = false;
+    std::chrono::milliseconds forceKillAfter{0};  // see SpawnOptions
+    bool killWithParent = false;
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
 };

@@ -75,6 +75,13 @@ struct SpawnOptions {
     Serialization serialization = Serialization::json;  // the IPC channel's format
 
     // Beyond Node.
+    // After any kill with a catchable signal (kill(), timeout, abort, exec's
+    // maxBuffer), send SIGKILL if the child is still alive this much later. 0: never.
+    std::chrono::milliseconds forceKillAfter{0};
+    // The child gets SIGKILL when this process dies (PR_SET_PDEATHSIG), however it
+    // dies. Linux ties it to the *thread* that spawned: spawn from a thread that
+    // outlives the child (Gotchas).
+    bool killWithParent = false;
     uv_loop_t* loop = nullptr;         // default: uv_default_loop()
     Backend backend = Backend::automatic;
 };

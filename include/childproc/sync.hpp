@@ -30,6 +30,8 @@ struct SpawnSyncOptions {
     Encoding encoding = Encoding::buffer;
     std::optional<std::string> input;      // written to stdin, which it makes a pipe
     bool windowsHide = false;
+    std::chrono::milliseconds forceKillAfter{0};  // see SpawnOptions
+    bool killWithParent = false;
     Backend backend = Backend::automatic;
 };
 

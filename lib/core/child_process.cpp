@@ -1,5 +1,8 @@
 #include "childproc/child_process.hpp"
 
+#include <cerrno>
+#include <csignal>
+
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
@@ -64,12 +67,42 @@ bool ChildProcess::kill(Signal sig) {
     int r = process_->kill(sig.number());
     if (r == 0) {
         killed_ = true;
+        armForceKill(sig.number());
         return true;
     }
     if (r == UV_ESRCH) return false;
     if (r == UV_EINVAL || r == UV_ENOSYS) throw systemError(r, "kill");
     detail::emitGuarded(loop_, error_, systemError(r, "kill"));
     return false;
+}
+
+bool ChildProcess::killProcessGroup(Signal sig) {
+    if (!detached_)
+        throw Error("killProcessGroup() needs a detached child: this one shares our process group",
+                    "ERR_CHILD_NOT_DETACHED");
+    // While the leader is unreaped its pid, and so the group id, cannot be reused.
+    if (!isRunning()) return false;
+    if (::kill(-*pid_, sig.number()) != 0) {
+        int err = -errno;
+        if (err == UV_ESRCH) return false;
+        throw systemError(err, "kill");
+    }
+    killed_ = true;
+    armForceKill(sig.number());
+    return true;
+}
+
+// forceKillAfter: a catchable signal gets one SIGKILL behind it, if the child outlives the wait.
+void ChildProcess::armForceKill(int signum) {
+    if (forceKillAfter_.count() <= 0 || signum == 0 || signum == SIGKILL || forceTimer_ || exited_) return;
+    forceTimer_ = std::make_unique<uv_timer_t>();
+    uv_timer_init(loop_, forceTimer_.get());
+    forceTimer_->data = this;
+    ++openHandles_;
+    uv_timer_start(forceTimer_.get(), [](uv_timer_t* t) {
+        auto* c = static_cast<ChildProcess*>(t->data);
+        if (c->isRunning()) c->process_->kill(SIGKILL);
+    }, static_cast<std::uint64_t>(forceKillAfter_.count()), 0);
 }
 
 void ChildProcess::ref() {
@@ -94,6 +127,7 @@ void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
         exitCode_ = static_cast<int>(status);
     }
     if (timer_) closeHandle(reinterpret_cast<uv_handle_t*>(timer_.get()));
+    if (forceTimer_) closeHandle(reinterpret_cast<uv_handle_t*>(forceTimer_.get()));
     if (abortAsync_) {
         abortCallback_.reset();  // waits for a stop request racing on another thread
         closeHandle(reinterpret_cast<uv_handle_t*>(abortAsync_.get()));

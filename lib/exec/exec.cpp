@@ -132,6 +132,8 @@ SpawnOptions toSpawnOptions(const ExecOptions& o) {
     so.uid = o.uid;
     so.gid = o.gid;
     so.windowsHide = o.windowsHide;
+    so.forceKillAfter = o.forceKillAfter;
+    so.killWithParent = o.killWithParent;
     so.loop = o.loop;
     so.backend = o.backend;
     return so;  // timeout is ours to handle: it must mark the run as killed

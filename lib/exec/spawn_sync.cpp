@@ -69,6 +69,8 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
     so.shell = o.shell;
     so.killSignal = o.killSignal;
     so.windowsHide = o.windowsHide;
+    so.forceKillAfter = o.forceKillAfter;
+    so.killWithParent = o.killWithParent;
     so.backend = o.backend;
 
     detail::PrivateLoop loop;

@@ -31,6 +31,7 @@ struct LaunchSpec {
     std::optional<std::string> cwd;
     std::vector<StdioPlan> stdio;
     bool detached = false;
+    bool killWithParent = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
 };

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -149,6 +151,77 @@ int resolveProgram(const LaunchSpec& spec, std::string& out) {
     return -firstErr;
 }
 
+// What the child does to its fds, as a plain list the vfork path can walk
+// without allocating.
+struct FdOp {
+    enum Kind { dup, devnull, close } kind;
+    int src;
+    int target;
+};
+
+// killWithParent: posix_spawn has no way to run prctl(PR_SET_PDEATHSIG) in the
+// child, so this does what glibc's posix_spawn does, by hand: vfork (the child
+// borrows our memory until it execs), only async-signal-safe calls in the child,
+// every signal blocked around it so no handler of ours runs on the shared stack,
+// and the exec errno handed back through that shared memory.
+int vforkSpawn(const char* program, char* const* argv, char* const* envp, const std::vector<FdOp>& ops, int slots,
+               const char* cwd, bool detached, pid_t& out) {
+    // The object itself is volatile: through a volatile pointer to a plain local, GCC
+    // still proved the parent's read "always 0" (the only write is on the child's
+    // _exit path) and dropped it.
+    volatile int childErr = 0;
+    const pid_t parent = ::getpid();
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    const pid_t pid = ::vfork();
+    if (pid == 0) {
+        int e = 0;
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
+        else if (::getppid() != parent) e = ESRCH;  // orphaned before prctl took hold
+        for (std::size_t i = 0; i < ops.size() && !e; ++i) {
+            const FdOp& op = ops[i];
+            if (op.kind == FdOp::dup) {
+                if (::dup2(op.src, op.target) < 0) e = errno;
+            } else if (op.kind == FdOp::devnull) {
+                int fd = ::open("/dev/null", O_RDWR);
+                if (fd < 0) e = errno;
+                else if (fd != op.target) {
+                    if (::dup2(fd, op.target) < 0) e = errno;
+                    ::close(fd);
+                }
+            } else {
+                ::close(op.target);
+            }
+        }
+        if (!e) ::syscall(SYS_close_range, static_cast<unsigned>(slots), ~0U, 0U);
+        if (!e && cwd && ::chdir(cwd) != 0) e = errno;
+        if (!e && detached && ::setsid() < 0) e = errno;
+        if (!e) {
+            struct sigaction dfl {};
+            dfl.sa_handler = SIG_DFL;
+            for (int s = 1; s < NSIG; ++s)
+                if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);  // our table is our own copy
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            ::execve(program, argv, envp);
+            e = errno;
+        }
+        childErr = e;
+        ::_exit(127);
+    }
+    const int forkErr = pid < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) return -forkErr;
+    if (const int e = childErr; e != 0) {
+        ::waitpid(pid, nullptr, 0);
+        return -e;
+    }
+    out = pid;
+    return 0;
+}
+
 // Everything a spawn allocates in the parent, released on every path out.
 struct SpawnResources {
     posix_spawn_file_actions_t actions{};
@@ -187,6 +260,7 @@ public:
         res.attrInit = true;
 
         const int n = static_cast<int>(spec.stdio.size());
+        std::vector<FdOp> ops;  // the same plan, for the vfork path
         std::vector<std::pair<uv_pipe_t*, int>> parentEnds;  // opened into uv only on success
         auto closeParentEnds = [&] {
             for (auto& [pipe, fd] : parentEnds) ::close(fd);
@@ -200,6 +274,7 @@ public:
                 // of that number lacks O_CLOEXEC (closefrom below starts after the slots).
                 if (i < 3) posix_spawn_file_actions_addopen(&res.actions, i, "/dev/null", O_RDWR, 0);
                 else posix_spawn_file_actions_addclose(&res.actions, i);
+                ops.push_back({i < 3 ? FdOp::devnull : FdOp::close, -1, i});
                 continue;
             case StdioPlan::Kind::inherit: source = res.park(s.fd, n); break;
             case StdioPlan::Kind::pipe: {
@@ -221,6 +296,7 @@ public:
                 return fail(e);
             }
             posix_spawn_file_actions_adddup2(&res.actions, source, i);
+            ops.push_back({FdOp::dup, source, i});
         }
         // Nothing but the named slots reaches the child, even fds other code
         // opened without O_CLOEXEC.
@@ -239,7 +315,10 @@ public:
         auto argv = cstrings(spec.args);
         auto envp = cstrings(spec.env);
         pid_t pid = 0;
-        int r = ::posix_spawn(&pid, program.c_str(), &res.actions, &res.attr, argv.data(), envp.data());
+        int r = spec.killWithParent
+                    ? -vforkSpawn(program.c_str(), argv.data(), envp.data(), ops, n, spec.cwd ? spec.cwd->c_str() : nullptr,
+                                  spec.detached, pid)
+                    : ::posix_spawn(&pid, program.c_str(), &res.actions, &res.attr, argv.data(), envp.data());
         if (r != 0) {
             closeParentEnds();
             return fail(-r);

@@ -25,8 +25,15 @@ Backend environmentDefault() {
 }  // namespace
 
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
-    // posix_spawn cannot change uid/gid; uv_spawn's fork can.
+    // posix_spawn cannot change uid/gid; uv_spawn's fork can. killWithParent needs
+    // the Linux backend's vfork path (uv_spawn has no hook to run prctl in the child).
     const bool fastPathCan = pidfdSupported() && !spec.uid && !spec.gid;
+    if (spec.killWithParent) {
+        if (!pidfdSupported() || spec.uid || spec.gid || wanted == Backend::uv)
+            throw Error("killWithParent needs the posix_spawn backend (Linux 5.3+), without uid/gid",
+                        "ERR_INVALID_ARG_VALUE", "TypeError");
+        return posixSpawnLauncher();
+    }
     if (wanted == Backend::automatic) wanted = environmentDefault();
     switch (wanted) {
     case Backend::uv: return uvLauncher();

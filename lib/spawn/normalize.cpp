@@ -79,6 +79,7 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     spec.env = envPairs(o.env);
     spec.cwd = o.cwd;
     spec.detached = o.detached;
+    spec.killWithParent = o.killWithParent;
     spec.uid = o.uid;
     spec.gid = o.gid;
 
@@ -131,6 +132,7 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     plan.loop = o.loop;
     plan.backend = o.backend;
     plan.timeout = o.timeout;
+    plan.forceKillAfter = o.forceKillAfter;
     plan.killSignal = o.killSignal;
     plan.signal = o.signal;
     return plan;

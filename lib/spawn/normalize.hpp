@@ -21,6 +21,7 @@ struct SpawnPlan {
     Signal killSignal = SIGTERM;
     std::stop_token signal;
     int ipcIndex = -1;  // the stdio slot of the IPC channel, if any
+    std::chrono::milliseconds forceKillAfter{0};
 };
 
 SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o);

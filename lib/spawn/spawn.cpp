@@ -68,6 +68,8 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
     c.spawnfile_ = plan.spec.file;
     c.spawnargs_ = plan.spec.args;
     c.killSignal_ = plan.killSignal;
+    c.forceKillAfter_ = plan.forceKillAfter;
+    c.detached_ = plan.spec.detached;
 
     c.stdio_.resize(plan.slotTypes.size());
     for (std::size_t i = 0; i < plan.slotTypes.size(); ++i) {

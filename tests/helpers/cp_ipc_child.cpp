@@ -85,6 +85,15 @@ int main(int argc, char** argv) {
         run();
         return 0;
     }
+    if (mode == "orphan-maker") {
+        // Start a sleeper (with or without killWithParent), print its pid, die abruptly.
+        SpawnOptions o;
+        o.stdio = StdioType::ignore;
+        o.killWithParent = argc > 2 && std::string(argv[2]) == "with";
+        auto c = spawn("sleep", {"30"}, o);
+        std::cout << *c->pid() << std::endl;
+        ::_exit(0);
+    }
     if (mode == "replay-disconnect") {
         // Let messages pile up with no listener, then disconnect from inside the
         // replay (this crashes Node 20's child with a TypeError).

@@ -1,0 +1,183 @@
+// Kill semantics beyond Node: forceKillAfter, process-group kills, killWithParent.
+
+#include <algorithm>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+using namespace std::chrono_literals;
+
+namespace {
+const std::string kIpcChild = CP_IPC_CHILD_PATH;
+const std::string kIgnoreTerm = std::to_string(SIGTERM);
+}  // namespace
+
+TEST(ForceKillAfter, EscalatesToSigkillWhenTheChildIgnoresTheSignal) {
+    SpawnOptions o;
+    o.forceKillAfter = 200ms;
+    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
+    auto t0 = std::chrono::steady_clock::now();
+    c->onSpawn([&] {
+        uv_sleep(50);  // let it ignore SIGTERM first
+        c->kill();
+    });
+    test::runLoop();
+    EXPECT_EQ(c->signalCode(), "SIGKILL");
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 200ms);
+}
+
+TEST(ForceKillAfter, NotNeededWhenTheChildObeys) {
+    SpawnOptions o;
+    o.forceKillAfter = 100ms;
+    auto c = spawn(kHelper, {"sleep", "10000"}, o);
+    c->onSpawn([&] { c->kill(); });
+    test::runLoop();
+    EXPECT_EQ(c->signalCode(), "SIGTERM");
+}
+
+TEST(ForceKillAfter, UsedByTimeout) {
+    SpawnOptions o;
+    o.timeout = 100ms;
+    o.forceKillAfter = 100ms;
+    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
+    test::runLoop();
+    EXPECT_EQ(c->signalCode(), "SIGKILL");
+}
+
+TEST(ForceKillAfter, UsedByExecTimeoutAndMaxBuffer) {
+    ExecOptions o;
+    o.timeout = 100ms;
+    o.forceKillAfter = 100ms;
+    std::optional<ExecError> err;
+    execFile(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o, [&](const auto& e, const auto&, const auto&) { err = e; });
+    test::runLoop();
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->signal, "SIGKILL");
+    EXPECT_TRUE(err->killed);
+
+    ExecOptions m;
+    m.maxBuffer = 10;
+    m.forceKillAfter = 100ms;
+    std::optional<ExecError> err2;
+    auto c = execFile(kHelper, {"ignore", kIgnoreTerm, "ignore", std::to_string(SIGPIPE), "out", "1", "0123456789abcdef",
+                                "sleep", "10000"},
+                      m, [&](const auto& e, const auto&, const auto&) { err2 = e; });
+    test::runLoop();
+    ASSERT_TRUE(err2);
+    EXPECT_EQ(err2->code, "ERR_CHILD_PROCESS_STDIO_MAXBUFFER");
+    EXPECT_EQ(c->signalCode(), "SIGKILL");
+}
+
+TEST(ForceKillAfter, UsedByAbort) {
+    std::stop_source src;
+    SpawnOptions o;
+    o.signal = src.get_token();
+    o.forceKillAfter = 100ms;
+    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
+    c->onSpawn([&] {
+        uv_sleep(50);
+        src.request_stop();
+    });
+    test::runLoop();
+    EXPECT_EQ(c->signalCode(), "SIGKILL");
+}
+
+TEST(ProcessGroup, KillsTheWholeGroupOfADetachedChild) {
+    SpawnOptions o;
+    o.detached = true;
+    auto c = spawn("sh", {"-c", "sleep 30 & echo $!; sleep 30 & echo $!; wait"}, o);
+    std::string out;
+    std::vector<int> grandchildren;
+    c->stdoutPipe()->onData([&](std::string_view d) {
+        out += d;
+        if (std::count(out.begin(), out.end(), '\n') == 2 && grandchildren.empty()) {
+            int a = 0, b = 0;
+            std::sscanf(out.c_str(), "%d %d", &a, &b);
+            grandchildren = {a, b};
+            EXPECT_TRUE(c->killProcessGroup());
+        }
+    });
+    test::runLoop();
+    ASSERT_EQ(grandchildren.size(), 2u);
+    for (int pid : grandchildren) EXPECT_TRUE(test::waitGone(pid, 2s)) << pid;
+    EXPECT_EQ(c->signalCode(), "SIGTERM");
+}
+
+TEST(ProcessGroup, RefusedForAChildInOurGroup) {
+    auto c = spawn(kHelper, {"sleep", "10000"});
+    try {
+        c->killProcessGroup();
+        FAIL() << "no exception";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code, "ERR_CHILD_NOT_DETACHED");
+    }
+    c->kill();
+    test::runLoop();
+}
+
+TEST(ProcessGroup, FalseOnceReaped) {
+    SpawnOptions o;
+    o.detached = true;
+    auto c = spawn(kHelper, {"exit", "0"}, o);
+    test::runLoop();
+    EXPECT_FALSE(c->killProcessGroup());
+}
+
+namespace {
+// The middle process starts `sleep 30` and dies at once; returns the sleeper's pid.
+int orphanPid(bool killWithParent) {
+    SpawnSyncOptions o;
+    o.stdio = StdioOption{StdioType::ignore, StdioType::pipe, StdioType::inherit};
+    auto r = spawnSync(kIpcChild, {"orphan-maker", killWithParent ? "with" : "without"}, o);
+    EXPECT_EQ(r.status, 0);
+    return std::atoi(r.stdoutData.value_or("0").c_str());
+}
+}  // namespace
+
+TEST(KillWithParent, ChildDiesWhenItsParentDies) {
+    int pid = orphanPid(true);
+    ASSERT_GT(pid, 0);
+    EXPECT_TRUE(test::waitGone(pid, 2s)) << "pid " << pid << " outlived its parent";
+}
+
+TEST(KillWithParent, WithoutItTheChildLivesOn) {
+    int pid = orphanPid(false);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(test::processGone(pid));
+    ::kill(pid, SIGKILL);
+}
+
+TEST(KillWithParent, SpawnErrorsStillReported) {
+    SpawnOptions o;
+    o.killWithParent = true;
+    test::Recorder r;
+    auto c = spawn("no-such-program-xyz", {}, o);
+    r.attach(*c);
+    test::runLoop();
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->code, "ENOENT");
+
+    o.cwd = "/no/such/dir";
+    test::Recorder r2;
+    auto c2 = spawn(kHelper, {"cwd"}, o);
+    r2.attach(*c2);
+    test::runLoop();
+    ASSERT_TRUE(r2.error);
+    EXPECT_EQ(r2.error->path, "/no/such/dir");
+}
+
+TEST(KillWithParent, ChildWorksNormally) {
+    SpawnOptions o;
+    o.killWithParent = true;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::ignore, StdioType::ignore};
+    std::string out;
+    auto c = spawn(kHelper, {"echo", "fds"}, o);
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    c->stdinPipe()->end("through the vfork path\n");
+    test::runLoop();
+    EXPECT_EQ(out, "through the vfork path\n0\n1\n2\n");
+    EXPECT_EQ(c->exitCode(), 0);
+}
