@@ -193,7 +193,7 @@ std::future<ExecResult> execFileAsync(const std::string& file, const std::vector
 
 namespace detail {
 bool runOnce(uv_loop_t* loop) {
-    int alive = uv_run(loop ? loop : uv_default_loop(), UV_RUN_ONCE);
+    int alive = uv_run(loop ? loop : defaultLoop(), UV_RUN_ONCE);
     rethrowKept();
     return alive != 0;
 }

@@ -15,8 +15,17 @@ namespace childproc::process {
 
 namespace {
 
+// A loop for the tick queue when the default one cannot be had, so that calls
+// still answer (with ERR_IPC_CHANNEL_CLOSED) instead of crashing.
+uv_loop_t* fallbackLoop() {
+    static uv_loop_t loop;
+    static const bool ready = uv_loop_init(&loop) == 0;
+    return ready ? &loop : nullptr;
+}
+
 struct ChildSide {
-    detail::TickQueue ticks{uv_default_loop()};
+    uv_loop_t* loop = uv_default_loop();  // NULL when libuv cannot make it: then no channel
+    detail::TickQueue ticks{loop ? loop : fallbackLoop()};
     std::unique_ptr<detail::Channel> channel;
     Listeners<const Error&> error;
 };
@@ -40,12 +49,12 @@ int channelFdFromEnvironment() {
 // Never destroyed: it lives as long as the process and the default loop.
 ChildSide& side() {
     static ChildSide* s = [] {
-        auto* cs = new ChildSide;
         const int fd = channelFdFromEnvironment();
-        if (fd < 0) return cs;
+        auto* cs = new ChildSide;
+        if (fd < 0 || !cs->loop) return cs;
         detail::Channel::Hooks hooks;
         hooks.error = [cs](const Error& e) { detail::emitGuarded(uv_default_loop(), cs->error, e); };
-        cs->channel = std::make_unique<detail::Channel>(uv_default_loop(), cs->ticks, detail::Channel::Side::child, std::move(hooks));
+        cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child, std::move(hooks));
         if (uv_pipe_open(cs->channel->pipe(), fd) != 0) {
             cs->channel->destroy();
             return cs;

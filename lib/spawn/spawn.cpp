@@ -61,7 +61,7 @@ Error spawnFailure(int err, const LaunchSpec& spec) {
 
 ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
     ignoreSigpipeOnce();
-    uv_loop_t* loop = plan.loop ? plan.loop : uv_default_loop();
+    uv_loop_t* loop = plan.loop ? plan.loop : defaultLoop();
     ChildProcessPtr child(new ChildProcess(loop));
     ChildProcess& c = *child;
     c.self_ = child;

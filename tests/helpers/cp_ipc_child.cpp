@@ -60,6 +60,13 @@ int main(int argc, char** argv) {
         }
         return 0;
     }
+    if (mode == "unterminated") {
+        // One good message, then N bytes that never end in a newline, then exit.
+        int fd = std::atoi(std::getenv("NODE_CHANNEL_FD"));
+        writeRaw(fd, "{\"first\":1}\n");
+        writeRaw(fd, std::string(static_cast<std::size_t>(std::atol(argv[2])), 'x'));
+        return 0;
+    }
     if (mode == "env") {
         const bool had = std::getenv("NODE_CHANNEL_FD") != nullptr;
         process::send({{"hadFd", had}, {"connected", process::connected()},

@@ -1,0 +1,204 @@
+// Stress: many spawns leak nothing, many children in flight all close, a flood
+// with a paused reader stays bounded, EMFILE is an error event and not a crash,
+// and a hostile IPC peer harms nobody else. (CTest label: stress.)
+
+#include <dirent.h>
+#include <fstream>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "support.hpp"
+
+using namespace childproc;
+using test::kHelper;
+using namespace std::chrono_literals;
+
+namespace {
+
+int openFds() {
+    int n = 0;
+    DIR* d = ::opendir("/proc/self/fd");
+    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n - 1;  // the directory's own fd
+}
+
+long rssKiB() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+bool noZombies() {
+    errno = 0;
+    return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+// Sanitizers keep freed memory in quarantine: RSS says nothing about leaks there
+// (LeakSanitizer does that job instead).
+constexpr bool kMeasureRss =
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    false;
+#else
+    true;
+#endif
+
+void raiseFdLimit() {
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+}  // namespace
+
+TEST(Stress, TenThousandSequentialSpawnsLeakNothing) {
+    const long total = 10000;
+    long done = 0, outputOk = 0;
+    std::function<void()> next = [&] {
+        auto c = spawn(kHelper, {"out", "1", "x"});
+        auto out = std::make_shared<std::string>();
+        c->stdoutPipe()->onData([out](std::string_view d) { *out += d; });
+        c->onClose([&, out](auto code, auto) {
+            outputOk += *out == "x" && code == 0;
+            if (++done < total) next();
+        });
+    };
+    // Warm up allocator pools and libuv's lazily made handles before measuring.
+    for (int i = 0; i < 50; ++i) spawn(kHelper, {"exit", "0"});
+    test::runLoop();
+    const int fds = openFds();
+    const long rss = rssKiB();
+    next();
+    test::runLoop(std::chrono::minutes(5));
+    EXPECT_EQ(done, total);
+    EXPECT_EQ(outputOk, total);
+    EXPECT_EQ(openFds(), fds);
+    EXPECT_TRUE(noZombies());
+    if (kMeasureRss) {
+        EXPECT_LT(rssKiB() - rss, 1024) << "RSS grew from " << rss << " KiB to " << rssKiB() << " KiB";
+    }
+}
+
+TEST(Stress, AThousandChildrenInFlight) {
+    raiseFdLimit();
+    SpawnOptions o;
+    o.stdio = StdioType::ignore;
+    std::vector<ChildProcessPtr> kids;
+    int closed = 0;
+    for (int i = 0; i < 1000; ++i) {
+        kids.push_back(spawn(kHelper, {"sleep", "300", "exit", std::to_string(i % 100)}, o));
+        kids.back()->onClose([&](auto, auto) { ++closed; });
+    }
+    test::runLoop(std::chrono::minutes(2));
+    EXPECT_EQ(closed, 1000);
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(kids[static_cast<std::size_t>(i)]->exitCode(), i % 100);
+    EXPECT_TRUE(noZombies());
+}
+
+TEST(Stress, FloodWithAPausedReaderStaysBounded) {
+    const long long total = 256LL << 20;
+    auto c = spawn(kHelper, {"spew", "1", std::to_string(total)});
+    Stream& out = *c->stdoutPipe();
+    long long got = 0;
+    long rssAtPause = 0, rssAfterWait = 0;
+    out.onData([&](std::string_view d) {
+        got += static_cast<long long>(d.size());
+        if (rssAtPause == 0 && got > (1 << 20)) {
+            out.pause();
+            rssAtPause = rssKiB();
+            auto* t = new uv_timer_t;
+            uv_timer_init(c->loop(), t);
+            t->data = new std::function<void()>([&] {
+                rssAfterWait = rssKiB();
+                EXPECT_FALSE(c->exitCode().has_value()) << "the writer should be blocked, not done";
+                out.resume();
+            });
+            uv_timer_start(t, [](uv_timer_t* h) {
+                auto* fn = static_cast<std::function<void()>*>(h->data);
+                (*fn)();
+                delete fn;
+                uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* hh) { delete reinterpret_cast<uv_timer_t*>(hh); });
+            }, 500, 0);
+        }
+    });
+    test::runLoop(std::chrono::minutes(2));
+    EXPECT_EQ(got, total);
+    if (kMeasureRss) {
+        EXPECT_LT(rssAfterWait - rssAtPause, 8 * 1024) << "paused reads must not pile up in memory";
+    }
+}
+
+TEST(Stress, NoFdsForTheDefaultLoopIsAClearError) {
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(openFds() + 1);
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    std::string code;
+    try {
+        spawn(kHelper, {"exit", "0"});
+    } catch (const Error& e) {
+        code = e.code;
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    // Either libuv had made its loop already (then EMFILE comes as an event) or it could not.
+    if (!code.empty()) {
+        EXPECT_EQ(code, "ERR_CHILDPROC_NO_LOOP");
+    }
+    test::runLoop();
+}
+
+TEST(Stress, EmfileIsAnErrorEventAndSpawningRecovers) {
+    defaultLoop();  // as in any program that already runs: the loop exists
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(openFds() + 2);  // not enough for three stdio pipes
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    test::Recorder r;
+    ChildProcessPtr c;
+    try {
+        c = spawn(kHelper, {"exit", "0"});
+        r.attach(*c);
+        test::runLoop();
+    } catch (...) {
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        throw;
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_EQ(r.error->code, "EMFILE");
+    EXPECT_EQ(r.events, (std::vector<std::string>{"error", "close"}));
+    // Room again: spawning works.
+    test::Recorder ok;
+    auto c2 = spawn(kHelper, {"out", "1", "fine"});
+    ok.attach(*c2);
+    test::runLoop();
+    EXPECT_EQ(ok.out, "fine");
+}
+
+TEST(Stress, HostileIpcPeerHarmsNobodyElse) {
+    // One child sends a message, then 10 MiB with no newline, then dies; another
+    // child talks normally at the same time.
+    const std::string kIpcChild = CP_IPC_CHILD_PATH;
+    auto bad = fork(kIpcChild, {"unterminated", std::to_string(10 << 20)});
+    auto good = fork(kIpcChild, {"echo"});
+    std::vector<nlohmann::json> fromBad, fromGood;
+    std::vector<std::string> badErrors;
+    bad->onMessage([&](const nlohmann::json& m, auto) { fromBad.push_back(m); });
+    bad->onError([&](const Error& e) { badErrors.push_back(e.code); });
+    good->onMessage([&](const nlohmann::json& m, auto) {
+        fromGood.push_back(m);
+        if (fromGood.size() == 100) good->disconnect();
+    });
+    for (int i = 0; i < 100; ++i) good->send(i);
+    test::runLoop(std::chrono::minutes(1));
+    ASSERT_EQ(fromBad.size(), 1u);
+    EXPECT_EQ(fromBad[0]["first"], 1);
+    EXPECT_EQ(badErrors, (std::vector<std::string>{"ERR_IPC_TRUNCATED"}));
+    EXPECT_EQ(fromGood.size(), 100u);
+    EXPECT_EQ(good->exitCode(), 0);
+}
