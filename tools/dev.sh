@@ -2,13 +2,14 @@
 # The README's two commands, on a fresh Debian 12 machine as root:
 #   bash tools/dev.sh tour    install what is missing, build, run the CLI's tour
 #   bash tools/dev.sh test    install what is missing, build, run the whole test
-#                             suite: the default build, then ASan+UBSan, then TSan
+#                             suite: the default build, then ASan+UBSan, then TSan,
+#                             then 60 s of the IPC fuzzer (clang's libFuzzer)
 # Also: bash tools/dev.sh bench (the side-by-side benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ make cmake pkg-config libuv1-dev libcli11-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev libbenchmark-dev nodejs strace)
+          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -43,12 +44,24 @@ tour)
     ;;
 test)
     install_missing
-    status=0
+    passed=0 failed=0
     for preset in default asan tsan; do
         build "$preset"
-        run_tests "$preset" || status=1
+        if run_tests "$preset"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     done
-    exit "$status"
+    echo "==> fuzzing the IPC parser for ${FUZZ_SECONDS:-60} s (fuzz)"
+    build fuzz
+    work=$(mktemp -d)
+    # pipefail: a crash, leak or sanitizer report (non-zero exit) fails the pipeline.
+    if ./build/fuzz/tests/fuzz/fuzz_ipc -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 \
+         -print_final_stats=1 "$work" tests/fuzz/corpus 2>&1 | grep -E 'ERROR|SUMMARY|==[0-9]+==|stat::|Done'; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+    rm -rf "$work"
+    echo "suites: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
     ;;
 bench)
     packages+=(gnuplot-nox)
