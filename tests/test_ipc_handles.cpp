@@ -158,6 +158,24 @@ TEST(IpcHandles, ServerToNodeChild) { serverTo(true); }
 TEST(IpcHandles, SocketToNodeChild) { socketTo(true); }
 TEST(IpcHandles, ServerFromNodeChild) { serverFrom(true); }
 
+TEST(IpcHandles, RawNativeHandleToCppChild) {
+    // net.Native (what cluster uses): a raw handle, here a listening TCP socket.
+    auto c = fork(kChild, {"echo"});
+    Listener l(c->loop());
+    json reply;
+    std::string text;
+    c->onMessage([&](const json& m, auto) {
+        reply = m;
+        l.close();
+        text = test::tcpFetch(l.port);
+        c->kill();
+    });
+    c->send({{"take", "native"}}, SendHandle::native(l.stream()));
+    test::runLoop();
+    EXPECT_EQ(reply["handle"], "net.Native");
+    EXPECT_EQ(text.rfind("native:", 0), 0u) << text;
+}
+
 TEST(IpcHandles, MessagesAfterAHandleWaitForItsAck) {
     // Everything sent after a handle is queued until the ACK, then goes in order.
     auto c = fork(kChild, {"echo"});

@@ -146,7 +146,10 @@ int main(int argc, char** argv) {
         if (m == "disconnect") return process::disconnect();
         if (m == "exit") std::exit(0);
         if (m == "throw" ) throw std::runtime_error("listener threw");
-        if (h && h->type() == "net.Server") {
+        if (h && (h->type() == "net.Server" || h->type() == "net.Native") && h->kind() == UV_TCP && m == json{{"take", "native"}}) {
+            serve(h->stream(), "native:" + std::to_string(::getpid()) + "\n");
+            keep.push_back(h);
+        } else if (h && h->type() == "net.Server") {
             serve(h->stream(), "child:" + std::to_string(::getpid()) + "\n");
             keep.push_back(h);
         } else if (h && h->type() == "net.Socket") {
