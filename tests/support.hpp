@@ -16,6 +16,17 @@ namespace test {
 
 inline const std::string kHelper = CP_HELPER_PATH;
 
+// The code of the childproc::Error that fn throws, or "no exception".
+template <class Fn>
+std::string thrownCode(Fn&& fn) {
+    try {
+        fn();
+    } catch (const childproc::Error& e) {
+        return e.code;
+    }
+    return "no exception";
+}
+
 // A scratch file path of this test process alone: the suite runs once per
 // backend, in parallel.
 inline std::string tempPath(const std::string& name) {

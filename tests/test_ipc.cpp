@@ -150,27 +150,19 @@ TEST(Ipc, DisconnectTwiceIsErrIpcDisconnected) {
 }
 
 TEST(Ipc, ForkValidation) {
-    auto code = [](auto fn) -> std::string {
-        try {
-            fn();
-        } catch (const Error& e) {
-            return e.code;
-        }
-        return "no exception";
-    };
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   ForkOptions o;
                   o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe};
                   fork(kChild, {}, o);
               }),
               "ERR_CHILD_PROCESS_IPC_REQUIRED");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   ForkOptions o;
                   o.serialization = Serialization::advanced;
                   fork(kChild, {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   ForkOptions o;
                   o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
                   fork(kChild, {}, o);

@@ -69,49 +69,41 @@ TEST(SpawnErrors, CwdThatIsAFileThrowsEnotdir) {
 }
 
 TEST(SpawnErrors, ValidationThrowsNodeCodes) {
-    auto code = [](auto fn) -> std::string {
-        try {
-            fn();
-        } catch (const Error& e) {
-            return e.code;
-        }
-        return "no exception";
-    };
-    EXPECT_EQ(code([] { spawn(""); }), "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] { spawn(std::string("a\0b", 3)); }), "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] { spawn("ls", {std::string("x\0y", 3)}); }), "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] { spawn(""); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(test::thrownCode([] { spawn(std::string("a\0b", 3)); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(test::thrownCode([] { spawn("ls", {std::string("x\0y", 3)}); }), "ERR_INVALID_ARG_VALUE");
+    EXPECT_EQ(test::thrownCode([] {
                   SpawnOptions o;
                   o.cwd = std::string("/\0", 2);
                   spawn("ls", {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   SpawnOptions o;
                   o.env = Env{{"K", std::string("v\0", 2)}};
                   spawn("ls", {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   SpawnOptions o;
                   o.timeout = std::chrono::milliseconds(-1);
                   spawn("ls", {}, o);
               }),
               "ERR_OUT_OF_RANGE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   SpawnOptions o;
                   o.stdio = StdioType::fd;
                   spawn("ls", {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(code([] {
+    EXPECT_EQ(test::thrownCode([] {
                   SpawnOptions o;
                   o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
                   spawn("ls", {}, o);
               }),
               "ERR_IPC_ONE_PIPE");
-    EXPECT_EQ(code([] { Signal s("SIGNOPE"); }), "ERR_UNKNOWN_SIGNAL");
-    EXPECT_EQ(code([] { Signal s(999); }), "ERR_UNKNOWN_SIGNAL");
+    EXPECT_EQ(test::thrownCode([] { Signal s("SIGNOPE"); }), "ERR_UNKNOWN_SIGNAL");
+    EXPECT_EQ(test::thrownCode([] { Signal s(999); }), "ERR_UNKNOWN_SIGNAL");
 }
 
 TEST(SpawnErrors, ErrorMessageShowsTheNulByte) {

@@ -1,5 +1,7 @@
 #include "ipc/json_codec.hpp"
 
+#include "core/utf8.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -9,34 +11,7 @@ namespace childproc::detail {
 
 namespace {
 
-constexpr char kReplacement[] = "\xEF\xBF\xBD";
-
-// Length of the valid UTF-8 sequence at p (2-4), or 0 and in `bad` how many bytes
-// form the maximal invalid subpart to replace by one U+FFFD (the WHATWG rule).
-std::size_t utf8Sequence(const unsigned char* p, const unsigned char* end, std::size_t& bad) {
-    const unsigned char b = *p;
-    std::size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) need = 1;
-    else if (b == 0xE0) { need = 2; lo = 0xA0; }
-    else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) need = 2;
-    else if (b == 0xED) { need = 2; hi = 0x9F; }
-    else if (b == 0xF0) { need = 3; lo = 0x90; }
-    else if (b >= 0xF1 && b <= 0xF3) need = 3;
-    else if (b == 0xF4) { need = 3; hi = 0x8F; }
-    if (need == 0) {
-        bad = 1;
-        return 0;
-    }
-    std::size_t j = 1;
-    for (; j <= need && p + j < end; ++j) {
-        const unsigned char c = p[j];
-        if (c < (j == 1 ? lo : 0x80) || c > (j == 1 ? hi : 0xBF)) break;
-    }
-    if (j == need + 1) return need + 1;
-    bad = j;
-    return 0;
-}
+constexpr const char* kReplacement = kReplacementChar;
 
 // The first byte at or after p that a JSON string cannot carry as is: a control
 // character, '"', '\\', or a non-ASCII byte (which needs UTF-8 validation).

@@ -1,0 +1,38 @@
+#pragma once
+// UTF-8 validation by the WHATWG decoder's table, shared by exec's 'utf8' decoding
+// and the IPC codec so that both replace exactly what Node replaces.
+
+#include <cstddef>
+
+namespace childproc::detail {
+
+inline constexpr char kReplacementChar[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length (2-4) of the valid multi-byte sequence at p, or 0 with `bad` set to the
+// length of the maximal invalid subpart that one U+FFFD replaces.
+inline std::size_t utf8Sequence(const unsigned char* p, const unsigned char* end, std::size_t& bad) {
+    const unsigned char b = *p;
+    std::size_t need = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) need = 1;
+    else if (b == 0xE0) { need = 2; lo = 0xA0; }
+    else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) need = 2;
+    else if (b == 0xED) { need = 2; hi = 0x9F; }
+    else if (b == 0xF0) { need = 3; lo = 0x90; }
+    else if (b >= 0xF1 && b <= 0xF3) need = 3;
+    else if (b == 0xF4) { need = 3; hi = 0x8F; }
+    if (need == 0) {
+        bad = 1;
+        return 0;
+    }
+    std::size_t j = 1;
+    for (; j <= need && p + j < end; ++j) {
+        const unsigned char c = p[j];
+        if (c < (j == 1 ? lo : 0x80) || c > (j == 1 ? hi : 0xBF)) break;
+    }
+    if (j == need + 1) return need + 1;
+    bad = j;
+    return 0;
+}
+
+}  // namespace childproc::detail
