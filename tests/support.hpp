@@ -53,6 +53,9 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
 // Blocking: call it from a thread other than the loop's when the loop serves it.
 std::string tcpFetch(int port);
 
+// How many fds this process has open.
+int openFds();
+
 // True once pid is dead: gone from /proc, or a zombie nobody reaped yet.
 bool processGone(int pid);
 

@@ -181,3 +181,19 @@ TEST(KillWithParent, ChildWorksNormally) {
     EXPECT_EQ(out, "through the vfork path\n0\n1\n2\n");
     EXPECT_EQ(c->exitCode(), 0);
 }
+
+TEST(KillWithParent, ManyStdioSlotsDoNotClobberTheErrorReport) {
+    // Eight slots: the report pipe must sit above all of them, or a dup2 lands on it.
+    SpawnOptions o;
+    o.killWithParent = true;
+    o.cwd = "/no/such/dir";
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::pipe,
+               StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::pipe};
+    test::Recorder r;
+    auto c = spawn(kHelper, {"cwd"}, o);
+    r.attach(*c);
+    test::runLoop();
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->code, "ENOENT");
+    EXPECT_EQ(r.error->path, "/no/such/dir");
+}

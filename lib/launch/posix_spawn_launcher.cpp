@@ -162,14 +162,24 @@ struct FdOp {
 // killWithParent: posix_spawn has no way to run prctl(PR_SET_PDEATHSIG) in the
 // child, so this does what glibc's posix_spawn does, by hand: vfork (the child
 // borrows our memory until it execs), only async-signal-safe calls in the child,
-// every signal blocked around it so no handler of ours runs on the shared stack,
-// and the exec errno handed back through that shared memory.
+// and every signal blocked around it so no handler of ours runs on the shared
+// stack. The exec errno comes back through a close-on-exec pipe, not through
+// memory: sanitizers (TSan) turn vfork into fork, where memory is not shared.
 int vforkSpawn(const char* program, char* const* argv, char* const* envp, const std::vector<FdOp>& ops, int slots,
                const char* cwd, bool detached, pid_t& out) {
-    // The object itself is volatile: through a volatile pointer to a plain local, GCC
-    // still proved the parent's read "always 0" (the only write is on the child's
-    // _exit path) and dropped it.
-    volatile int childErr = 0;
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return -errno;
+    for (int& fd : report) {  // above the slots, where no dup2 of the child can land on it
+        if (fd >= slots) continue;
+        int high = ::fcntl(fd, F_DUPFD_CLOEXEC, slots);
+        ::close(fd);
+        if (high < 0) {
+            int e = errno;
+            ::close(report[0] == fd ? report[1] : report[0]);
+            return -e;
+        }
+        fd = high;
+    }
     const pid_t parent = ::getpid();
     sigset_t all, old;
     sigfillset(&all);
@@ -194,7 +204,12 @@ int vforkSpawn(const char* program, char* const* argv, char* const* envp, const 
                 ::close(op.target);
             }
         }
-        if (!e) ::syscall(SYS_close_range, static_cast<unsigned>(slots), ~0U, 0U);
+        // Close everything past the slots but the report pipe's write end, which exec closes.
+        if (!e) {
+            ::close(report[0]);
+            if (report[1] > slots) ::syscall(SYS_close_range, static_cast<unsigned>(slots), static_cast<unsigned>(report[1] - 1), 0U);
+            ::syscall(SYS_close_range, static_cast<unsigned>(report[1] + 1), ~0U, 0U);
+        }
         if (!e && cwd && ::chdir(cwd) != 0) e = errno;
         if (!e && detached && ::setsid() < 0) e = errno;
         if (!e) {
@@ -208,15 +223,25 @@ int vforkSpawn(const char* program, char* const* argv, char* const* envp, const 
             ::execve(program, argv, envp);
             e = errno;
         }
-        childErr = e;
+        [[maybe_unused]] auto n = ::write(report[1], &e, sizeof e);
         ::_exit(127);
     }
     const int forkErr = pid < 0 ? errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) return -forkErr;
-    if (const int e = childErr; e != 0) {
+    ::close(report[1]);
+    if (pid < 0) {
+        ::close(report[0]);
+        return -forkErr;
+    }
+    int childErr = 0;
+    ssize_t got;
+    do {
+        got = ::read(report[0], &childErr, sizeof childErr);
+    } while (got < 0 && errno == EINTR);
+    ::close(report[0]);
+    if (got == static_cast<ssize_t>(sizeof childErr) && childErr != 0) {
         ::waitpid(pid, nullptr, 0);
-        return -e;
+        return -childErr;
     }
     out = pid;
     return 0;

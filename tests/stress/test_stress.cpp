@@ -1,6 +1,6 @@
 // Stress: many spawns leak nothing, many children in flight all close, a flood
-// with a paused reader stays bounded, EMFILE is an error event and not a crash,
-// and a hostile IPC peer harms nobody else. (CTest label: stress.)
+// with a paused reader stays bounded, and a hostile IPC peer harms nobody else.
+// (CTest label: stress; the fd-limit tests are in test_fd_limits.cpp.)
 
 #include <dirent.h>
 #include <fstream>
@@ -14,14 +14,6 @@ using test::kHelper;
 using namespace std::chrono_literals;
 
 namespace {
-
-int openFds() {
-    int n = 0;
-    DIR* d = ::opendir("/proc/self/fd");
-    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-    ::closedir(d);
-    return n - 1;  // the directory's own fd
-}
 
 long rssKiB() {
     std::ifstream f("/proc/self/status");
@@ -69,13 +61,13 @@ TEST(Stress, TenThousandSequentialSpawnsLeakNothing) {
     // Warm up allocator pools and libuv's lazily made handles before measuring.
     for (int i = 0; i < 50; ++i) spawn(kHelper, {"exit", "0"});
     test::runLoop();
-    const int fds = openFds();
+    const int fds = test::openFds();
     const long rss = rssKiB();
     next();
     test::runLoop(std::chrono::minutes(5));
     EXPECT_EQ(done, total);
     EXPECT_EQ(outputOk, total);
-    EXPECT_EQ(openFds(), fds);
+    EXPECT_EQ(test::openFds(), fds);
     EXPECT_TRUE(noZombies());
     if (kMeasureRss) {
         EXPECT_LT(rssKiB() - rss, 1024) << "RSS grew from " << rss << " KiB to " << rssKiB() << " KiB";
@@ -129,55 +121,6 @@ TEST(Stress, FloodWithAPausedReaderStaysBounded) {
     if (kMeasureRss) {
         EXPECT_LT(rssAfterWait - rssAtPause, 8 * 1024) << "paused reads must not pile up in memory";
     }
-}
-
-TEST(Stress, NoFdsForTheDefaultLoopIsAClearError) {
-    rlimit saved{};
-    ::getrlimit(RLIMIT_NOFILE, &saved);
-    rlimit low = saved;
-    low.rlim_cur = static_cast<rlim_t>(openFds() + 1);
-    ::setrlimit(RLIMIT_NOFILE, &low);
-    std::string code;
-    try {
-        spawn(kHelper, {"exit", "0"});
-    } catch (const Error& e) {
-        code = e.code;
-    }
-    ::setrlimit(RLIMIT_NOFILE, &saved);
-    // Either libuv had made its loop already (then EMFILE comes as an event) or it could not.
-    if (!code.empty()) {
-        EXPECT_EQ(code, "ERR_CHILDPROC_NO_LOOP");
-    }
-    test::runLoop();
-}
-
-TEST(Stress, EmfileIsAnErrorEventAndSpawningRecovers) {
-    defaultLoop();  // as in any program that already runs: the loop exists
-    rlimit saved{};
-    ::getrlimit(RLIMIT_NOFILE, &saved);
-    rlimit low = saved;
-    low.rlim_cur = static_cast<rlim_t>(openFds() + 2);  // not enough for three stdio pipes
-    ::setrlimit(RLIMIT_NOFILE, &low);
-    test::Recorder r;
-    ChildProcessPtr c;
-    try {
-        c = spawn(kHelper, {"exit", "0"});
-        r.attach(*c);
-        test::runLoop();
-    } catch (...) {
-        ::setrlimit(RLIMIT_NOFILE, &saved);
-        throw;
-    }
-    ::setrlimit(RLIMIT_NOFILE, &saved);
-    ASSERT_TRUE(r.error.has_value());
-    EXPECT_EQ(r.error->code, "EMFILE");
-    EXPECT_EQ(r.events, (std::vector<std::string>{"error", "close"}));
-    // Room again: spawning works.
-    test::Recorder ok;
-    auto c2 = spawn(kHelper, {"out", "1", "fine"});
-    ok.attach(*c2);
-    test::runLoop();
-    EXPECT_EQ(ok.out, "fine");
 }
 
 TEST(Stress, HostileIpcPeerHarmsNobodyElse) {
