@@ -19,15 +19,18 @@ void TickQueue::post(std::function<void()> fn) {
     queue_.push_back(std::move(fn));
 }
 
-void TickQueue::onTimer(uv_timer_t* h) {
-    auto* self = static_cast<TickQueue*>(h->data);
+void TickQueue::onTimer(uv_timer_t* h) { static_cast<TickQueue*>(h->data)->drain(); }
+
+void TickQueue::drain() {
+    if (closed_) return;
     // Ticks posted while draining run in this drain too, as nextTick's do.
-    while (!self->queue_.empty()) {
-        auto fn = std::move(self->queue_.front());
-        self->queue_.pop_front();
-        guarded(h->loop, fn);
+    while (!queue_.empty()) {
+        auto fn = std::move(queue_.front());
+        queue_.pop_front();
+        guarded(timer_.loop, fn);
     }
-    if (self->closing_) self->closeHandle();
+    uv_timer_stop(&timer_);
+    if (closing_) closeHandle();
 }
 
 void TickQueue::close(std::function<void()> onClosed) {

@@ -19,6 +19,10 @@ public:
     TickQueue& operator=(const TickQueue&) = delete;
 
     void post(std::function<void()> fn);
+    // Run what is queued now, as Node runs nextTicks when the current callback
+    // returns, instead of waiting for the next loop iteration. Only for callers
+    // whose own events all go through this queue (the IPC channel), so that order holds.
+    void drain();
     // Close once the queued work has run (Node runs pending ticks after 'close' too);
     // onClosed runs from the handle's close callback. Later posts run at once.
     void close(std::function<void()> onClosed);
