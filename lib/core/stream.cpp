@@ -33,7 +33,7 @@ Stream& Stream::onClose(std::function<void()> fn) { close_.add(std::move(fn)); r
 
 void Stream::startReading() {
     if (!readable_) return;
-    readBuf_ = std::make_unique<char[]>(kReadHighWaterMark);
+    readBuf_ = std::make_unique_for_overwrite<char[]>(kReadHighWaterMark);  // no zeroing: reads fill it
     readStart();
 }
 

@@ -38,7 +38,7 @@ Channel::~Channel() { sockets_->channel = nullptr; }
 
 void Channel::start() {
     started_ = true;
-    readBuf_ = std::make_unique<char[]>(kReadSize);
+    readBuf_ = std::make_unique_for_overwrite<char[]>(kReadSize);
     uv_read_start(
         reinterpret_cast<uv_stream_t*>(&pipe_),
         [](uv_handle_t* h, size_t, uv_buf_t* buf) {
