@@ -25,7 +25,6 @@ namespace detail {
 class Channel;
 class TickQueue;
 class ProcessHandle;
-struct SpawnPlan;
 struct ChildAccess;
 }  // namespace detail
 

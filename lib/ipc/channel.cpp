@@ -100,10 +100,6 @@ bool Channel::send(const nlohmann::json& message, const SendHandle* handle, Send
     return enqueue(std::move(bytes), handle, std::move(cb));
 }
 
-bool Channel::sendInternal(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
-    return send(message, handle, std::move(cb));
-}
-
 bool Channel::enqueue(std::string bytes, const SendHandle* handle, SendCallback cb) {
     Outgoing out{std::move(bytes), handle ? std::optional<SendHandle>(*handle) : std::nullopt, std::move(cb)};
     // While a handle awaits its ACK every later message waits too, in order (Node's _handleQueue).

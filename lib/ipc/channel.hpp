@@ -46,8 +46,6 @@ public:
     // Node's send(): false when the write queue is past Node's 128 KiB hint, or the
     // channel is closed (then cb, or 'error', gets ERR_IPC_CHANNEL_CLOSED).
     bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
-    // Send an internal message (e.g. NODE_CLUSTER); same queueing as send().
-    bool sendInternal(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
     void disconnect();
     bool connected() const { return connected_; }
 
