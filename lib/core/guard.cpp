@@ -23,16 +23,6 @@ void rethrowKept() {
 
 namespace childproc {
 
-uv_loop_t* defaultLoop() {
-    // libuv makes its default loop on first use and returns NULL when it cannot
-    // (no fds left for epoll and its signal pipe).
-    uv_loop_t* loop = uv_default_loop();
-    if (!loop)
-        throw Error("libuv could not create its default loop (out of file descriptors or memory?)",
-                    "ERR_CHILDPROC_NO_LOOP");
-    return loop;
-}
-
 void run(uv_loop_t* loop) {
     uv_run(loop ? loop : defaultLoop(), UV_RUN_DEFAULT);
     detail::rethrowKept();

@@ -4,24 +4,29 @@
 
 #include <uv.h>
 
+#include "core/loop.hpp"
+
 namespace childproc::detail {
 
 class PrivateLoop {
 public:
-    PrivateLoop() { uv_loop_init(&loop_); }
+    PrivateLoop() : error_(initLoop(&loop_)) {}
     PrivateLoop(const PrivateLoop&) = delete;
     PrivateLoop& operator=(const PrivateLoop&) = delete;
     ~PrivateLoop() {
+        if (error_) return;
         // Finish closing whatever is still open (also after an exception), then close.
         while (uv_run(&loop_, UV_RUN_DEFAULT) != 0) {
         }
         uv_loop_close(&loop_);
     }
+    int error() const { return error_; }  // a libuv error when no loop could be made (EMFILE)
     uv_loop_t* get() { return &loop_; }
     void run();  // until no work is left; rethrows a listener's exception
 
 private:
     uv_loop_t loop_{};
+    int error_;
 };
 
 }  // namespace childproc::detail

@@ -76,6 +76,10 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
     detail::PrivateLoop loop;
     so.loop = loop.get();
     SpawnSyncResult res;
+    if (loop.error()) {  // Node's SyncProcessRunner reports a failed uv_loop_init as result.error
+        res.error = syncError(loop.error(), file, args);
+        return res;
+    }
 
     ChildProcessPtr child;
     try {

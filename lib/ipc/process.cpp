@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/guard.hpp"
+#include "core/loop.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
 
@@ -19,12 +20,12 @@ namespace {
 // still answer (with ERR_IPC_CHANNEL_CLOSED) instead of crashing.
 uv_loop_t* fallbackLoop() {
     static uv_loop_t loop;
-    static const bool ready = uv_loop_init(&loop) == 0;
+    static const bool ready = detail::initLoop(&loop) == 0;
     return ready ? &loop : nullptr;
 }
 
 struct ChildSide {
-    uv_loop_t* loop = uv_default_loop();  // NULL when libuv cannot make it: then no channel
+    uv_loop_t* loop = detail::tryDefaultLoop();  // NULL when libuv cannot make it: then no channel
     detail::TickQueue ticks{loop ? loop : fallbackLoop()};
     std::unique_ptr<detail::Channel> channel;
     Listeners<const Error&> error;

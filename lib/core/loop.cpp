@@ -1,0 +1,68 @@
+#include "core/loop.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+
+#include "childproc/error.hpp"
+#include "childproc/spawn.hpp"
+
+namespace childproc::detail {
+
+namespace {
+
+std::atomic<bool> libuvStarted{false};
+
+// Until some loop has been made, check that the two fds libuv's global pipe
+// needs are free. Another thread can take them in between; then libuv aborts as
+// it always did, but a process at its fd limit is told so instead of dying.
+int libuvCanStart() {
+    if (libuvStarted.load(std::memory_order_acquire)) return 0;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return uv_translate_sys_error(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return 0;
+}
+
+}  // namespace
+
+int initLoop(uv_loop_t* loop) {
+    if (int err = libuvCanStart()) return err;
+    const int err = uv_loop_init(loop);
+    if (err == 0) libuvStarted.store(true, std::memory_order_release);
+    return err;
+}
+
+uv_loop_t* tryDefaultLoop(int* err) {
+    int e = libuvCanStart();
+    uv_loop_t* loop = nullptr;
+    if (e == 0) {
+        errno = 0;
+        loop = uv_default_loop();  // NULL when its uv_loop_init failed, errno from the failed call
+        if (loop) libuvStarted.store(true, std::memory_order_release);
+        else e = uv_translate_sys_error(errno ? errno : ENOMEM);
+    }
+    if (err) *err = e;
+    return loop;
+}
+
+}  // namespace childproc::detail
+
+namespace childproc {
+
+uv_loop_t* defaultLoop() {
+    int err = 0;
+    uv_loop_t* loop = detail::tryDefaultLoop(&err);
+    if (!loop) {
+        Error e("libuv could not create its default loop: " + std::string(uv_err_name(err)) + " (" + uv_strerror(err) + ")",
+                "ERR_CHILDPROC_NO_LOOP");
+        e.errnum = err;
+        throw e;
+    }
+    return loop;
+}
+
+}  // namespace childproc
