@@ -2,11 +2,13 @@
 // Node's child_process for C++20, on libuv. Include this one header.
 
 #include "childproc/child_process.hpp"
+#include "childproc/cluster.hpp"
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
 #include "childproc/exec.hpp"
 #include "childproc/fork.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/net.hpp"
 #include "childproc/options.hpp"
 #include "childproc/pipeline.hpp"
 #include "childproc/process.hpp"

@@ -1,6 +1,7 @@
 #pragma once
 // Errors shaped like Node's: a JS class name, a string code, the negative errno,
-// the failing syscall and, for spawn failures, the path and arguments.
+// the failing syscall and, for spawn failures, the path and arguments; for
+// network errors the address and port.
 
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,9 @@ public:
     std::string syscall;
     std::optional<std::string> path;
     std::optional<std::vector<std::string>> spawnargs;
+    // Network errors (Node's ExceptionWithHostPort): the address and port involved.
+    std::optional<std::string> address;
+    std::optional<int> port;
 
     std::string message() const { return what(); }
 };

@@ -1,6 +1,7 @@
 #pragma once
-// A stdio pipe of a child: Node's net.Socket as used for child.stdin/stdout/stderr
-// and extra pipes. Readable slots deliver data; writable slots take writes.
+// Node's net.Socket as childproc uses it: a stdio pipe of a child (child.stdin,
+// stdout, stderr and extra pipes), or a TCP connection from net::Server.
+// Readable streams deliver data; writable streams take writes.
 
 #include <cstdint>
 #include <functional>
@@ -30,7 +31,9 @@ public:
     // Node's writable highWaterMark: write() returns false beyond it.
     static constexpr std::size_t kWriteHighWaterMark = 16 * 1024;
 
-    Stream(uv_loop_t* loop, detail::TickQueue& ticks, bool readable, bool writable);
+    enum class Kind { pipe, tcp };
+
+    Stream(uv_loop_t* loop, detail::TickQueue& ticks, bool readable, bool writable, Kind kind = Kind::pipe);
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
     ~Stream();
@@ -67,8 +70,9 @@ public:
     std::uint64_t bytesRead() const { return bytesRead_; }
     std::uint64_t bytesWritten() const { return bytesWritten_; }
 
-    uv_stream_t* handle() { return reinterpret_cast<uv_stream_t*>(&pipe_); }
-    uv_pipe_t* pipeHandle() { return &pipe_; }
+    uv_stream_t* handle() { return &h_.stream; }
+    uv_pipe_t* pipeHandle() { return &h_.pipe; }  // Kind::pipe
+    uv_tcp_t* tcpHandle() { return &h_.tcp; }     // Kind::tcp
 
     // Used by ChildProcess: start reading once the child runs, count our close,
     // and drain a stream nobody consumed so 'close' can come (Node's flushStdio).
@@ -90,7 +94,11 @@ private:
     void finishWrite(WriteReq* req, int status);
     void failWrite(WriteCallback cb, Error err);
 
-    uv_pipe_t pipe_{};
+    union Handle {
+        uv_stream_t stream;
+        uv_pipe_t pipe;
+        uv_tcp_t tcp;
+    } h_{};
     uv_shutdown_t shutdownReq_{};
     detail::TickQueue& ticks_;
     bool readable_;

@@ -10,6 +10,7 @@ struct ChildAccess {
     // Create the process described by plan. Throws for synchronous spawn failures.
     static ChildProcessPtr start(SpawnPlan plan);
     static TickQueue& ticks(ChildProcess& c) { return *c.ticks_; }
+    static Channel* channel(ChildProcess& c) { return c.channel_.get(); }
 };
 
 }  // namespace childproc::detail

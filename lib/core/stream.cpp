@@ -12,10 +12,11 @@ struct Stream::WriteReq {
     Stream* stream;
 };
 
-Stream::Stream(uv_loop_t* loop, detail::TickQueue& ticks, bool readable, bool writable)
+Stream::Stream(uv_loop_t* loop, detail::TickQueue& ticks, bool readable, bool writable, Kind kind)
     : ticks_(ticks), readable_(readable), writable_(writable) {
-    uv_pipe_init(loop, &pipe_, 0);
-    pipe_.data = this;
+    if (kind == Kind::tcp) uv_tcp_init(loop, &h_.tcp);
+    else uv_pipe_init(loop, &h_.pipe, 0);
+    h_.stream.data = this;
 }
 
 Stream::~Stream() = default;
@@ -61,7 +62,7 @@ void Stream::onRead(ssize_t nread, const uv_buf_t* buf) {
         bytesRead_ += static_cast<std::uint64_t>(nread);
         std::string_view chunk(buf->base, static_cast<std::size_t>(nread));
         if (mode_ == Mode::flowing && pending_.empty()) {
-            detail::emitGuarded(pipe_.loop, data_, chunk);
+            detail::emitGuarded(h_.stream.loop, data_, chunk);
             return;
         }
         // Nobody consumes yet: keep the bytes, and stop reading at the high-water
@@ -96,7 +97,7 @@ void Stream::flushPending() {
     if (!pending_.empty()) {
         std::string chunk = std::move(pending_);
         pending_.clear();
-        detail::emitGuarded(pipe_.loop, data_, chunk);
+        detail::emitGuarded(h_.stream.loop, data_, chunk);
         if (closing_ || mode_ != Mode::flowing) return;
     }
     if (ended_) maybeEnd();
@@ -108,7 +109,7 @@ void Stream::maybeEnd() {
     if (mode_ == Mode::paused) return;  // 'end' only once everything was consumed
     if (mode_ == Mode::initial) return;
     endEmitted_ = true;
-    detail::emitGuarded(pipe_.loop, end_);
+    detail::emitGuarded(h_.stream.loop, end_);
     // allowHalfOpen is false for child stdio in Node: the end of reading ends the socket.
     destroy();
 }
@@ -202,7 +203,7 @@ void Stream::finishWrite(WriteReq* req, int status) {
     if (req->cb) req->cb(std::nullopt);
     if (needDrain_ && queued_ == 0 && !closing_) {
         needDrain_ = false;
-        detail::emitGuarded(pipe_.loop, drain_);
+        detail::emitGuarded(h_.stream.loop, drain_);
     }
 }
 
@@ -225,14 +226,14 @@ void Stream::end() {
     if (r < 0 && !readable_) destroy();
 }
 
-void Stream::emitError(const Error& err) { detail::emitGuarded(pipe_.loop, error_, err); }
+void Stream::emitError(const Error& err) { detail::emitGuarded(h_.stream.loop, error_, err); }
 
 void Stream::destroy() {
     if (closing_) return;
     closing_ = true;
     readStop();
     pending_.clear();
-    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&h_.stream), [](uv_handle_t* h) {
         auto* s = static_cast<Stream*>(h->data);
         s->closed_ = true;
         detail::emitGuarded(h->loop, s->close_);

@@ -10,6 +10,10 @@ TickQueue::TickQueue(uv_loop_t* loop) {
     // The timer keeps the loop alive only while it is started, i.e. while work is queued.
 }
 
+std::shared_ptr<TickQueue> TickQueue::shared(uv_loop_t* loop) {
+    return {new TickQueue(loop), [](TickQueue* t) { t->close([t] { delete t; }); }};
+}
+
 void TickQueue::post(std::function<void()> fn) {
     if (closed_) {  // the child is finished: nothing is left to order it against
         fn();

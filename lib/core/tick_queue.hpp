@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 
 #include <uv.h>
 
@@ -15,6 +16,8 @@ namespace childproc::detail {
 class TickQueue {
 public:
     explicit TickQueue(uv_loop_t* loop);
+    // One owned by several objects (a server and its connections): closed when the last goes.
+    static std::shared_ptr<TickQueue> shared(uv_loop_t* loop);
     TickQueue(const TickQueue&) = delete;
     TickQueue& operator=(const TickQueue&) = delete;
 

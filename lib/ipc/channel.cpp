@@ -311,6 +311,13 @@ void Channel::closePipe() {
     if (closing_) return;
     closing_ = true;
     pendingHandles_.clear();
+    // Messages still held behind an unanswered handle will never go out: say so,
+    // so that their senders may free what they carry.
+    if (handleQueue_) {
+        for (auto& out : *handleQueue_)
+            if (out.cb) ticks_.post([cb = std::move(out.cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
+        handleQueue_.reset();
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
         auto* self = static_cast<Channel*>(h->data);
         // Behind the messages already queued for delivery, then 'disconnect', then the

@@ -42,6 +42,10 @@ public:
 
     void onMessage(MessageListener fn);
     void onDisconnect(std::function<void()> fn);
+    // Node's 'internalMessage' (cluster's): set before the peer can have sent any.
+    void onInternalMessage(std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn) {
+        hooks_.internal = std::move(fn);
+    }
 
     // Node's send(): false when the write queue is past Node's 128 KiB hint, or the
     // channel is closed (then cb, or 'error', gets ERR_IPC_CHANNEL_CLOSED).

@@ -11,6 +11,7 @@
 #include "core/loop.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
+#include "ipc/process_channel.hpp"
 
 namespace childproc::process {
 
@@ -110,3 +111,10 @@ ChannelControl* channel() {
 }
 
 }  // namespace childproc::process
+
+namespace childproc::detail {
+
+Channel* processChannel() { return process::side().channel.get(); }
+TickQueue& processTicks() { return process::side().ticks; }
+
+}  // namespace childproc::detail

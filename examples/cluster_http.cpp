@@ -1,0 +1,163 @@
+// One port, one worker per CPU: Node's cluster example in C++.
+//
+//   cluster_http [--workers N] [--port P] [--policy rr|none]
+//
+// The primary forks the workers and forks a replacement for any that dies.
+// Each worker answers HTTP requests with "hello from <pid>". SIGTERM or SIGINT
+// shut down gracefully: the servers stop accepting, requests in flight are
+// answered, idle keep-alive connections close, and everyone exits 0.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <childproc/childproc.hpp>
+
+using namespace childproc;
+
+namespace {
+
+struct Args {
+    int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int port = 8000;
+    std::string policy;
+};
+
+Args parse(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string k = argv[i], v = argv[i + 1];
+        if (k == "--workers") a.workers = std::stoi(v);
+        else if (k == "--port") a.port = std::stoi(v);
+        else if (k == "--policy") a.policy = v;
+    }
+    return a;
+}
+
+// ---- the primary -----------------------------------------------------------
+
+std::function<void()> onShutdown;
+
+void watchSignal(uv_signal_t* h, int signum) {
+    uv_signal_init(uv_default_loop(), h);
+    uv_signal_start(h, [](uv_signal_t*, int) { onShutdown(); }, signum);
+    uv_unref(reinterpret_cast<uv_handle_t*>(h));  // waiting for a signal keeps nobody alive
+}
+
+int runPrimary(const Args& a) {
+    if (a.policy == "none") cluster::setSchedulingPolicy(cluster::SchedulingPolicy::none);
+    bool shuttingDown = false;
+    bool announced = false;
+
+    cluster::onListening([&](const cluster::WorkerPtr& w, const cluster::Address& addr) {
+        std::cout << "worker " << w->id() << " (pid " << *w->process()->pid() << ") listening on port " << addr.port << std::endl;
+        if (!std::exchange(announced, true)) std::cout << "listening on port " << addr.port << std::endl;
+    });
+    cluster::onExit([&](const cluster::WorkerPtr& w, std::optional<int> code, std::optional<std::string> sig) {
+        std::cout << "worker " << w->id() << " exited (" << (sig ? *sig : "code " + std::to_string(code.value_or(0))) << ")";
+        if (shuttingDown || w->exitedAfterDisconnect()) {
+            std::cout << std::endl;
+            return;
+        }
+        std::cout << ", forking a replacement" << std::endl;
+        cluster::fork();
+    });
+    static uv_signal_t sigterm, sigint;
+    onShutdown = [&] {
+        if (std::exchange(shuttingDown, true)) return;
+        std::cout << "shutting down" << std::endl;
+        cluster::disconnect([] {
+            std::cout << "all workers are done" << std::endl;
+            uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+            uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+        });
+    };
+    watchSignal(&sigterm, SIGTERM);
+    watchSignal(&sigint, SIGINT);
+
+    std::cout << "primary " << ::getpid() << " forking " << a.workers << " workers" << std::endl;
+    for (int i = 0; i < a.workers; ++i) cluster::fork();
+    run();
+    return 0;
+}
+
+// ---- a worker --------------------------------------------------------------
+
+// A minimal HTTP/1.1 responder: keep-alive unless the client says close, and
+// idle connections close after Node's keepAliveTimeout (5 s).
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    explicit Connection(std::shared_ptr<net::Socket> socket) : socket_(std::move(socket)) {}
+
+    void start(const std::string& body) {
+        response_ = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
+        idle_ = new uv_timer_t;
+        uv_timer_init(uv_default_loop(), idle_);
+        idle_->data = this;
+        armIdle();
+        auto self = shared_from_this();
+        socket_->onData([self](std::string_view d) { self->onData(d); });
+        socket_->onClose([self] {
+            self->stopIdle();
+            self->socket_.reset();  // the socket's listeners hold us: let both go
+        });
+        socket_->onError([](const Error&) {});  // a client that resets is not our problem
+    }
+
+private:
+    void onData(std::string_view d) {
+        buffer_ += d;
+        std::size_t end;
+        while ((end = buffer_.find("\r\n\r\n")) != std::string::npos) {
+            std::string head = buffer_.substr(0, end);
+            buffer_.erase(0, end + 4);
+            std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (head.find("connection: close") != std::string::npos) {
+                socket_->end(response_);
+                return stopIdle();
+            }
+            socket_->write(response_);
+        }
+        armIdle();
+    }
+
+    void armIdle() {
+        if (!idle_) return;
+        uv_timer_start(idle_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->socket_->destroy(); }, 5000, 0);
+    }
+
+    void stopIdle() {
+        if (auto* t = std::exchange(idle_, nullptr))
+            uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    }
+
+    std::shared_ptr<net::Socket> socket_;
+    std::string buffer_, response_;
+    uv_timer_t* idle_ = nullptr;
+};
+
+int runWorker(const Args& a) {
+    const std::string body = "hello from " + std::to_string(::getpid()) + "\n";
+    auto server = net::createServer([body](std::shared_ptr<net::Socket> socket) {
+        std::make_shared<Connection>(std::move(socket))->start(body);
+    });
+    server->onError([](const Error& e) {
+        std::cerr << "worker " << ::getpid() << ": " << e.what() << std::endl;
+        std::exit(1);
+    });
+    server->listen(a.port);
+    run();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Args a = parse(argc, argv);
+    return cluster::isPrimary() ? runPrimary(a) : runWorker(a);
+}

@@ -1,0 +1,139 @@
+#pragma once
+// Node's cluster: a primary forks workers that run the same program and serve
+// one port together. The primary coordinates listening (net::Server::listen in
+// a worker) and hands connections out round-robin, or shares its listening
+// socket ('none'). The wire protocol is Node's (NODE_CLUSTER messages with
+// seq/ack), so C++ and Node primaries and workers mix.
+//
+// The worker side starts on the first cluster call (isPrimary(), isWorker(),
+// worker(), or a Server::listen): it reads and removes NODE_UNIQUE_ID and tells
+// the primary it is online. Everything runs on libuv's default loop.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "childproc/child_process.hpp"
+#include "childproc/ipc.hpp"
+#include "childproc/options.hpp"
+#include "childproc/signals.hpp"
+
+namespace childproc::cluster {
+
+// cluster.SCHED_NONE / cluster.SCHED_RR, with Node's values.
+enum class SchedulingPolicy { none = 1, rr = 2 };
+
+// worker.state. The worker's own view also has disconnecting and destroying.
+enum class WorkerState { none, online, listening, disconnecting, disconnected, destroying, dead };
+const char* stateName(WorkerState s);  // "none", "online", ...
+
+// The 'listening' event's address: { addressType, address, port, fd }.
+struct Address {
+    int addressType = 4;                 // 4, 6, or -1 for a pipe
+    std::optional<std::string> address;  // null when listen() named no host
+    int port = 0;
+};
+
+// cluster.settings / setupPrimary(settings). Fields left unset keep their
+// current value, as Node's {...cluster.settings, ...settings} does.
+struct Settings {
+    // The worker program; default: this program (/proc/self/exe).
+    std::optional<std::string> exec;
+    // Its arguments; default: ours (argv[1..]).
+    std::optional<std::vector<std::string>> args;
+    // To run JavaScript workers: execPath "node", exec the script. execArgv go before exec.
+    std::optional<std::string> execPath;
+    std::optional<std::vector<std::string>> execArgv;
+    std::optional<std::string> cwd;
+    std::optional<bool> silent;  // default false
+    std::optional<StdioOption> stdio;
+    std::optional<uint32_t> uid;
+    std::optional<uint32_t> gid;
+    std::optional<Serialization> serialization;  // default json
+};
+
+class Worker : public std::enable_shared_from_this<Worker> {
+public:
+    using ExitListener = std::function<void(std::optional<int> code, std::optional<std::string> signal)>;
+
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    int id() const { return id_; }
+    // worker.process: the worker's ChildProcess in the primary; nullptr in the worker.
+    const ChildProcessPtr& process() const { return process_; }
+    WorkerState state() const { return state_; }
+    bool exitedAfterDisconnect() const { return exitedAfterDisconnect_; }
+    bool isConnected() const;
+    bool isDead() const;
+
+    // worker.send(): in the primary to the worker, in the worker to the primary.
+    bool send(const nlohmann::json& message, SendCallback cb = {});
+    bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+    // In the primary: ask the worker to close its servers and disconnect (it exits
+    // when nothing else keeps it alive). In the worker: close our servers, tell the
+    // primary, then disconnect.
+    Worker& disconnect();
+    // In the primary: worker.process.kill(sig), as Node 20 does (exitedAfterDisconnect
+    // stays false). In the worker: disconnect and exit(0).
+    void kill(Signal sig = SIGTERM);
+
+    Worker& onMessage(MessageListener fn);
+    Worker& onOnline(std::function<void()> fn);
+    Worker& onListening(std::function<void(const Address&)> fn);
+    Worker& onDisconnect(std::function<void()> fn);
+    Worker& onExit(ExitListener fn);
+    Worker& onError(std::function<void(const Error&)> fn);
+
+private:
+    friend struct WorkerAccess;
+    Worker(int id, ChildProcessPtr process);
+
+    int id_;
+    ChildProcessPtr process_;
+    WorkerState state_ = WorkerState::none;
+    bool exitedAfterDisconnect_ = false;
+    Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;
+    Listeners<> online_, disconnect_;
+    Listeners<const Address&> listening_;
+    Listeners<std::optional<int>, std::optional<std::string>> exit_;
+    Listeners<const Error&> error_;
+};
+
+using WorkerPtr = std::shared_ptr<Worker>;
+
+bool isPrimary();
+bool isWorker();
+// cluster.worker: this worker, in a worker; nullptr in the primary.
+WorkerPtr worker();
+// cluster.workers (primary): live workers by id. A worker leaves once it is both
+// disconnected and dead (at once after the primary's worker.disconnect()).
+const std::map<int, WorkerPtr>& workers();
+
+// cluster.schedulingPolicy: from NODE_CLUSTER_SCHED_POLICY ('rr' or 'none'),
+// default rr. Settable until the first fork() or setupPrimary().
+SchedulingPolicy schedulingPolicy();
+void setSchedulingPolicy(SchedulingPolicy policy);
+
+// cluster.setupPrimary([settings]): merged into settings(); emits 'setup'.
+void setupPrimary(const Settings& settings = {});
+const Settings& settings();
+// cluster.fork([env]): the worker gets our environment, then `env`, then NODE_UNIQUE_ID.
+WorkerPtr fork(const Env& env = {});
+// cluster.disconnect([callback]): disconnect every worker; callback once none is left.
+void disconnect(std::function<void()> callback = {});
+
+void onFork(std::function<void(const WorkerPtr&)> fn);
+void onOnline(std::function<void(const WorkerPtr&)> fn);
+void onListening(std::function<void(const WorkerPtr&, const Address&)> fn);
+void onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
+void onDisconnect(std::function<void(const WorkerPtr&)> fn);
+void onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
+void onSetup(std::function<void(const Settings&)> fn);
+
+}  // namespace childproc::cluster

@@ -1,0 +1,107 @@
+#pragma once
+// Node's net.createServer() and server.listen() for TCP: what a cluster worker
+// needs to serve a port. In a cluster worker, listen() asks the primary (Node's
+// queryServer): under round-robin the primary accepts and hands each connection
+// over; under 'none' it binds once and every worker accepts on the shared socket.
+// Anywhere else listen() binds here. Connections are Streams on a uv_tcp_t.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <uv.h>
+
+#include "childproc/error.hpp"
+#include "childproc/events.hpp"
+#include "childproc/stream.hpp"
+
+namespace childproc::detail {
+class Listener;
+class TickQueue;
+struct ServerAccess;
+}  // namespace childproc::detail
+
+namespace childproc::net {
+
+using Socket = Stream;
+using ConnectionListener = std::function<void(std::shared_ptr<Socket> socket)>;
+
+// server.address(): { address, family, port }.
+struct Address {
+    std::string address;
+    std::string family;  // "IPv4" or "IPv6"
+    int port = 0;
+};
+
+// server.listen(options).
+struct ListenOptions {
+    int port = 0;
+    // Unset, as in Node: '::' (IPv4 too, dual stack), or '0.0.0.0' without IPv6.
+    std::optional<std::string> host;
+    int backlog = 511;
+    bool ipv6Only = false;
+    // In a cluster worker: bind here instead of sharing the primary's socket.
+    bool exclusive = false;
+};
+
+class Server;
+// net.createServer([connectionListener]) on the default loop (or `loop`).
+std::shared_ptr<Server> createServer(ConnectionListener onConnection = {}, uv_loop_t* loop = nullptr);
+
+class Server : public std::enable_shared_from_this<Server> {
+public:
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    Server& onConnection(ConnectionListener fn);
+    Server& onListening(std::function<void()> fn);
+    // Bind and listen errors: Node's ExceptionWithHostPort ("listen EADDRINUSE: address
+    // already in use :::8000"; in a worker "bind EADDRINUSE null:8000"), code, errnum, syscall.
+    Server& onError(std::function<void(const Error&)> fn);
+    Server& onClose(std::function<void()> fn);
+
+    void listen(ListenOptions options, std::function<void()> onListening = {});
+    void listen(int port, std::function<void()> onListening = {});
+    void listen(int port, const std::string& host, std::function<void()> onListening = {});
+    // Stop accepting. 'close' (and cb) come once every connection made through
+    // this server has closed too, as in Node. Closing a server that is not
+    // listening gives cb ERR_SERVER_NOT_RUNNING.
+    void close(std::function<void(const std::optional<Error>&)> cb = {});
+
+    bool listening() const { return listening_; }
+    std::optional<Address> address() const;
+    // server.maxConnections: beyond it connections are closed (a cluster worker
+    // declines them, and the primary hands them to another worker).
+    std::optional<std::size_t> maxConnections;
+    std::size_t connections() const { return connections_; }
+    uv_loop_t* loop() const { return loop_; }
+
+private:
+    friend struct detail::ServerAccess;
+    friend std::shared_ptr<Server> createServer(ConnectionListener, uv_loop_t*);
+    explicit Server(uv_loop_t* loop);
+    void startListening(std::unique_ptr<detail::Listener> listener);
+    void fail(Error e);
+    bool accepting() const;
+    void adopt(std::shared_ptr<Socket> socket);
+    void maybeClosed();
+
+    uv_loop_t* loop_;
+    std::shared_ptr<detail::TickQueue> ticks_;  // shared with the connections, which may outlive us
+    std::unique_ptr<detail::Listener> listener_;
+    bool listening_ = false;
+    bool closing_ = false;
+    bool binding_ = false;
+    std::size_t connections_ = 0;
+    std::shared_ptr<Server> self_;  // alive while listening or while connections are open
+    Listeners<std::shared_ptr<Socket>> connection_;
+    Listeners<> listeningEvent_, close_;
+    Listeners<const Error&> error_;
+    std::vector<std::function<void(const std::optional<Error>&)>> closeCallbacks_;
+};
+
+
+}  // namespace childproc::net

@@ -1,0 +1,318 @@
+// The primary (Node's internal/cluster/primary.js): settings, fork, the workers
+// map, their events, and the answers to workers' requests (online, queryServer,
+// listening, close, exitedAfterDisconnect).
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <unistd.h>
+
+#include "childproc/fork.hpp"
+#include "childproc/spawn.hpp"
+#include "cluster/server_handle.hpp"
+#include "core/child_access.hpp"
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "ipc/channel.hpp"
+
+namespace childproc::cluster {
+
+using namespace childproc::detail::cluster;
+using nlohmann::json;
+
+namespace {
+
+struct Primary {
+    Settings settings;
+    bool initialized = false;
+    SchedulingPolicy policy = SchedulingPolicy::rr;
+    int ids = 0;
+    std::map<int, WorkerPtr> workers;
+    std::map<std::string, std::unique_ptr<ServerHandle>> handles;
+    std::vector<std::function<void()>> onAllGone;  // cluster.disconnect callbacks
+    std::set<int> leaving;                         // disconnected by us, not exited yet
+    detail::TickQueue ticks{defaultLoop()};
+
+    Listeners<const WorkerPtr&> fork, online, disconnect;
+    Listeners<const WorkerPtr&, const Address&> listening;
+    Listeners<const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>> message;
+    Listeners<const WorkerPtr&, std::optional<int>, std::optional<std::string>> exit;
+    Listeners<const Settings&> setup;
+
+    Primary() {
+        const char* env = std::getenv("NODE_CLUSTER_SCHED_POLICY");
+        if (env && std::string_view(env) == "none") policy = SchedulingPolicy::none;
+    }
+};
+
+Primary& primary() {
+    static auto* p = new Primary;  // never destroyed: its tick queue lives on the default loop
+    return *p;
+}
+
+void emit(auto& listeners, auto&&... args) { detail::emitGuarded(uv_default_loop(), listeners, args...); }
+
+std::string selfExe() {
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// Node's process.argv.slice(2): our own arguments, for the workers.
+std::vector<std::string> selfArgs() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::string> args;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (all[i] != '\0') continue;
+        args.emplace_back(all, start, i - start);
+        start = i + 1;
+    }
+    if (!args.empty()) args.erase(args.begin());
+    return args;
+}
+
+void sendTo(const WorkerPtr& w, json message, const SendHandle* handle = nullptr, Handler reply = {}) {
+    const ChildProcessPtr& p = w->process();
+    sendHelper(
+        p->connected(),
+        [p](const json& m, const SendHandle* h, SendCallback cb) { return h ? p->send(m, *h, std::move(cb)) : p->send(m, std::move(cb)); },
+        std::move(message), handle, std::move(reply), [](const std::optional<Error>&) {});
+}
+
+void removeHandlesForWorker(const WorkerPtr& w) {
+    auto& handles = primary().handles;
+    for (auto it = handles.begin(); it != handles.end();) {
+        if (it->second->remove(w)) it = handles.erase(it);
+        else ++it;
+    }
+}
+
+// Node's intercom 'disconnect': the cluster.disconnect() callbacks, once no worker
+// is left. Node runs them when the map empties, which after worker.disconnect()
+// is at the first worker's exit; here they wait until every worker has exited.
+void allGone() {
+    auto& p = primary();
+    if (!p.workers.empty() || !p.leaving.empty()) return;
+    auto callbacks = std::move(p.onAllGone);
+    p.onAllGone.clear();
+    for (auto& cb : callbacks) detail::guarded(uv_default_loop(), cb);
+}
+
+void removeWorker(const WorkerPtr& w) {
+    primary().workers.erase(w->id());
+    allGone();
+}
+
+std::string keyPart(const json& v) {
+    if (v.is_null()) return "null";
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<long long>());
+    return v.dump();
+}
+
+void queryServer(const WorkerPtr& w, const json& m) {
+    if (w->exitedAfterDisconnect()) return;  // it is on its way out
+    auto& p = primary();
+    const json address = m.value("address", json());
+    const std::string key = keyPart(address) + ":" + keyPart(m.value("port", json())) + ":" + keyPart(m.value("addressType", json())) +
+                            ":" + (m.contains("fd") ? keyPart(m["fd"]) : "undefined") + ":" + keyPart(m.value("index", json()));
+    auto it = p.handles.find(key);
+    if (it == p.handles.end()) {
+        Query q;
+        if (address.is_string()) q.address = address.get<std::string>();
+        q.port = intField(m, "port");
+        q.ipv6Only = (intField(m, "flags") & UV_TCP_IPV6ONLY) != 0;
+        q.backlog = intField(m, "backlog", 511);
+        const json type = m.value("addressType", json());
+        const bool udp = type.is_string();  // 'udp4'/'udp6' always share; only TCP is served here
+        it = p.handles.emplace(key, p.policy == SchedulingPolicy::rr && !udp ? makeRoundRobinHandle(key, q) : makeSharedHandle(q)).first;
+    }
+    if (it->second->data.is_null()) it->second->data = m.value("data", json());
+    const json seq = m.value("seq", json());
+    std::weak_ptr<Worker> weak = w;
+    it->second->add(w, [key, seq, weak](const json& errnum, json extra, const SendHandle* handle) {
+        auto& handles = primary().handles;
+        auto h = handles.find(key);
+        json data = h != handles.end() ? h->second->data : json();
+        if (!errnum.is_null() && errnum != 0 && h != handles.end()) handles.erase(h);  // others may retry
+        auto worker = weak.lock();
+        if (!worker) return;
+        json reply = {{"errno", errnum}, {"key", key}, {"ack", seq}, {"data", data}};
+        for (auto& [k, v] : extra.items()) reply[k] = std::move(v);
+        sendTo(worker, std::move(reply), handle);
+    });
+}
+
+void onmessage(const WorkerPtr& w, const json& m) {
+    auto& p = primary();
+    const std::string act = stringField(m, "act");
+    if (act == "online") {
+        WorkerAccess::setState(*w, WorkerState::online);
+        emit(WorkerAccess::online(*w));
+        emit(p.online, w);
+    } else if (act == "queryServer") {
+        queryServer(w, m);
+    } else if (act == "listening") {
+        Address info;
+        info.addressType = intField(m, "addressType", 4);
+        if (m.contains("address") && m["address"].is_string()) info.address = m["address"].get<std::string>();
+        info.port = intField(m, "port");
+        WorkerAccess::setState(*w, WorkerState::listening);
+        emit(WorkerAccess::listening(*w), info);
+        emit(p.listening, w, info);
+    } else if (act == "close") {
+        auto it = p.handles.find(stringField(m, "key"));
+        if (it != p.handles.end() && it->second->remove(w)) p.handles.erase(it);
+    } else if (act == "exitedAfterDisconnect") {
+        WorkerAccess::setExitedAfterDisconnect(*w, true);
+        sendTo(w, {{"ack", m.value("seq", json())}});
+    }
+}
+
+template <class T>
+void merge(std::optional<T>& into, const std::optional<T>& from) {
+    if (from) into = from;
+}
+
+}  // namespace
+
+}  // namespace childproc::cluster
+
+namespace childproc::detail::cluster {
+
+void primaryDisconnect(const WorkerPtr& w) {
+    childproc::cluster::WorkerAccess::setExitedAfterDisconnect(*w, true);
+    if (!w->isDead()) childproc::cluster::primary().leaving.insert(w->id());
+    childproc::cluster::sendTo(w, {{"act", "disconnect"}});
+    childproc::cluster::removeHandlesForWorker(w);
+    childproc::cluster::removeWorker(w);
+}
+
+}  // namespace childproc::detail::cluster
+
+namespace childproc::cluster {
+
+const std::map<int, WorkerPtr>& workers() { return primary().workers; }
+
+SchedulingPolicy schedulingPolicy() { return primary().policy; }
+
+void setSchedulingPolicy(SchedulingPolicy policy) {
+    if (!primary().initialized) primary().policy = policy;  // frozen by the first setupPrimary(), as in Node
+}
+
+const Settings& settings() { return primary().settings; }
+
+void setupPrimary(const Settings& s) {
+    auto& p = primary();
+    Settings& cur = p.settings;
+    if (!cur.exec) cur.exec = selfExe();
+    if (!cur.args) cur.args = selfArgs();
+    if (!cur.execArgv) cur.execArgv = std::vector<std::string>{};
+    if (!cur.silent) cur.silent = false;
+    if (!cur.serialization) cur.serialization = Serialization::json;
+    merge(cur.exec, s.exec);
+    merge(cur.args, s.args);
+    merge(cur.execPath, s.execPath);
+    merge(cur.execArgv, s.execArgv);
+    merge(cur.cwd, s.cwd);
+    merge(cur.silent, s.silent);
+    merge(cur.stdio, s.stdio);
+    merge(cur.uid, s.uid);
+    merge(cur.gid, s.gid);
+    merge(cur.serialization, s.serialization);
+    p.initialized = true;
+    p.ticks.post([settings = cur] { emit(primary().setup, settings); });
+}
+
+WorkerPtr fork(const Env& env) {
+    setupPrimary();
+    auto& p = primary();
+    const Settings& s = p.settings;
+    const int id = ++p.ids;
+    Env workerEnv = processEnv();
+    for (const auto& [k, v] : env) workerEnv[k] = v;
+    workerEnv["NODE_UNIQUE_ID"] = std::to_string(id);
+
+    ForkOptions fo;
+    fo.cwd = s.cwd;
+    fo.env = std::move(workerEnv);
+    fo.execPath = s.execPath;
+    fo.execArgv = *s.execArgv;
+    fo.silent = *s.silent;
+    fo.stdio = s.stdio;
+    fo.uid = s.uid;
+    fo.gid = s.gid;
+    fo.serialization = *s.serialization;
+    ChildProcessPtr child = childproc::fork(*s.exec, *s.args, std::move(fo));
+    WorkerPtr w = WorkerAccess::make(id, child);
+
+    // The child's listeners hold the worker until its 'close', the last event.
+    auto cell = std::make_shared<WorkerPtr>(w);
+    child->onMessage([cell](const json& m, std::shared_ptr<ReceivedHandle> h) {
+        if (!*cell) return;
+        emit(WorkerAccess::message(**cell), m, h);
+        emit(primary().message, *cell, m, h);
+    });
+    child->onError([cell](const Error& e) {
+        if (*cell) emit(WorkerAccess::error(**cell), e);
+    });
+    child->onExit([cell](std::optional<int> code, std::optional<std::string> sig) {
+        const WorkerPtr& w = *cell;
+        if (!w->isConnected()) {
+            removeHandlesForWorker(w);
+            removeWorker(w);
+        }
+        WorkerAccess::setState(*w, WorkerState::dead);
+        emit(WorkerAccess::exit(*w), code, sig);
+        emit(primary().exit, w, code, sig);
+        if (primary().leaving.erase(w->id())) allGone();
+    });
+    child->onDisconnect([cell] {
+        const WorkerPtr& w = *cell;
+        removeHandlesForWorker(w);
+        if (w->isDead()) removeWorker(w);
+        WorkerAccess::setState(*w, WorkerState::disconnected);
+        emit(WorkerAccess::disconnect(*w));
+        emit(primary().disconnect, w);
+    });
+    child->onClose([cell](std::optional<int>, std::optional<std::string>) { cell->reset(); });
+    if (auto* channel = detail::ChildAccess::channel(*child)) {
+        std::weak_ptr<Worker> weak = w;
+        channel->onInternalMessage([weak](const json& m, std::shared_ptr<ReceivedHandle> h) {
+            dispatch(m, std::move(h), [weak](const json& msg, std::shared_ptr<ReceivedHandle>) {
+                if (auto w = weak.lock()) onmessage(w, msg);
+            });
+        });
+    }
+    p.ticks.post([w] { emit(primary().fork, w); });
+    p.workers[id] = w;
+    return w;
+}
+
+void disconnect(std::function<void()> callback) {
+    auto& p = primary();
+    if (callback) p.onAllGone.push_back(std::move(callback));
+    if (p.workers.empty()) {
+        p.ticks.post(allGone);
+        return;
+    }
+    auto snapshot = p.workers;  // disconnect() removes from the map
+    for (auto& [id, w] : snapshot)
+        if (w->isConnected()) w->disconnect();
+}
+
+void onFork(std::function<void(const WorkerPtr&)> fn) { primary().fork.add(std::move(fn)); }
+void onOnline(std::function<void(const WorkerPtr&)> fn) { primary().online.add(std::move(fn)); }
+void onListening(std::function<void(const WorkerPtr&, const Address&)> fn) { primary().listening.add(std::move(fn)); }
+void onMessage(std::function<void(const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>)> fn) {
+    primary().message.add(std::move(fn));
+}
+void onDisconnect(std::function<void(const WorkerPtr&)> fn) { primary().disconnect.add(std::move(fn)); }
+void onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::optional<std::string>)> fn) {
+    primary().exit.add(std::move(fn));
+}
+void onSetup(std::function<void(const Settings&)> fn) { primary().setup.add(std::move(fn)); }
+
+}  // namespace childproc::cluster

@@ -1,0 +1,45 @@
+#pragma once
+// What the cluster files share: the library's door into Worker, and the
+// functions each side provides to Worker's methods.
+
+#include "childproc/cluster.hpp"
+#include "childproc/net.hpp"
+#include "cluster/protocol.hpp"
+
+namespace childproc::cluster {
+
+struct WorkerAccess {
+    static WorkerPtr make(int id, ChildProcessPtr process) { return WorkerPtr(new Worker(id, std::move(process))); }
+    static void setState(Worker& w, WorkerState s) { w.state_ = s; }
+    static void setExitedAfterDisconnect(Worker& w, bool v) { w.exitedAfterDisconnect_ = v; }
+    static auto& message(Worker& w) { return w.message_; }
+    static auto& online(Worker& w) { return w.online_; }
+    static auto& listening(Worker& w) { return w.listening_; }
+    static auto& disconnect(Worker& w) { return w.disconnect_; }
+    static auto& exit(Worker& w) { return w.exit_; }
+    static auto& error(Worker& w) { return w.error_; }
+};
+
+}  // namespace childproc::cluster
+
+namespace childproc::detail::cluster {
+
+using childproc::cluster::WorkerPtr;
+
+// primary.cpp: Worker methods as the primary runs them.
+void primaryDisconnect(const WorkerPtr& w);
+
+// worker_side.cpp: this process as a worker.
+bool isWorkerProcess();          // reads and removes NODE_UNIQUE_ID on first call
+WorkerPtr thisWorker();          // cluster.worker, or nullptr
+void workerDisconnect();         // cluster.worker.disconnect()
+void workerDestroy();            // cluster.worker.kill()
+bool sendToPrimary(nlohmann::json message, Handler reply = {});
+
+// worker_servers.cpp: net::Server::listen in a worker, through the primary.
+bool clusterWorkerListens(const net::ListenOptions& options);
+void clusterListen(net::Server& server, const net::ListenOptions& options);
+void onNewConnection(const nlohmann::json& message, std::shared_ptr<ReceivedHandle> handle);  // act 'newconn'
+void closeWorkerServers(std::function<void()> done);  // every server closed, connections ended
+
+}  // namespace childproc::detail::cluster

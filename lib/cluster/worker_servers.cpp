@@ -1,0 +1,226 @@
+// net::Server::listen in a cluster worker (Node's cluster._getServer): ask the
+// primary with queryServer, then either accept on the listening socket it sends
+// (SCHED_NONE) or take the connections it hands over one by one (round-robin).
+
+#include <map>
+#include <set>
+
+#include <uv.h>
+
+#include "cluster/state.hpp"
+#include "net/listener.hpp"
+
+namespace childproc::detail::cluster {
+
+namespace {
+
+using nlohmann::json;
+
+// One listen in this worker that the primary knows by key.
+struct Entry {
+    std::weak_ptr<net::Server> server;
+    std::function<bool()> accepting;                                   // round-robin only
+    std::function<void(std::shared_ptr<ReceivedHandle>)> connection;  // round-robin only
+};
+
+struct Servers {
+    std::map<std::string, Entry> byKey;
+    // Node's indexes: listens per "address:port:addressType:fd", so that two
+    // servers on one port in one worker get their own keys.
+    std::map<std::string, std::pair<int, std::set<int>>> indexes;
+};
+
+Servers& servers() {
+    static auto* s = new Servers;  // never destroyed, as the process-wide channel
+    return *s;
+}
+
+void forget(const std::string& key, const std::string& indexesKey, int index) {
+    auto& s = servers();
+    s.byKey.erase(key);
+    auto it = s.indexes.find(indexesKey);
+    if (it == s.indexes.end()) return;
+    it->second.second.erase(index);
+    if (it->second.second.empty()) s.indexes.erase(it);
+}
+
+// Tell the primary we stopped listening on key (it closes its socket after the last worker).
+void sendClose(const std::string& key) { sendToPrimary({{"act", "close"}, {"key", key}}); }
+
+// Round-robin: the primary accepts; we get connections as 'newconn' hand-offs.
+// A referenced timer keeps the worker alive as Node's fake handle does.
+class RoundRobinListener : public Listener {
+public:
+    RoundRobinListener(uv_loop_t* loop, std::string key, std::string indexesKey, int index, std::optional<net::Address> sockname)
+        : key_(std::move(key)), indexesKey_(std::move(indexesKey)), index_(index), sockname_(std::move(sockname)) {
+        keepAlive_ = new uv_timer_t;
+        uv_timer_init(loop, keepAlive_);
+        uv_timer_start(keepAlive_, [](uv_timer_t*) {}, UINT64_MAX / 2, 0);
+    }
+    ~RoundRobinListener() override { close({}); }
+
+    std::optional<net::Address> address() const override { return sockname_; }
+
+    void close(std::function<void()> done) override {
+        if (keepAlive_) {
+            uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(keepAlive_, nullptr)),
+                     [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+            sendClose(key_);
+            forget(key_, indexesKey_, index_);
+        }
+        if (done) done();
+    }
+
+private:
+    std::string key_, indexesKey_;
+    int index_;
+    std::optional<net::Address> sockname_;
+    uv_timer_t* keepAlive_;
+};
+
+// SCHED_NONE: every worker accepts on the primary's socket.
+class SharedListener : public Listener {
+public:
+    SharedListener(std::unique_ptr<Listener> inner, std::string key, std::string indexesKey, int index)
+        : inner_(std::move(inner)), key_(std::move(key)), indexesKey_(std::move(indexesKey)), index_(index) {}
+    ~SharedListener() override { close({}); }
+
+    std::optional<net::Address> address() const override { return inner_ ? inner_->address() : std::nullopt; }
+
+    void close(std::function<void()> done) override {
+        if (inner_) {
+            sendClose(key_);
+            forget(key_, indexesKey_, index_);
+            std::exchange(inner_, nullptr)->close(std::move(done));
+        } else if (done) {
+            done();
+        }
+    }
+
+private:
+    std::unique_ptr<Listener> inner_;
+    std::string key_, indexesKey_;
+    int index_;
+};
+
+std::optional<net::Address> sockname(const json& reply) {
+    auto it = reply.find("sockname");
+    if (it == reply.end() || !it->is_object()) return std::nullopt;
+    return net::Address{stringField(*it, "address"), stringField(*it, "family"), intField(*it, "port")};
+}
+
+// Node's errno in a reply: null or 0 for success, else a negative errno.
+int replyErrno(const json& reply) { return intField(reply, "errno", 0); }
+
+// Node's ExceptionWithHostPort as a worker sees it: "bind EADDRINUSE null:8000".
+Error bindError(int err, const json& address, int port) {
+    const std::string host = address.is_string() ? address.get<std::string>() : "null";
+    Error e("bind " + errorName(err) + " " + host + ":" + std::to_string(port), errorName(err));
+    e.errnum = err;
+    e.syscall = "bind";
+    if (address.is_string()) e.address = address.get<std::string>();
+    e.port = port;
+    return e;
+}
+
+}  // namespace
+
+bool clusterWorkerListens(const net::ListenOptions& options) { return !options.exclusive && isWorkerProcess(); }
+
+void clusterListen(net::Server& server, const net::ListenOptions& o) {
+    const json address = o.host ? json(*o.host) : json(nullptr);
+    const int addressType = o.host && o.host->find(':') != std::string::npos ? 6 : 4;
+    const std::string indexesKey =
+        (o.host ? *o.host : "null") + ":" + std::to_string(o.port) + ":" + std::to_string(addressType) + ":undefined";
+    auto& slot = servers().indexes[indexesKey];
+    const int index = slot.first++;
+    slot.second.insert(index);
+
+    json query = {{"act", "queryServer"}, {"index", index},   {"data", nullptr},       {"address", address},
+                  {"port", o.port},       {"addressType", addressType}, {"backlog", o.backlog}};
+    if (o.ipv6Only) query["flags"] = UV_TCP_IPV6ONLY;
+    std::weak_ptr<net::Server> weak = server.shared_from_this();
+    auto onReply = [weak, o, address, addressType, indexesKey, index](const json& reply, std::shared_ptr<ReceivedHandle> handle) {
+        auto srv = weak.lock();
+        const std::string key = stringField(reply, "key");
+        if (!srv) return;
+        int err = replyErrno(reply);
+        std::unique_ptr<Listener> listener;
+        if (handle && err == 0) {
+            servers().byKey[key] = Entry{weak, {}, {}};
+            // libuv reports EADDRINUSE late; Node's checkBindError compares the port.
+            if (o.port > 0) {
+                sockaddr_storage ss{};
+                int len = sizeof ss;
+                auto got = uv_tcp_getsockname(reinterpret_cast<uv_tcp_t*>(handle->handle()), reinterpret_cast<sockaddr*>(&ss), &len) == 0
+                               ? addressOf(ss)
+                               : std::nullopt;
+                if (!got || got->port != o.port) err = UV_EADDRINUSE;
+            }
+            if (err == 0) {
+                BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
+                err = r.error;
+                if (r.listener) listener = std::make_unique<SharedListener>(std::move(r.listener), key, indexesKey, index);
+            }
+            if (err) {
+                sendClose(key);
+                forget(key, indexesKey, index);
+            }
+        } else if (err == 0) {
+            auto rr = std::make_unique<RoundRobinListener>(srv->loop(), key, indexesKey, index, sockname(reply));
+            servers().byKey[key] = Entry{
+                weak,
+                [weak] {
+                    auto s = weak.lock();
+                    return s && ServerAccess::accepting(*s);
+                },
+                [weak](std::shared_ptr<ReceivedHandle> h) {
+                    auto s = weak.lock();
+                    if (!s) return;
+                    if (auto socket = adoptTcpSocket(*s, *h)) ServerAccess::adopt(*s, std::move(socket));
+                }};
+            listener = std::move(rr);
+        } else {
+            forget(key, indexesKey, index);
+        }
+        if (err) return ServerAccess::fail(*srv, bindError(err, address, o.port));
+        const int port = listener->address() ? listener->address()->port : o.port;
+        ServerAccess::startListening(*srv, std::move(listener));
+        if (auto w = thisWorker()) childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
+        json listening = {{"act", "listening"}, {"index", index},   {"data", nullptr},       {"address", address},
+                          {"port", port},       {"addressType", addressType}, {"backlog", o.backlog}};
+        sendToPrimary(std::move(listening));
+    };
+    if (!sendToPrimary(std::move(query), std::move(onReply))) {
+        forget("", indexesKey, index);
+        ServerAccess::fail(server, Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"));
+    }
+}
+
+void onNewConnection(const json& message, std::shared_ptr<ReceivedHandle> handle) {
+    auto& s = servers();
+    auto it = s.byKey.find(stringField(message, "key"));
+    const bool accepted = handle && it != s.byKey.end() && it->second.accepting && it->second.accepting();
+    sendToPrimary({{"ack", message.value("seq", json())}, {"accepted", accepted}});
+    if (accepted) it->second.connection(std::move(handle));
+    else if (handle) handle->close();
+}
+
+void closeWorkerServers(std::function<void()> done) {
+    // Node closes each server and waits for its connections before disconnecting.
+    auto waiting = std::make_shared<int>(1);
+    auto finish = std::make_shared<std::function<void()>>(std::move(done));
+    auto check = [waiting, finish] {
+        if (--*waiting == 0 && *finish) (*finish)();
+    };
+    std::vector<std::shared_ptr<net::Server>> open;
+    for (auto& [key, entry] : servers().byKey)
+        if (auto srv = entry.server.lock()) open.push_back(std::move(srv));
+    for (auto& srv : open) {
+        ++*waiting;
+        srv->close([check](const std::optional<Error>&) { check(); });
+    }
+    check();
+}
+
+}  // namespace childproc::detail::cluster

@@ -1,0 +1,80 @@
+// Node's _createServerHandle for TCP: resolve, create and bind, not listen.
+// No host means '::' (dual stack), or '0.0.0.0' where there is no IPv6.
+
+#include <netdb.h>
+
+#include <cstring>
+
+#include "net/listener.hpp"
+
+namespace childproc::detail {
+
+namespace {
+
+// Node looks names up with dns.lookup; getaddrinfo answers numeric addresses
+// without a query.
+int resolve(const std::string& host, int port, sockaddr_storage& out) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return UV_EAI_NONAME;
+    std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+    ::freeaddrinfo(res);
+    if (out.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(out).sin_port = htons(static_cast<uint16_t>(port));
+    else reinterpret_cast<sockaddr_in6&>(out).sin6_port = htons(static_cast<uint16_t>(port));
+    return 0;
+}
+
+int bindTo(uv_loop_t* loop, const sockaddr* addr, unsigned flags, int port, uv_tcp_t** out) {
+    auto* h = new uv_tcp_t;
+    if (int r = uv_tcp_init_ex(loop, h, addr->sa_family)) {  // no socket() for this family
+        delete h;
+        return r;
+    }
+    int r = uv_tcp_bind(h, addr, flags);
+    // libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port.
+    if (r == 0 && port > 0) {
+        sockaddr_storage ss{};
+        int len = sizeof ss;
+        auto got = uv_tcp_getsockname(h, reinterpret_cast<sockaddr*>(&ss), &len) == 0 ? addressOf(ss) : std::nullopt;
+        if (!got || got->port != port) r = UV_EADDRINUSE;
+    }
+    if (r != 0) {
+        closeTcp(h, {});
+        return r;
+    }
+    *out = h;
+    return 0;
+}
+
+}  // namespace
+
+int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out) {
+    const unsigned v6flags = ipv6Only ? UV_TCP_IPV6ONLY : 0;
+    if (host) {
+        sockaddr_storage ss{};
+        if (int r = resolve(*host, port, ss)) return r;
+        return bindTo(loop, reinterpret_cast<sockaddr*>(&ss), ss.ss_family == AF_INET6 ? v6flags : 0, port, out);
+    }
+    sockaddr_in6 any6{};
+    uv_ip6_addr("::", port, &any6);
+    int r = bindTo(loop, reinterpret_cast<sockaddr*>(&any6), v6flags, port, out);
+    if (r == UV_EAFNOSUPPORT || r == UV_EINVAL) {
+        sockaddr_in any4{};
+        uv_ip4_addr("0.0.0.0", port, &any4);
+        r = bindTo(loop, reinterpret_cast<sockaddr*>(&any4), 0, port, out);
+    }
+    return r;
+}
+
+void closeTcp(uv_tcp_t* h, std::function<void()> done) {
+    h->data = new std::function<void()>(std::move(done));
+    uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* closed) {
+        std::unique_ptr<std::function<void()>> cb(static_cast<std::function<void()>*>(closed->data));
+        delete reinterpret_cast<uv_tcp_t*>(closed);
+        if (*cb) (*cb)();
+    });
+}
+
+}  // namespace childproc::detail

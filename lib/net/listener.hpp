@@ -1,0 +1,52 @@
+#pragma once
+// What a net::Server accepts through (Node's server._handle): a TCP socket it
+// listens on, bound here or received from a cluster primary, or the primary's
+// round-robin hand-offs. The library's own door into Server lives here too.
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "childproc/ipc.hpp"
+#include "childproc/net.hpp"
+
+namespace childproc::detail {
+
+class Listener {
+public:
+    virtual ~Listener() = default;
+    virtual std::optional<net::Address> address() const = 0;
+    // Stop accepting; done runs once nothing of ours is open any more.
+    virtual void close(std::function<void()> done) = 0;
+};
+
+struct ServerAccess {
+    static void startListening(net::Server& s, std::unique_ptr<Listener> l) { s.startListening(std::move(l)); }
+    static void fail(net::Server& s, Error e) { s.fail(std::move(e)); }
+    static bool accepting(const net::Server& s) { return s.accepting(); }
+    static void adopt(net::Server& s, std::shared_ptr<net::Socket> c) { s.adopt(std::move(c)); }
+    static const std::shared_ptr<TickQueue>& ticks(net::Server& s) { return s.ticks_; }
+};
+
+// A connection Socket on a TCP handle of its own; it keeps itself alive until closed.
+std::shared_ptr<net::Socket> makeTcpSocket(uv_loop_t* loop, const std::shared_ptr<TickQueue>& ticks);
+// Take over the connected TCP socket in `received` (a round-robin hand-off).
+std::shared_ptr<net::Socket> adoptTcpSocket(net::Server& server, ReceivedHandle& received);
+
+// Node's _createServerHandle: a bound TCP handle (heap, closed with closeTcp) or a libuv error.
+int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out);
+void closeTcp(uv_tcp_t* h, std::function<void()> done);
+
+// Bind and listen here: 0, or a negative libuv error.
+struct BindResult {
+    std::unique_ptr<Listener> listener;
+    int error = 0;
+};
+BindResult bindTcp(net::Server& server, const net::ListenOptions& options);
+// Listen on a socket bound elsewhere (the cluster primary's, under SCHED_NONE).
+BindResult listenOnReceived(net::Server& server, std::shared_ptr<ReceivedHandle> handle, int backlog);
+
+// Node's sockaddr → { address, family, port }.
+std::optional<net::Address> addressOf(const sockaddr_storage& ss);
+
+}  // namespace childproc::detail

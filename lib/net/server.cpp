@@ -1,0 +1,156 @@
+// net::Server: Node's net.Server for TCP. listen() binds here, or in a cluster
+// worker asks the primary (cluster/worker_servers.cpp); connections are Sockets.
+
+#include "childproc/net.hpp"
+
+#include "childproc/spawn.hpp"
+#include "cluster/state.hpp"
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "net/listener.hpp"
+
+namespace childproc::net {
+
+namespace {
+
+// Node's uvExceptionWithHostPort: "listen EADDRINUSE: address already in use :::8000".
+Error listenError(int err, const std::string& syscall, const std::string& host, int port) {
+    Error e(syscall + " " + errorName(err) + ": " + uv_strerror(err) + " " + host + ":" + std::to_string(port),
+            errorName(err));
+    e.errnum = err;
+    e.syscall = syscall;
+    e.address = host;
+    e.port = port;
+    return e;
+}
+
+}  // namespace
+
+Server::Server(uv_loop_t* loop) : loop_(loop), ticks_(detail::TickQueue::shared(loop)) {}
+
+Server::~Server() = default;
+
+Server& Server::onConnection(ConnectionListener fn) {
+    connection_.add(std::move(fn));
+    return *this;
+}
+Server& Server::onListening(std::function<void()> fn) {
+    listeningEvent_.add(std::move(fn));
+    return *this;
+}
+Server& Server::onError(std::function<void(const Error&)> fn) {
+    error_.add(std::move(fn));
+    return *this;
+}
+Server& Server::onClose(std::function<void()> fn) {
+    close_.add(std::move(fn));
+    return *this;
+}
+
+void Server::listen(int port, std::function<void()> cb) {
+    ListenOptions o;
+    o.port = port;
+    listen(std::move(o), std::move(cb));
+}
+
+void Server::listen(int port, const std::string& host, std::function<void()> cb) {
+    ListenOptions o;
+    o.port = port;
+    o.host = host;
+    listen(std::move(o), std::move(cb));
+}
+
+void Server::listen(ListenOptions o, std::function<void()> cb) {
+    if (listening_ || binding_)
+        throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
+    if (o.port < 0 || o.port > 65535)
+        throw Error("options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".",
+                    "ERR_SOCKET_BAD_PORT", "RangeError");
+    if (cb) {
+        // once('listening', cb)
+        auto fired = std::make_shared<bool>(false);
+        listeningEvent_.add([fired, cb = std::move(cb)] {
+            if (!std::exchange(*fired, true)) cb();
+        });
+    }
+    binding_ = true;
+    closing_ = false;
+    self_ = shared_from_this();
+    if (detail::cluster::clusterWorkerListens(o)) {
+        detail::cluster::clusterListen(*this, o);
+        return;
+    }
+    detail::BindResult r = detail::bindTcp(*this, o);
+    if (r.error) return fail(listenError(r.error, "listen", o.host.value_or("::"), o.port));
+    startListening(std::move(r.listener));
+}
+
+void Server::startListening(std::unique_ptr<detail::Listener> listener) {
+    binding_ = false;
+    if (closing_) {  // close() came while the primary was still answering
+        listener->close({});
+        return maybeClosed();
+    }
+    listener_ = std::move(listener);
+    listening_ = true;
+    ticks_->post([self = shared_from_this()] { detail::emitGuarded(self->loop_, self->listeningEvent_); });
+}
+
+void Server::fail(Error e) {
+    const bool bindFailed = binding_;
+    binding_ = false;
+    ticks_->post([self = shared_from_this(), e = std::move(e), bindFailed] {
+        detail::emitGuarded(self->loop_, self->error_, e);
+        if (bindFailed && !self->listening_) self->self_.reset();
+    });
+}
+
+bool Server::accepting() const {
+    return listening_ && !closing_ && (!maxConnections || connections_ < *maxConnections);
+}
+
+void Server::adopt(std::shared_ptr<Socket> socket) {
+    ++connections_;
+    socket->onClose([self = shared_from_this()] {
+        --self->connections_;
+        self->maybeClosed();
+    });
+    socket->startReading();
+    detail::emitGuarded(loop_, connection_, std::move(socket));
+}
+
+std::optional<Address> Server::address() const { return listener_ ? listener_->address() : std::nullopt; }
+
+void Server::close(std::function<void(const std::optional<Error>&)> cb) {
+    if (!listening_ && !binding_) {
+        if (cb)
+            ticks_->post([cb = std::move(cb)] { cb(Error("Server is not running.", "ERR_SERVER_NOT_RUNNING")); });
+        return;
+    }
+    if (cb) closeCallbacks_.push_back(std::move(cb));
+    closing_ = true;
+    listening_ = false;
+    if (binding_) return;  // startListening() finishes the close
+    auto l = std::move(listener_);
+    l->close([self = shared_from_this()] { self->maybeClosed(); });
+}
+
+void Server::maybeClosed() {
+    if (!closing_ || binding_ || listener_ || connections_ > 0) return;
+    closing_ = false;
+    ticks_->post([self = shared_from_this()] {
+        auto callbacks = std::move(self->closeCallbacks_);
+        self->closeCallbacks_.clear();
+        for (auto& cb : callbacks) detail::guarded(self->loop_, [&] { cb(std::nullopt); });
+        detail::emitGuarded(self->loop_, self->close_);
+        if (!self->listening_ && !self->binding_) self->self_.reset();
+    });
+}
+
+std::shared_ptr<Server> createServer(ConnectionListener onConnection, uv_loop_t* loop) {
+    std::shared_ptr<Server> s(new Server(loop ? loop : defaultLoop()));
+    if (onConnection) s->onConnection(std::move(onConnection));
+    return s;
+}
+
+}  // namespace childproc::net
