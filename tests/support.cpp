@@ -28,6 +28,40 @@ std::string tcpFetch(int port) {
     return out;
 }
 
+std::string httpGet(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string req = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+            char buf[4096];
+            ssize_t n;
+            while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+    uv_loop_t* loop = childproc::defaultLoop();
+    uv_timer_t tick;  // wakes the loop so pred is checked even when no I/O comes
+    uv_timer_init(loop, &tick);
+    uv_timer_start(&tick, [](uv_timer_t*) {}, 5, 5);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    bool ok = false;
+    while (!(ok = pred()) && std::chrono::steady_clock::now() < deadline) childproc::detail::runOnce(loop);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return ok;
+}
+
 int openFds() {
     int n = 0;
     DIR* d = ::opendir("/proc/self/fd");

@@ -53,6 +53,13 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
 // Blocking: call it from a thread other than the loop's when the loop serves it.
 std::string tcpFetch(int port);
 
+// An HTTP/1.1 GET with "Connection: close" to 127.0.0.1:port; the whole response.
+std::string httpGet(int port);
+
+// Run the default loop until pred() holds; false if `limit` passed first. For
+// loops that never run dry (a cluster keeps its workers).
+bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(20));
+
 // How many fds this process has open.
 int openFds();
 

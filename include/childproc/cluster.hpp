@@ -47,6 +47,7 @@ struct Settings {
     // Its arguments; default: ours (argv[1..]).
     std::optional<std::vector<std::string>> args;
     // To run JavaScript workers: execPath "node", exec the script. execArgv go before exec.
+    // Empty: run exec itself again (settings merge, so unset cannot undo it).
     std::optional<std::string> execPath;
     std::optional<std::vector<std::string>> execArgv;
     std::optional<std::string> cwd;
@@ -135,5 +136,7 @@ void onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::
 void onDisconnect(std::function<void(const WorkerPtr&)> fn);
 void onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
 void onSetup(std::function<void(const Settings&)> fn);
+// cluster.removeAllListeners(): drop every listener added with the on* calls above.
+void removeAllListeners();
 
 }  // namespace childproc::cluster

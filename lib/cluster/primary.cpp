@@ -124,7 +124,8 @@ void queryServer(const WorkerPtr& w, const json& m) {
         if (address.is_string()) q.address = address.get<std::string>();
         q.port = intField(m, "port");
         q.ipv6Only = (intField(m, "flags") & UV_TCP_IPV6ONLY) != 0;
-        q.backlog = intField(m, "backlog", 511);
+        q.backlog = intField(m, "backlog", 0);
+        if (q.backlog <= 0) q.backlog = 511;  // Node's workers send 0 for "unset"; listen() reads it as 511
         const json type = m.value("addressType", json());
         const bool udp = type.is_string();  // 'udp4'/'udp6' always share; only TCP is served here
         it = p.handles.emplace(key, p.policy == SchedulingPolicy::rr && !udp ? makeRoundRobinHandle(key, q) : makeSharedHandle(q)).first;
@@ -238,7 +239,7 @@ WorkerPtr fork(const Env& env) {
     ForkOptions fo;
     fo.cwd = s.cwd;
     fo.env = std::move(workerEnv);
-    fo.execPath = s.execPath;
+    if (s.execPath && !s.execPath->empty()) fo.execPath = s.execPath;
     fo.execArgv = *s.execArgv;
     fo.silent = *s.silent;
     fo.stdio = s.stdio;
@@ -314,5 +315,16 @@ void onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::option
     primary().exit.add(std::move(fn));
 }
 void onSetup(std::function<void(const Settings&)> fn) { primary().setup.add(std::move(fn)); }
+
+void removeAllListeners() {
+    auto& p = primary();
+    p.fork.clear();
+    p.online.clear();
+    p.disconnect.clear();
+    p.listening.clear();
+    p.message.clear();
+    p.exit.clear();
+    p.setup.clear();
+}
 
 }  // namespace childproc::cluster

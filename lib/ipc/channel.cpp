@@ -176,10 +176,12 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
         fail(Error("IPC channel closed in the middle of a message (" + std::to_string(decoder_.buffered()) +
                        " bytes without a newline were dropped)",
                    "ERR_IPC_TRUNCATED"));
-    // The peer is gone: Node disconnects, closes and emits 'disconnect'.
+    // The peer is gone: Node disconnects, closes and emits 'disconnect' on the next
+    // tick, before the child's 'exit' that the same poll may bring.
     if (connected_) {
         connected_ = false;
         closePipe();
+        ticks_.drain();
     }
 }
 
@@ -318,12 +320,13 @@ void Channel::closePipe() {
             if (out.cb) ticks_.post([cb = std::move(out.cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
         handleQueue_.reset();
     }
+    // 'disconnect' goes behind the messages already queued for delivery, as Node's
+    // nextTick; the owner hears of the close once the handle is closed (the
+    // parent's 'close' comes after all of them).
+    if (started_) ticks_.post([this] { disconnect_.emit(); });
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
         auto* self = static_cast<Channel*>(h->data);
-        // Behind the messages already queued for delivery, then 'disconnect', then the
-        // owner hears of the close (the parent's 'close' comes after all of them).
         self->ticks_.post([self] {
-            if (self->started_) self->disconnect_.emit();
             if (self->hooks_.closed) self->hooks_.closed();
         });
     });

@@ -73,6 +73,7 @@ void Server::listen(ListenOptions o, std::function<void()> cb) {
             if (!std::exchange(*fired, true)) cb();
         });
     }
+    if (o.backlog <= 0) o.backlog = 511;  // Node: backlog || 511
     binding_ = true;
     closing_ = false;
     self_ = shared_from_this();

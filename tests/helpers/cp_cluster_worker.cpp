@@ -1,0 +1,67 @@
+// A cluster worker for the tests, forked by a C++ primary (the test itself) or
+// by Node's cluster (with process.execPath set to this program, so that Node's
+// "exec" script path is our mode). argv[1] is the mode:
+//   serve <port> [host]  listen; answer each connection with our pid, then close it.
+//                        A listen error goes to the primary as {error: {...}}.
+//   echo                 answer each message m with {echo: m, id, pid}
+//   report               send {id, isWorker, isPrimary, uniqueIdInEnv, state}
+//   idle                 be a worker, do nothing
+//   disconnect-self      listen on port argv[2], then cluster.worker.disconnect()
+//   kill-self            cluster.worker.kill(): tell the primary, disconnect, exit 0
+
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+#include <childproc/childproc.hpp>
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+
+std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
+    auto server = net::createServer([](std::shared_ptr<net::Socket> socket) {
+        socket->onError([](const Error&) {});
+        socket->end(std::to_string(::getpid()) + "\n");
+    });
+    server->onError([](const Error& e) {
+        process::send({{"error",
+                        {{"message", e.what()}, {"code", e.code}, {"errno", e.errnum}, {"syscall", e.syscall}, {"port", e.port.value_or(-1)}}}});
+    });
+    net::ListenOptions o;
+    o.port = port;
+    o.host = std::move(host);
+    server->listen(o);
+    return server;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "idle";
+    if (!cluster::isWorker()) return 2;  // only ever run as a worker
+    auto self = cluster::worker();
+
+    std::shared_ptr<net::Server> server;
+    if (mode == "serve") {
+        server = serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
+    } else if (mode == "echo") {
+        self->onMessage([self](const json& m, std::shared_ptr<ReceivedHandle>) {
+            self->send({{"echo", m}, {"id", self->id()}, {"pid", ::getpid()}});
+        });
+    } else if (mode == "report") {
+        process::send({{"id", self->id()},
+                       {"isWorker", cluster::isWorker()},
+                       {"isPrimary", cluster::isPrimary()},
+                       {"uniqueIdInEnv", std::getenv("NODE_UNIQUE_ID") != nullptr},
+                       {"state", cluster::stateName(self->state())}});
+    } else if (mode == "disconnect-self") {
+        server = serve(argc > 2 ? std::atoi(argv[2]) : 0, std::nullopt);
+        server->onListening([self] { self->disconnect(); });
+    } else if (mode == "kill-self") {
+        self->kill();
+    }
+    run();
+    return 0;
+}

@@ -1,0 +1,220 @@
+// cluster with this test process as the primary and tests/helpers/cp_cluster_worker
+// as the workers: events, states, messages, listen errors, disconnect and kill.
+// (Scheduling policies, restarts and shutdown run the example: test_cluster_example.cpp.)
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <future>
+#include <set>
+
+#include "support.hpp"
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+
+const std::string kWorker = CP_CLUSTER_WORKER_PATH;
+
+cluster::WorkerPtr forkMode(std::vector<std::string> args) {
+    cluster::Settings s;
+    s.exec = kWorker;
+    s.execPath = "";  // another test may have set node
+    s.args = std::move(args);
+    cluster::setupPrimary(s);
+    return cluster::fork();
+}
+
+// A port that something else already listens on (as Node's test: 127.0.0.1).
+struct Blocker {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port = 0;
+    Blocker() {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(fd, 1);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~Blocker() { ::close(fd); }
+};
+
+void waitAllGone() {
+    bool done = false;
+    cluster::disconnect([&] { done = true; });
+    EXPECT_TRUE(test::pumpUntil([&] { return done; }));
+    EXPECT_TRUE(cluster::workers().empty());
+}
+
+// Cluster listeners are process-wide: each test's go with it.
+class Cluster : public ::testing::Test {
+protected:
+    void TearDown() override { cluster::removeAllListeners(); }
+};
+
+}  // namespace
+
+TEST_F(Cluster, ThisProcessIsThePrimary) {
+    EXPECT_TRUE(cluster::isPrimary());
+    EXPECT_FALSE(cluster::isWorker());
+    EXPECT_EQ(cluster::worker(), nullptr);
+}
+
+TEST_F(Cluster, EventsComeInNodesOrderAndTheWorkerKnowsItself) {
+    std::vector<std::string> events;
+    cluster::onSetup([&](const cluster::Settings& s) { events.push_back("setup:" + s.exec.value_or("")); });
+    cluster::onFork([&](const cluster::WorkerPtr& w) { events.push_back("fork:" + std::to_string(w->id())); });
+    cluster::onOnline([&](const cluster::WorkerPtr& w) { events.push_back("online:" + std::string(cluster::stateName(w->state()))); });
+    std::optional<json> report;
+    auto w = forkMode({"report"});
+    EXPECT_EQ(cluster::workers().at(w->id()), w);
+    EXPECT_EQ(w->state(), cluster::WorkerState::none);
+    w->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle>) { report = m; });
+    ASSERT_TRUE(test::pumpUntil([&] { return report.has_value(); }));
+    EXPECT_EQ((*report)["id"], w->id());
+    EXPECT_EQ((*report)["isWorker"], true);
+    EXPECT_EQ((*report)["isPrimary"], false);
+    EXPECT_EQ((*report)["uniqueIdInEnv"], false) << "NODE_UNIQUE_ID must be removed at start-up";
+    EXPECT_EQ((*report)["state"], "online");
+    // fork() runs setupPrimary() again: Node emits 'setup' for both calls.
+    EXPECT_EQ(events, (std::vector<std::string>{"setup:" + kWorker, "setup:" + kWorker, "fork:" + std::to_string(w->id()),
+                                                "online:online"}));
+    w->kill();
+    waitAllGone();
+}
+
+TEST_F(Cluster, MessagesRoundTripBothWays) {
+    auto w = forkMode({"echo"});
+    std::vector<json> got, viaCluster;
+    w->onOnline([w] { w->send({{"ping", 1}, {"text", "héllo\n"}}); });
+    w->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle>) { got.push_back(m); });
+    cluster::onMessage([&](const cluster::WorkerPtr& from, const json& m, std::shared_ptr<ReceivedHandle>) {
+        if (from == w) viaCluster.push_back(m);
+    });
+    ASSERT_TRUE(test::pumpUntil([&] { return !got.empty(); }));
+    EXPECT_EQ(got[0]["echo"], (json{{"ping", 1}, {"text", "héllo\n"}}));
+    EXPECT_EQ(got[0]["id"], w->id());
+    EXPECT_EQ(got[0]["pid"], *w->process()->pid());
+    EXPECT_EQ(viaCluster, got);
+    w->kill();
+    waitAllGone();
+}
+
+TEST_F(Cluster, ListenInAWorkerServesThroughThePrimary) {
+    auto w = forkMode({"serve", "0"});
+    std::optional<cluster::Address> where;
+    w->onListening([&](const cluster::Address& a) { where = a; });
+    ASSERT_TRUE(test::pumpUntil([&] { return where.has_value(); }));
+    EXPECT_EQ(w->state(), cluster::WorkerState::listening);
+    EXPECT_EQ(where->addressType, 4);
+    EXPECT_FALSE(where->address.has_value());  // listen(port) names no host: null, as in Node
+    ASSERT_GT(where->port, 0);
+    auto reply = std::async(std::launch::async, [port = where->port] { return test::tcpFetch(port); });
+    ASSERT_TRUE(test::pumpUntil([&] { return reply.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    EXPECT_EQ(reply.get(), std::to_string(*w->process()->pid()) + "\n");
+    w->kill();
+    waitAllGone();
+}
+
+TEST_F(Cluster, EaddrinuseReachesTheWorkersListen) {
+    Blocker blocker;
+    auto w = forkMode({"serve", std::to_string(blocker.port)});
+    std::optional<json> error;
+    w->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle>) {
+        if (m.contains("error")) error = m["error"];
+    });
+    ASSERT_TRUE(test::pumpUntil([&] { return error.has_value(); }));
+    EXPECT_EQ((*error)["code"], "EADDRINUSE");
+    EXPECT_EQ((*error)["errno"], UV_EADDRINUSE);
+    EXPECT_EQ((*error)["syscall"], "bind");
+    EXPECT_EQ((*error)["port"], blocker.port);
+    EXPECT_EQ((*error)["message"], "bind EADDRINUSE null:" + std::to_string(blocker.port));
+    w->kill();
+    waitAllGone();
+}
+
+TEST_F(Cluster, SigkilledWorkerGivesDisconnectThenExitWithTheSignal) {
+    auto w = forkMode({"idle"});
+    std::vector<std::string> events;
+    w->onOnline([w] { w->kill(SIGKILL); });
+    w->onDisconnect([&] { events.push_back("disconnect:" + std::string(cluster::stateName(w->state()))); });
+    w->onExit([&](std::optional<int> code, std::optional<std::string> sig) {
+        events.push_back("exit:" + (code ? std::to_string(*code) : "null") + ":" + sig.value_or("null"));
+    });
+    std::vector<std::string> clusterEvents;
+    cluster::onExit([&](const cluster::WorkerPtr& x, std::optional<int>, std::optional<std::string> sig) {
+        if (x == w) clusterEvents.push_back("exit:" + sig.value_or("null"));
+    });
+    ASSERT_TRUE(test::pumpUntil([&] { return events.size() == 2; }));
+    EXPECT_EQ(events, (std::vector<std::string>{"disconnect:disconnected", "exit:null:SIGKILL"}));
+    EXPECT_EQ(clusterEvents, (std::vector<std::string>{"exit:SIGKILL"}));
+    EXPECT_FALSE(w->exitedAfterDisconnect());
+    EXPECT_TRUE(w->isDead());
+    EXPECT_EQ(w->state(), cluster::WorkerState::dead);
+    EXPECT_EQ(cluster::workers().count(w->id()), 0u);
+}
+
+TEST_F(Cluster, PrimaryDisconnectClosesTheWorkersServersAndItExitsCleanly) {
+    auto w = forkMode({"serve", "0"});
+    std::optional<int> port;
+    std::optional<int> code;
+    w->onListening([&](const cluster::Address& a) {
+        port = a.port;
+        w->disconnect();
+        EXPECT_EQ(cluster::workers().count(w->id()), 0u) << "the primary's disconnect() removes the worker at once";
+    });
+    w->onExit([&](std::optional<int> c, std::optional<std::string>) { code = c; });
+    ASSERT_TRUE(test::pumpUntil([&] { return code.has_value(); }));
+    EXPECT_EQ(*code, 0);
+    EXPECT_TRUE(w->exitedAfterDisconnect());
+    EXPECT_EQ(test::tcpFetch(*port), "") << "the primary's socket closed with its last worker";
+}
+
+TEST_F(Cluster, WorkerSideDisconnectTellsThePrimaryFirst) {
+    auto w = forkMode({"disconnect-self", "0"});
+    std::optional<int> code;
+    bool sawDisconnect = false;
+    w->onDisconnect([&] { sawDisconnect = true; });
+    w->onExit([&](std::optional<int> c, std::optional<std::string>) { code = c; });
+    ASSERT_TRUE(test::pumpUntil([&] { return code.has_value(); }));
+    EXPECT_EQ(*code, 0);
+    EXPECT_TRUE(sawDisconnect);
+    EXPECT_TRUE(w->exitedAfterDisconnect()) << "the worker's exitedAfterDisconnect message was acked";
+    EXPECT_TRUE(cluster::workers().empty());
+}
+
+TEST_F(Cluster, WorkerSideKillExitsZeroAfterDisconnect) {
+    auto w = forkMode({"kill-self"});
+    std::optional<int> code;
+    w->onExit([&](std::optional<int> c, std::optional<std::string>) { code = c; });
+    ASSERT_TRUE(test::pumpUntil([&] { return code.has_value(); }));
+    EXPECT_EQ(*code, 0);
+    EXPECT_TRUE(w->exitedAfterDisconnect());
+}
+
+TEST_F(Cluster, DisconnectCallbackRunsWhenEveryWorkerHasExited) {
+    std::vector<cluster::WorkerPtr> ws{forkMode({"serve", "0"}), forkMode({"serve", "0"})};
+    int listening = 0, exited = 0;
+    for (auto& w : ws) {
+        w->onListening([&](const cluster::Address&) { ++listening; });
+        w->onExit([&](std::optional<int>, std::optional<std::string>) { ++exited; });
+    }
+    ASSERT_TRUE(test::pumpUntil([&] { return listening == 2; }));
+    int exitedAtCallback = -1;
+    cluster::disconnect([&] { exitedAtCallback = exited; });
+    ASSERT_TRUE(test::pumpUntil([&] { return exitedAtCallback >= 0; }));
+    EXPECT_EQ(exitedAtCallback, 2);
+    for (auto& w : ws) EXPECT_TRUE(w->exitedAfterDisconnect());
+}
+
+TEST_F(Cluster, DisconnectWithNoWorkersCallsBackOnALaterTick) {
+    bool called = false;
+    cluster::disconnect([&] { called = true; });
+    EXPECT_FALSE(called);
+    EXPECT_TRUE(test::pumpUntil([&] { return called; }));
+}

@@ -1,0 +1,237 @@
+// A whole cluster in another process: examples/cluster_http under each
+// scheduling policy (200 connections, restart after SIGKILL, primary death,
+// graceful SIGTERM), and Node's cluster with C++ workers and the reverse.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <future>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "support.hpp"
+
+using namespace childproc;
+using nlohmann::json;
+
+namespace {
+
+const std::string kExample = CP_CLUSTER_EXAMPLE_PATH;
+const std::string kWorker = CP_CLUSTER_WORKER_PATH;
+const std::string kNode = CP_NODE_PATH;
+const std::string kScripts = CP_NODE_SCRIPTS;
+
+// A primary in a child process, its stdout collected.
+struct Primary {
+    ChildProcessPtr child;
+    std::string out;
+    std::optional<int> code;
+    std::optional<std::string> signal;
+
+    Primary(const std::string& file, const std::vector<std::string>& args) {
+        SpawnOptions o;
+        o.stdio = std::vector<Stdio>{StdioType::ignore, StdioType::pipe, 2};
+        child = spawn(file, args, o);
+        child->stdoutPipe()->onData([this](std::string_view d) { out += d; });
+        child->onExit([this](std::optional<int> c, std::optional<std::string> s) {
+            code = c;
+            signal = s;
+        });
+    }
+    ~Primary() {
+        if (!code && !signal) child->kill(SIGKILL);
+        test::pumpUntil([this] { return code || signal; }, std::chrono::seconds(5));
+    }
+
+    bool waitFor(const std::string& text, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+        return test::pumpUntil([&] { return out.find(text) != std::string::npos; }, limit);
+    }
+    int port() const {
+        std::smatch m;
+        return std::regex_search(out, m, std::regex("listening on port (\\d+)")) ? std::stoi(m[1]) : 0;
+    }
+    // Worker pids the example announced ("worker 1 (pid 123) listening ...").
+    std::set<int> workerPids() const {
+        std::set<int> pids;
+        static const std::regex re("worker \\d+ \\(pid (\\d+)\\) listening");
+        for (std::sregex_iterator it(out.begin(), out.end(), re), end; it != end; ++it) pids.insert(std::stoi((*it)[1]));
+        return pids;
+    }
+    std::size_t count(const std::string& text) const {
+        std::size_t n = 0;
+        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++n;
+        return n;
+    }
+};
+
+// Run blocking client work on a thread while our loop keeps serving the primary's output.
+template <class Fn>
+auto whilePumping(Fn fn) {
+    auto f = std::async(std::launch::async, std::move(fn));
+    EXPECT_TRUE(test::pumpUntil([&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+                                std::chrono::seconds(60)));
+    return f.get();
+}
+
+// n requests from 4 client threads; answers counted by the pid in the body.
+std::map<int, int> answersByPid(int port, int n, bool http) {
+    return whilePumping([port, n, http] {
+        std::vector<std::future<std::vector<std::string>>> clients;
+        for (int t = 0; t < 4; ++t)
+            clients.push_back(std::async(std::launch::async, [port, n, http] {
+                std::vector<std::string> r;
+                for (int i = 0; i < n / 4; ++i) r.push_back(http ? test::httpGet(port) : test::tcpFetch(port));
+                return r;
+            }));
+        std::map<int, int> byPid;
+        static const std::regex pidRe("(\\d+)\\n$");
+        for (auto& c : clients)
+            for (const auto& r : c.get()) {
+                std::smatch m;
+                ++byPid[std::regex_search(r, m, pidRe) ? std::stoi(m[1]) : -1];
+            }
+        return byPid;
+    });
+}
+
+std::set<int> keys(const std::map<int, int>& m) {
+    std::set<int> k;
+    for (auto& [pid, n] : m) k.insert(pid);
+    return k;
+}
+
+class ClusterExample : public ::testing::TestWithParam<std::string> {};
+
+}  // namespace
+
+TEST_P(ClusterExample, TwoHundredConnectionsAreAnsweredByBothWorkers) {
+    Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(p.waitFor("listening on port"));
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
+    auto byPid = answersByPid(p.port(), 200, true);
+    EXPECT_EQ(keys(byPid), p.workerPids()) << "every answer comes from one of the two workers, and both answer";
+    int total = 0;
+    for (auto& [pid, n] : byPid) total += n;
+    EXPECT_EQ(total, 200);
+}
+
+TEST_P(ClusterExample, SigkilledWorkerIsReplacedAndThePortKeepsAnswering) {
+    Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
+    const int victim = *p.workerPids().begin();
+    ::kill(victim, SIGKILL);
+    ASSERT_TRUE(p.waitFor("exited (SIGKILL), forking a replacement"));
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 3; }));
+    auto byPid = answersByPid(p.port(), 40, true);
+    EXPECT_EQ(byPid.count(victim), 0u);
+    EXPECT_EQ(byPid.count(-1), 0u) << "no request went unanswered";
+    std::set<int> alive = p.workerPids();
+    alive.erase(victim);
+    for (auto& [pid, n] : byPid) EXPECT_TRUE(alive.count(pid)) << pid;
+}
+
+TEST_P(ClusterExample, WorkersExitWithinASecondOfTheirPrimarysDeath) {
+    Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
+    p.child->kill(SIGKILL);
+    ASSERT_TRUE(test::pumpUntil([&] { return p.signal.has_value(); }));
+    for (int pid : p.workerPids()) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(1000))) << pid;
+}
+
+TEST_P(ClusterExample, SigtermStopsAcceptingAndFinishesRequestsInFlight) {
+    Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
+    const int port = p.port();
+    // A request half sent when the signal comes.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+    ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+    // The worker has the connection once it has seen bytes: ask for them back later.
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(200));
+
+    p.child->kill(SIGTERM);
+    ASSERT_TRUE(p.waitFor("shutting down"));
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_EQ(whilePumping([port] { return test::httpGet(port); }), "") << "no new connections once shutting down";
+
+    const std::string rest = "Connection: close\r\n\r\n";
+    ASSERT_EQ(::write(fd, rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+    const std::string reply = whilePumping([fd] {
+        std::string r;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) r.append(buf, static_cast<std::size_t>(n));
+        return r;
+    });
+    ::close(fd);
+    EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("hello from"), std::string::npos) << reply;
+    ASSERT_TRUE(test::pumpUntil([&] { return p.code.has_value() || p.signal.has_value(); }));
+    EXPECT_EQ(p.code, 0);
+    EXPECT_EQ(p.count("exited (code 0)"), 2u) << p.out;
+    EXPECT_NE(p.out.find("all workers are done"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policy, ClusterExample, ::testing::Values("rr", "none"));
+
+// ---- Node's cluster on either side ---------------------------------------
+
+class ClusterNodePrimary : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ClusterNodePrimary, ServesThroughCppWorkersAndTheyExitWithIt) {
+    Primary p(kNode, {kScripts + "/cluster_primary.js", kWorker, GetParam()});
+    ASSERT_TRUE(p.waitFor("ready ")) << p.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(p.out, m, std::regex("ready (\\d+) (\\d+) (\\d+)")));
+    const int port = std::stoi(m[1]);
+    const std::set<int> pids{std::stoi(m[2]), std::stoi(m[3])};
+    auto byPid = answersByPid(port, 200, false);
+    EXPECT_EQ(keys(byPid), pids);
+    p.child->kill(SIGKILL);
+    ASSERT_TRUE(test::pumpUntil([&] { return p.signal.has_value(); }));
+    for (int pid : pids) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(1000))) << pid;
+}
+
+INSTANTIATE_TEST_SUITE_P(Policy, ClusterNodePrimary, ::testing::Values("rr", "none"));
+
+TEST(ClusterCppPrimary, ServesThroughNodeWorkersAndTalksToThem) {
+    cluster::Settings s;
+    s.execPath = kNode;
+    s.exec = kScripts + "/cluster_worker.js";
+    s.args = std::vector<std::string>{"0"};
+    cluster::setupPrimary(s);
+    std::vector<cluster::WorkerPtr> ws{cluster::fork(), cluster::fork()};
+    int listening = 0, port = 0;
+    std::vector<json> echoes;
+    for (auto& w : ws) {
+        w->onListening([&](const cluster::Address& a) {
+            ++listening;
+            port = a.port;
+        });
+        w->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle>) { echoes.push_back(m); });
+        w->onError([](const Error& e) { ADD_FAILURE() << e.code << ": " << e.what(); });
+    }
+    ASSERT_TRUE(test::pumpUntil([&] { return listening == 2; }));
+    auto byPid = answersByPid(port, 200, false);
+    EXPECT_EQ(keys(byPid), (std::set<int>{*ws[0]->process()->pid(), *ws[1]->process()->pid()}));
+    ws[1]->send({{"hi", "from C++"}});
+    ASSERT_TRUE(test::pumpUntil([&] { return !echoes.empty(); }));
+    EXPECT_EQ(echoes[0], (json{{"echo", {{"hi", "from C++"}}}, {"id", ws[1]->id()}, {"node", true}}));
+    int exited = 0;
+    for (auto& w : ws) w->onExit([&](std::optional<int> c, std::optional<std::string>) { exited += c == 0; });
+    bool done = false;
+    cluster::disconnect([&] { done = true; });
+    ASSERT_TRUE(test::pumpUntil([&] { return done; }));
+    EXPECT_EQ(exited, 2) << "Node workers close their servers and exit 0 when the C++ primary disconnects them";
+    s = {};
+    s.execPath = "";
+    cluster::setupPrimary(s);
+    cluster::removeAllListeners();
+}
