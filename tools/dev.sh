@@ -64,9 +64,10 @@ test)
     [ "$failed" -eq 0 ]
     ;;
 bench)
-    packages+=(gnuplot-nox)
+    packages+=(gnuplot-nox wrk)
     install_missing
     bash bench/run.sh "${2:-5}"
+    bash bench/cluster.sh "${2:-5}"
     ;;
 *)
     echo "usage: bash tools/dev.sh tour|test|bench [ROUNDS]" >&2

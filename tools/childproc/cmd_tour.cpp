@@ -3,6 +3,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -165,6 +166,15 @@ std::vector<Step> steps() {
                      ::unlink(file.c_str());
                      say("it wrote: " + nlohmann::json(line).dump());
                      return line == "written by the detached child";
+                 }});
+    s.push_back({"a cluster: two workers forked from one program serve one port; the primary hands out connections",
+                 "cluster.fork(); cluster.fork(); net.createServer(...).listen(0) in each worker", [] {
+                     auto r = spawnSync(selfPath(), {"cluster", "--workers", "2", "--port", "0", "--requests", "10"});
+                     const std::string out = r.stdoutData.value_or("");
+                     std::istringstream lines(out);
+                     for (std::string line; std::getline(lines, line);) say(line);
+                     return r.status == 0 && out.find("× hello from") != std::string::npos && out.find("no answer") == std::string::npos &&
+                            out.find("all workers disconnected and exited") != std::string::npos;
                  }});
     s.push_back({"a pipeline without a shell: kernel pipes join the stages, no byte passes through us",
                  "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", [] {

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     cli::addExecCommands(app, status);
     cli::addPipelineCommand(app, status);
     cli::addForkCommands(app, status);
+    cli::addClusterCommand(app, status);
     cli::addTourCommand(app, status, argv[0]);
     try {
         app.parse(argc, argv);
