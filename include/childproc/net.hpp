@@ -15,6 +15,7 @@
 
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
+#include "childproc/ipc.hpp"
 #include "childproc/stream.hpp"
 
 namespace childproc::detail {
@@ -66,12 +67,18 @@ public:
     void listen(ListenOptions options, std::function<void()> onListening = {});
     void listen(int port, std::function<void()> onListening = {});
     void listen(int port, const std::string& host, std::function<void()> onListening = {});
+    // server.listen(handle): accept on a listening socket another process sent us
+    // (a ReceivedHandle of type net.Server or net.Native), as Node's children do.
+    void listen(std::shared_ptr<ReceivedHandle> handle, std::function<void()> onListening = {});
     // Stop accepting. 'close' (and cb) come once every connection made through
     // this server has closed too, as in Node. Closing a server that is not
     // listening gives cb ERR_SERVER_NOT_RUNNING.
     void close(std::function<void(const std::optional<Error>&)> cb = {});
 
     bool listening() const { return listening_; }
+    // The listening socket, to pass to another process: SendHandle::server(server->handle()).
+    // nullptr unless listening on a socket of our own (not through a cluster primary).
+    uv_stream_t* handle() const;
     std::optional<Address> address() const;
     // server.maxConnections: beyond it connections are closed (a cluster worker
     // declines them, and the primary hands them to another worker).
@@ -83,6 +90,7 @@ private:
     friend struct detail::ServerAccess;
     friend std::shared_ptr<Server> createServer(ConnectionListener, uv_loop_t*);
     explicit Server(uv_loop_t* loop);
+    void onceListening(std::function<void()> cb);
     void startListening(std::unique_ptr<detail::Listener> listener);
     void fail(Error e);
     bool accepting() const;

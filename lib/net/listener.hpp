@@ -16,6 +16,7 @@ class Listener {
 public:
     virtual ~Listener() = default;
     virtual std::optional<net::Address> address() const = 0;
+    virtual uv_stream_t* stream() const { return nullptr; }  // a socket we listen on ourselves
     // Stop accepting; done runs once nothing of ours is open any more.
     virtual void close(std::function<void()> done) = 0;
 };

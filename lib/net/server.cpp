@@ -60,19 +60,37 @@ void Server::listen(int port, const std::string& host, std::function<void()> cb)
     listen(std::move(o), std::move(cb));
 }
 
+void Server::onceListening(std::function<void()> cb) {
+    if (!cb) return;
+    auto fired = std::make_shared<bool>(false);
+    listeningEvent_.add([fired, cb = std::move(cb)] {
+        if (!std::exchange(*fired, true)) cb();
+    });
+}
+
+void Server::listen(std::shared_ptr<ReceivedHandle> handle, std::function<void()> cb) {
+    if (listening_ || binding_)
+        throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
+    if (!handle || handle->kind() != UV_TCP)
+        throw Error("The \"handle\" argument must be a listening TCP handle", "ERR_INVALID_ARG_TYPE", "TypeError");
+    onceListening(std::move(cb));
+    binding_ = true;
+    closing_ = false;
+    self_ = shared_from_this();
+    detail::BindResult r = detail::listenOnReceived(*this, std::move(handle), 511);
+    if (r.error) return fail(systemError(r.error, "listen"));
+    startListening(std::move(r.listener));
+}
+
+uv_stream_t* Server::handle() const { return listener_ ? listener_->stream() : nullptr; }
+
 void Server::listen(ListenOptions o, std::function<void()> cb) {
     if (listening_ || binding_)
         throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
     if (o.port < 0 || o.port > 65535)
         throw Error("options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".",
                     "ERR_SOCKET_BAD_PORT", "RangeError");
-    if (cb) {
-        // once('listening', cb)
-        auto fired = std::make_shared<bool>(false);
-        listeningEvent_.add([fired, cb = std::move(cb)] {
-            if (!std::exchange(*fired, true)) cb();
-        });
-    }
+    onceListening(std::move(cb));
     if (o.backlog <= 0) o.backlog = 511;  // Node: backlog || 511
     binding_ = true;
     closing_ = false;

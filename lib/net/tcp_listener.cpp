@@ -33,6 +33,7 @@ public:
     }
 
     void close(std::function<void()> done) override { closeHandle(std::move(done)); }
+    uv_stream_t* stream() const override { return reinterpret_cast<uv_stream_t*>(handle_); }
 
 private:
     int start(int backlog) {
