@@ -166,15 +166,26 @@ bool Stream::write(std::string data, WriteCallback cb) {
         failWrite(std::move(cb), Error("write after end", "ERR_STREAM_WRITE_AFTER_END"));
         return false;
     }
-    if (queued_ == 0 && !data.empty()) {
-        // Nothing queued: write now, as Node's writeGeneric does. A write that
-        // completes here needs no request, and no allocation.
+    if (!data.empty() && uv_stream_get_write_queue_size(handle()) == 0) {
+        // Nothing queued in libuv: write now, as Node's writeGeneric does. A write
+        // that completes here needs no request and no allocation.
         uv_buf_t now = uv_buf_init(data.data(), static_cast<unsigned>(data.size()));
         const int n = uv_try_write(handle(), &now, 1);
         if (n > 0) bytesWritten_ += static_cast<std::uint64_t>(n);
         if (n == static_cast<int>(data.size())) {
-            if (cb) ticks_.post([cb = std::move(cb)] { cb(std::nullopt); });
-            return true;
+            // As in Node, the chunk counts as buffered until its callback, on the next tick.
+            queued_ += data.size();
+            ticks_.post([this, size = data.size(), cb = std::move(cb)] {
+                queued_ -= size;
+                if (cb) cb(std::nullopt);
+                if (needDrain_ && queued_ == 0 && !closing_) {
+                    needDrain_ = false;
+                    detail::emitGuarded(h_.stream.loop, drain_);
+                }
+            });
+            const bool ok = queued_ < kWriteHighWaterMark;
+            if (!ok) needDrain_ = true;
+            return ok;
         }
         if (n > 0) data.erase(0, static_cast<std::size_t>(n));  // the rest goes the queued way
     }
