@@ -121,6 +121,30 @@ TEST_F(Cluster, ListenInAWorkerServesThroughThePrimary) {
     waitAllGone();
 }
 
+TEST_F(Cluster, ADeclinedHandOffGoesToAnotherWorker) {
+    // Both on one port: the first worker takes no connections (maxConnections 0), so
+    // each hand-off it gets comes back and goes to the second.
+    Blocker probe;  // a free port number: bind, read it, release it
+    const int port = probe.port;
+    ::close(probe.fd);
+    probe.fd = -1;
+    auto decliner = forkMode({"decline", std::to_string(port)});
+    auto server = forkMode({"serve", std::to_string(port)});
+    int listening = 0;
+    for (auto& w : {decliner, server}) w->onListening([&](const cluster::Address&) { ++listening; });
+    ASSERT_TRUE(test::pumpUntil([&] { return listening == 2; }));
+    auto replies = std::async(std::launch::async, [port] {
+        std::vector<std::string> r;
+        for (int i = 0; i < 20; ++i) r.push_back(test::tcpFetch(port));
+        return r;
+    });
+    ASSERT_TRUE(test::pumpUntil([&] { return replies.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    for (const auto& r : replies.get()) EXPECT_EQ(r, std::to_string(*server->process()->pid()) + "\n");
+    decliner->kill();
+    server->kill();
+    waitAllGone();
+}
+
 TEST_F(Cluster, EaddrinuseReachesTheWorkersListen) {
     Blocker blocker;
     auto w = forkMode({"serve", std::to_string(blocker.port)});

@@ -3,6 +3,7 @@
 // "exec" script path is our mode). argv[1] is the mode:
 //   serve <port> [host]  listen; answer each connection with our pid, then close it.
 //                        A listen error goes to the primary as {error: {...}}.
+//   decline <port>       listen with maxConnections 0: every hand-off is declined
 //   echo                 answer each message m with {echo: m, id, pid}
 //   report               send {id, isWorker, isPrimary, uniqueIdInEnv, state}
 //   idle                 be a worker, do nothing
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
     std::shared_ptr<net::Server> server;
     if (mode == "serve") {
         server = serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
+    } else if (mode == "decline") {
+        server = serve(argc > 2 ? std::atoi(argv[2]) : 0, std::nullopt);
+        server->maxConnections = 0;
     } else if (mode == "echo") {
         self->onMessage([self](const json& m, std::shared_ptr<ReceivedHandle>) {
             self->send({{"echo", m}, {"id", self->id()}, {"pid", ::getpid()}});
