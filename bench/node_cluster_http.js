@@ -18,16 +18,18 @@ if (cluster.isPrimary) {
   }).listen(0);
 } else {
   const body = `hello from ${process.pid}\n`;
-  const response = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const head = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}`;
+  const response = `${head}\r\n\r\n${body}`;
+  const last = `${head}\r\nConnection: close\r\n\r\n${body}`;
   require('net').createServer((s) => {
     let buf = '';
     s.on('data', (d) => {
       buf += d;
       let end;
       while ((end = buf.indexOf('\r\n\r\n')) !== -1) {
-        const head = buf.slice(0, end).toLowerCase();
+        const req = buf.slice(0, end).toLowerCase();
         buf = buf.slice(end + 4);
-        if (head.includes('connection: close')) return s.end(response);
+        if (req.includes('connection: close')) return s.end(last);
         s.write(response);
       }
     });

@@ -94,8 +94,9 @@ public:
     explicit Connection(std::shared_ptr<net::Socket> socket) : socket_(std::move(socket)) {}
 
     void start(const std::string& body) {
-        response_ = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\n\r\n" + body;
+        const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size());
+        response_ = head + "\r\n\r\n" + body;
+        lastResponse_ = head + "\r\nConnection: close\r\n\r\n" + body;
         idle_ = new uv_timer_t;
         uv_timer_init(uv_default_loop(), idle_);
         idle_->data = this;
@@ -118,7 +119,7 @@ private:
             buffer_.erase(0, end + 4);
             std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
             if (head.find("connection: close") != std::string::npos) {
-                socket_->end(response_);
+                socket_->end(lastResponse_);
                 return stopIdle();
             }
             socket_->write(response_);
@@ -137,7 +138,7 @@ private:
     }
 
     std::shared_ptr<net::Socket> socket_;
-    std::string buffer_, response_;
+    std::string buffer_, response_, lastResponse_;
     uv_timer_t* idle_ = nullptr;
 };
 
