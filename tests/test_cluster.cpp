@@ -236,6 +236,23 @@ TEST_F(Cluster, DisconnectCallbackRunsWhenEveryWorkerHasExited) {
     for (auto& w : ws) EXPECT_TRUE(w->exitedAfterDisconnect());
 }
 
+TEST_F(Cluster, AWorkerThatCannotStartIsAnErrorAndLeavesTheCluster) {
+    cluster::Settings s;
+    s.exec = "/nonexistent/worker";
+    s.execPath = "";
+    cluster::setupPrimary(s);
+    auto w = cluster::fork();
+    std::optional<Error> error;
+    w->onError([&](const Error& e) { error = e; });
+    ASSERT_TRUE(test::pumpUntil([&] { return error.has_value(); }));
+    EXPECT_EQ(error->code, "ENOENT");
+    EXPECT_EQ(w->state(), cluster::WorkerState::dead);
+    EXPECT_TRUE(cluster::workers().empty());
+    bool done = false;
+    cluster::disconnect([&] { done = true; });
+    EXPECT_TRUE(test::pumpUntil([&] { return done; }));
+}
+
 TEST_F(Cluster, DisconnectWithNoWorkersCallsBackOnALaterTick) {
     bool called = false;
     cluster::disconnect([&] { called = true; });

@@ -257,7 +257,15 @@ WorkerPtr fork(const Env& env) {
         emit(primary().message, *cell, m, h);
     });
     child->onError([cell](const Error& e) {
-        if (*cell) emit(WorkerAccess::error(**cell), e);
+        if (!*cell) return;
+        const WorkerPtr w = *cell;
+        emit(WorkerAccess::error(*w), e);
+        if (w->process()->pid()) return;
+        // It never ran (ENOENT, EACCES, EMFILE): no 'exit' will come, so it leaves now,
+        // dead, and cluster.disconnect() callbacks do not wait for it.
+        WorkerAccess::setState(*w, WorkerState::dead);
+        primary().leaving.erase(w->id());
+        removeWorker(w);
     });
     child->onExit([cell](std::optional<int> code, std::optional<std::string> sig) {
         const WorkerPtr& w = *cell;
