@@ -92,6 +92,8 @@ private:
     void maybeEnd();
     void emitError(const Error& err);
     void finishWrite(WriteReq* req, int status);
+    bool belowHighWaterMark();  // write()'s return value; false arms 'drain'
+    void maybeDrain();
     void failWrite(WriteCallback cb, Error err);
 
     union Handle {

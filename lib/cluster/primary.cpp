@@ -73,14 +73,6 @@ std::vector<std::string> selfArgs() {
     return args;
 }
 
-void sendTo(const WorkerPtr& w, json message, const SendHandle* handle = nullptr, Handler reply = {}) {
-    const ChildProcessPtr& p = w->process();
-    sendHelper(
-        p->connected(),
-        [p](const json& m, const SendHandle* h, SendCallback cb) { return h ? p->send(m, *h, std::move(cb)) : p->send(m, std::move(cb)); },
-        std::move(message), handle, std::move(reply), [](const std::optional<Error>&) {});
-}
-
 void removeHandlesForWorker(const WorkerPtr& w) {
     auto& handles = primary().handles;
     for (auto it = handles.begin(); it != handles.end();) {
@@ -142,7 +134,7 @@ void queryServer(const WorkerPtr& w, const json& m) {
         if (!worker) return;
         json reply = {{"errno", errnum}, {"key", key}, {"ack", seq}, {"data", data}};
         for (auto& [k, v] : extra.items()) reply[k] = std::move(v);
-        sendTo(worker, std::move(reply), handle);
+        sendToWorker(worker, std::move(reply), handle);
     });
 }
 
@@ -168,7 +160,7 @@ void onmessage(const WorkerPtr& w, const json& m) {
         if (it != p.handles.end() && it->second->remove(w)) p.handles.erase(it);
     } else if (act == "exitedAfterDisconnect") {
         WorkerAccess::setExitedAfterDisconnect(*w, true);
-        sendTo(w, {{"ack", m.value("seq", json())}});
+        sendToWorker(w, {{"ack", m.value("seq", json())}});
     }
 }
 
@@ -183,10 +175,18 @@ void merge(std::optional<T>& into, const std::optional<T>& from) {
 
 namespace childproc::detail::cluster {
 
+bool sendToWorker(const WorkerPtr& w, nlohmann::json message, const SendHandle* handle, Handler reply, SendCallback written) {
+    const ChildProcessPtr& p = w->process();
+    return sendHelper(
+        p->connected(),
+        [p](const nlohmann::json& m, const SendHandle* h, SendCallback cb) { return h ? p->send(m, *h, std::move(cb)) : p->send(m, std::move(cb)); },
+        std::move(message), handle, std::move(reply), std::move(written));
+}
+
 void primaryDisconnect(const WorkerPtr& w) {
     childproc::cluster::WorkerAccess::setExitedAfterDisconnect(*w, true);
     if (!w->isDead()) childproc::cluster::primary().leaving.insert(w->id());
-    childproc::cluster::sendTo(w, {{"act", "disconnect"}});
+    sendToWorker(w, {{"act", "disconnect"}});
     childproc::cluster::removeHandlesForWorker(w);
     childproc::cluster::removeWorker(w);
 }

@@ -91,12 +91,9 @@ private:
         inFlight_[id] = client;
         const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(client));
         std::weak_ptr<bool> alive = alive_;
-        const ChildProcessPtr& proc = worker->process();
         writing_.insert(client);
-        const bool sent = sendHelper(
-            proc->connected(),
-            [proc](const nlohmann::json& m, const SendHandle* sh, SendCallback cb) { return proc->send(m, *sh, std::move(cb)); },
-            {{"act", "newconn"}, {"key", key_}}, &h,
+        const bool sent = sendToWorker(
+            worker, {{"act", "newconn"}, {"key", key_}}, &h,
             [this, alive, id, client](const nlohmann::json& reply, std::shared_ptr<ReceivedHandle>) {
                 if (alive.expired()) return;
                 auto f = inFlight_.find(id);

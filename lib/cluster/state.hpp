@@ -26,8 +26,10 @@ namespace childproc::detail::cluster {
 
 using childproc::cluster::WorkerPtr;
 
-// primary.cpp: Worker methods as the primary runs them.
+// primary.cpp: Worker methods as the primary runs them, and sendHelper to a worker.
 void primaryDisconnect(const WorkerPtr& w);
+bool sendToWorker(const WorkerPtr& w, nlohmann::json message, const SendHandle* handle = nullptr, Handler reply = {},
+                  SendCallback written = [](const std::optional<Error>&) {});
 
 // worker_side.cpp: this process as a worker.
 bool isWorkerProcess();          // reads and removes NODE_UNIQUE_ID on first call

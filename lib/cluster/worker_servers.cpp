@@ -140,7 +140,7 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
                   {"port", o.port},       {"addressType", addressType}, {"backlog", o.backlog}};
     if (o.ipv6Only) query["flags"] = UV_TCP_IPV6ONLY;
     std::weak_ptr<net::Server> weak = server.shared_from_this();
-    auto onReply = [weak, o, address, addressType, indexesKey, index](const json& reply, std::shared_ptr<ReceivedHandle> handle) {
+    auto onReply = [weak, o, address, query, indexesKey, index](const json& reply, std::shared_ptr<ReceivedHandle> handle) {
         auto srv = weak.lock();
         const std::string key = stringField(reply, "key");
         if (!srv) return;
@@ -148,15 +148,7 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
         std::unique_ptr<Listener> listener;
         if (handle && err == 0) {
             servers().byKey[key] = Entry{weak, {}, {}};
-            // libuv reports EADDRINUSE late; Node's checkBindError compares the port.
-            if (o.port > 0) {
-                sockaddr_storage ss{};
-                int len = sizeof ss;
-                auto got = uv_tcp_getsockname(reinterpret_cast<uv_tcp_t*>(handle->handle()), reinterpret_cast<sockaddr*>(&ss), &len) == 0
-                               ? addressOf(ss)
-                               : std::nullopt;
-                if (!got || got->port != o.port) err = UV_EADDRINUSE;
-            }
+            err = checkBoundPort(reinterpret_cast<uv_tcp_t*>(handle->handle()), o.port);
             if (err == 0) {
                 BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
                 err = r.error;
@@ -187,11 +179,12 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
         const int port = listener->address() ? listener->address()->port : o.port;
         ServerAccess::startListening(*srv, std::move(listener));
         if (auto w = thisWorker()) childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
-        json listening = {{"act", "listening"}, {"index", index},   {"data", nullptr},       {"address", address},
-                          {"port", port},       {"addressType", addressType}, {"backlog", o.backlog}};
+        json listening = query;  // Node re-sends its query as 'listening', with the real port
+        listening["act"] = "listening";
+        listening["port"] = port;
         sendToPrimary(std::move(listening));
     };
-    if (!sendToPrimary(std::move(query), std::move(onReply))) {
+    if (!sendToPrimary(query, std::move(onReply))) {
         forget("", indexesKey, index);
         ServerAccess::fail(server, Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"));
     }

@@ -49,6 +49,13 @@ uv_loop_t* tryDefaultLoop(int* err) {
     return loop;
 }
 
+Error noLoopError(const std::string& what, int err) {
+    Error e("libuv could not create " + what + ": " + std::string(uv_err_name(err)) + " (" + uv_strerror(err) + ")",
+            "ERR_CHILDPROC_NO_LOOP");
+    e.errnum = err;
+    return e;
+}
+
 }  // namespace childproc::detail
 
 namespace childproc {
@@ -56,12 +63,7 @@ namespace childproc {
 uv_loop_t* defaultLoop() {
     int err = 0;
     uv_loop_t* loop = detail::tryDefaultLoop(&err);
-    if (!loop) {
-        Error e("libuv could not create its default loop: " + std::string(uv_err_name(err)) + " (" + uv_strerror(err) + ")",
-                "ERR_CHILDPROC_NO_LOOP");
-        e.errnum = err;
-        throw e;
-    }
+    if (!loop) throw detail::noLoopError("its default loop", err);
     return loop;
 }
 

@@ -178,14 +178,9 @@ bool Stream::write(std::string data, WriteCallback cb) {
             ticks_.post([this, size = data.size(), cb = std::move(cb)] {
                 queued_ -= size;
                 if (cb) cb(std::nullopt);
-                if (needDrain_ && queued_ == 0 && !closing_) {
-                    needDrain_ = false;
-                    detail::emitGuarded(h_.stream.loop, drain_);
-                }
+                maybeDrain();
             });
-            const bool ok = queued_ < kWriteHighWaterMark;
-            if (!ok) needDrain_ = true;
-            return ok;
+            return belowHighWaterMark();
         }
         if (n > 0) data.erase(0, static_cast<std::size_t>(n));  // the rest goes the queued way
     }
@@ -203,9 +198,19 @@ bool Stream::write(std::string data, WriteCallback cb) {
         delete req;
         return false;
     }
+    return belowHighWaterMark();
+}
+
+bool Stream::belowHighWaterMark() {
     const bool ok = queued_ < kWriteHighWaterMark;
     if (!ok) needDrain_ = true;
     return ok;
+}
+
+void Stream::maybeDrain() {
+    if (!needDrain_ || queued_ != 0 || closing_) return;
+    needDrain_ = false;
+    detail::emitGuarded(h_.stream.loop, drain_);
 }
 
 void Stream::finishWrite(WriteReq* req, int status) {
@@ -224,10 +229,7 @@ void Stream::finishWrite(WriteReq* req, int status) {
     }
     bytesWritten_ += req->data.size();
     if (req->cb) req->cb(std::nullopt);
-    if (needDrain_ && queued_ == 0 && !closing_) {
-        needDrain_ = false;
-        detail::emitGuarded(h_.stream.loop, drain_);
-    }
+    maybeDrain();
 }
 
 void Stream::end(std::string data) {

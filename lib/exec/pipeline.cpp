@@ -174,11 +174,7 @@ PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions o
 
 PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options) {
     detail::PrivateLoop loop;
-    if (loop.error()) {
-        Error e(std::string("could not create a loop for pipelineSync: ") + uv_strerror(loop.error()), "ERR_CHILDPROC_NO_LOOP");
-        e.errnum = loop.error();
-        throw e;
-    }
+    if (loop.error()) throw detail::noLoopError("a loop for pipelineSync", loop.error());
     options.loop = loop.get();
     PipelineResult result;
     execPipeline(commands, options, [&](const std::optional<ExecError>& e, const std::string& out, const std::vector<StageStatus>& stages) {

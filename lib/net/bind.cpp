@@ -33,13 +33,7 @@ int bindTo(uv_loop_t* loop, const sockaddr* addr, unsigned flags, int port, uv_t
         return r;
     }
     int r = uv_tcp_bind(h, addr, flags);
-    // libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port.
-    if (r == 0 && port > 0) {
-        sockaddr_storage ss{};
-        int len = sizeof ss;
-        auto got = uv_tcp_getsockname(h, reinterpret_cast<sockaddr*>(&ss), &len) == 0 ? addressOf(ss) : std::nullopt;
-        if (!got || got->port != port) r = UV_EADDRINUSE;
-    }
+    if (r == 0) r = checkBoundPort(h, port);
     if (r != 0) {
         closeTcp(h, {});
         return r;
@@ -66,6 +60,14 @@ int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int p
         r = bindTo(loop, reinterpret_cast<sockaddr*>(&any4), 0, port, out);
     }
     return r;
+}
+
+int checkBoundPort(uv_tcp_t* h, int port) {
+    if (port <= 0) return 0;
+    sockaddr_storage ss{};
+    int len = sizeof ss;
+    auto got = uv_tcp_getsockname(h, reinterpret_cast<sockaddr*>(&ss), &len) == 0 ? addressOf(ss) : std::nullopt;
+    return got && got->port == port ? 0 : UV_EADDRINUSE;
 }
 
 void closeTcp(uv_tcp_t* h, std::function<void()> done) {

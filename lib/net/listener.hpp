@@ -37,6 +37,9 @@ std::shared_ptr<net::Socket> adoptTcpSocket(net::Server& server, ReceivedHandle&
 // Node's _createServerHandle: a bound TCP handle (heap, closed with closeTcp) or a libuv error.
 int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out);
 void closeTcp(uv_tcp_t* h, std::function<void()> done);
+// libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port:
+// UV_EADDRINUSE unless `h` is bound to `port` (0 asks nothing).
+int checkBoundPort(uv_tcp_t* h, int port);
 
 // Bind and listen here: 0, or a negative libuv error.
 struct BindResult {
