@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Requests/s of a 2-worker HTTP cluster: examples/cluster_http against Node's
 # cluster doing the same (http module, and the same minimal responder on net),
 # driven by wrk on loopback in interleaved rounds; medians and ratios.

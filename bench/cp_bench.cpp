@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc's side of the benchmarks; the same modes and output as floor.c.
 //   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture WRITER BYTES
 //   cp_bench ipc-rt|ipc-oneway|ipc-big COUNT [node ECHO_JS]   peer: a C++ child, or Node

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The raw C floor: what the kernel and glibc cost with nothing on top.
  *   floor spawn RSS_MIB COUNT        µs per posix_spawn + waitpid of /bin/true
  *   floor inflight COUNT             spawns/s with 32 children in flight

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node 20's side of the benchmarks; the same modes and output as floor.c.
 const cp = require('child_process');
 const [mode, a, b, c] = process.argv.slice(2);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node's side of the cluster benchmark: the same service as examples/cluster_http.
 //   node node_cluster_http.js <workers> <http|net>
 // http: Node's http module (what a Node user writes). net: the same minimal

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Side-by-side benchmarks: childproc, Node 20 and a raw C floor, in interleaved
 # rounds (so drift hits all three alike), reported as medians and ratios.
 #   bash bench/run.sh [ROUNDS]      (default 5; README: "bash tools/dev.sh bench")

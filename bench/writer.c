@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The child every throughput benchmark runs: writes N bytes to stdout in 64 KiB
  * writes, so each competitor reads the same stream. */
 #include <stdlib.h>

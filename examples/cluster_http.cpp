@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One port, one worker per CPU: Node's cluster example in C++.
 //
 //   cluster_http [--workers N] [--port P] [--policy rr|none]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A detached child that outlives its parent: it keeps appending to a file after
 // the parent has exited. Node: spawn(cmd, {detached: true, stdio: 'ignore'}).unref()
 #include <childproc/childproc.hpp>

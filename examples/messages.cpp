@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Parent ↔ child messages: the program forks itself; the child squares numbers.
 // Node: const c = fork(__filename, ['child']); c.send(n); c.on('message', ...)
 #include <childproc/childproc.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An HTTP server that stays responsive by handing slow work to a forked child:
 // GET /fib/N is computed by a worker process; every other path answers at once.
 // Node: the classic "don't block the event loop" fork example.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A shell-free pipeline: the ten most common words of a text, as
 //   tr -cs A-Za-z '\n' < text | tr A-Z a-z | sort | uniq -c | sort -rn | head
 // with kernel pipes between the stages and every stage's status reported.

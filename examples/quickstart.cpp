@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The README's quick start: Node's
 //   const ls = spawn('ls', ['-lh', '/usr']);
 //   ls.stdout.on('data', d => process.stdout.write(d));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Step one of the seeds: one worker per CPU, each on a port of its own.
 // The program forks itself; each child listens on a random port and tells the
 // parent which over IPC. The parent asks each one for a page, then lets them go.

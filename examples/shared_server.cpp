@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Step two of the seeds: the parent listens once and passes its listening
 // socket to each child (Node: child.send('server', server)). The children all
 // accept on that one port; the kernel gives each connection to one of them.

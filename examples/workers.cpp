@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One worker per CPU: the primary forks itself once per CPU, hands each worker a
 // slice of work over IPC, collects the results and lets them go.
 // Node: for (let i = 0; i < os.availableParallelism(); i++) fork(__filename, ['worker'])

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support.hpp"
 
 #include <arpa/inet.h>
@@ -45,7 +46,7 @@ bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limi
     uv_timer_start(&tick, [](uv_timer_t*) {}, 5, 5);
     const auto deadline = std::chrono::steady_clock::now() + limit;
     bool ok = false;
-    while (!(ok = pred()) && std::chrono::steady_clock::now() < deadline) childproc::detail::runOnce(loop);
+    while (!(ok = pred()) && std::chrono::steady_clock::now() < deadline) childproc::runOnce(loop);
     uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
     uv_run(loop, UV_RUN_NOWAIT);
     return ok;

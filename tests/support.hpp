@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What every test needs: the helper child's path, and a way to run the loop
 // until a condition holds without hanging the suite.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The launcher seam: which backend runs, and that the fast path really is the
 // vfork-style clone and pidfd (strace shows the system calls).
 

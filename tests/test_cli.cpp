@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The childproc CLI as a user runs it: exit statuses, --json, --trace.
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cluster with this test process as the primary and tests/helpers/cp_cluster_worker
 // as the workers: events, states, messages, listen errors, disconnect and kill.
 // (Scheduling policies, restarts and shutdown run the example: test_cluster_example.cpp.)

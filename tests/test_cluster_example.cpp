@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A whole cluster in another process: examples/cluster_http under each
 // scheduling policy (200 connections, restart after SIGKILL, primary death,
 // graceful SIGTERM), and Node's cluster with C++ workers and the reverse.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Event ordering as Node's: spawn first, exit, then close after every stdio stream ended.
 
 #include "support.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // exec() and execFile(): buffering, Node's error shape, maxBuffer, timeout, abort,
 // encoding, and the future form.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // exit codes, signals, and the properties Node sets around them.
 
 #include <cerrno>

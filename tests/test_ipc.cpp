@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fork() and the IPC channel between two C++ processes: ordering, sizes, UTF-8,
 // disconnect from either side, lifetime, and every bad input answered clearly.
 

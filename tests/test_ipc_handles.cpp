@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Handle passing with Node's NODE_HANDLE protocol: listening servers and connected
 // sockets, C++ ⇄ C++ and C++ ⇄ Node, each way.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interop with the real node: the same channel, Node on the other end, both ways.
 
 #include "support.hpp"

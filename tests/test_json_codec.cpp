@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The IPC JSON codec: JSON.stringify's output, JSON.parse's input, and the
 // byte-level cases (escapes, surrogates, invalid UTF-8, depth) a peer can send.
 

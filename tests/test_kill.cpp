@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // kill(), killed, timeout + killSignal, and the stop_token AbortSignal.
 
 #include <thread>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Kill semantics beyond Node: forceKillAfter, process-group kills, killWithParent.
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cwd, env, argv0, shell, detached, uid/gid, ref/unref and a caller's own loop.
 
 #include <unistd.h>

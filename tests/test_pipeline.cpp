@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pipelines without a shell: kernel pipes between stages, every status reported,
 // pipefail errors, streaming, buffered and sync forms.
 

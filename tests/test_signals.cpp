@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Signal names and numbers as Node's os.constants.signals.
 
 #include "support.hpp"

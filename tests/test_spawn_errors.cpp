@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Spawn failures: the 'error' event for ENOENT/EACCES with Node's fields, sync
 // throws for the rest, and argument validation with Node's codes.
 

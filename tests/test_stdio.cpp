@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The stdio option: pipe, inherit, ignore, an fd number, per-slot lists, extra pipes.
 
 #include <fcntl.h>

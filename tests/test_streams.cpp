@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stream behaviour: write with callback, backpressure and drain, end(), pause and
 // resume, pipe() between children, errors on a closed reader.
 

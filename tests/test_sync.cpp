@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spawnSync(), execSync(), execFileSync(): Node's result and error shapes, limits,
 // input, no deadlock, and several threads at once.
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The README's two commands, on a fresh Debian 12 machine as root:
 #   bash tools/dev.sh tour    install what is missing, build, run the CLI's tour
 #   bash tools/dev.sh test    install what is missing, build, run the whole test
 #                             suite: the default build, then ASan+UBSan, then TSan,
-#                             then 60 s of the IPC fuzzer (clang's libFuzzer)
+#                             then 60 s of the IPC fuzzer (clang's libFuzzer), then
+#                             a stranger's plain Release builds (GCC static, clang
+#                             shared, no preset) with the install/consumer round trip
 # Also: bash tools/dev.sh bench (the side-by-side benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,27 @@ build() {  # build PRESET
     echo "==> building ($1)"
     cmake --preset "$1" >/dev/null
     cmake --build --preset "$1" -j "$(nproc)"
+}
+
+# A stranger's build: no preset, no -Werror, everything the top level builds by
+# default (tests included); then install, move the prefix, and build and run a
+# consumer with find_package and with pkg-config (tests/consumer/run.cmake).
+plain_build() {  # plain_build NAME C_COMPILER CXX_COMPILER SHARED
+    local dir="build/plain-$1"
+    echo "==> plain Release build ($1: $3, BUILD_SHARED_LIBS=$4)"
+    # Called from an `if`, so set -e is off here: each step checks its own status.
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$2" -DCMAKE_CXX_COMPILER="$3" \
+          -DBUILD_SHARED_LIBS="$4" >/dev/null || return 1
+    if ! cmake --build "$dir" -j "$(nproc)" >"$dir/build.log" 2>&1; then
+        tail -n 40 "$dir/build.log"
+        return 1
+    fi
+    if grep -A3 'warning:' "$dir/build.log"; then
+        echo "the plain $1 build has warnings"
+        return 1
+    fi
+    cmake -DBINARY_DIR="$dir" -DWORK_DIR="$dir/consumer-work" -DCONSUMER_DIR=tests/consumer \
+          -DLIBDIR=lib -DCXX="$3" -DWITH_CLI=ON -P tests/consumer/run.cmake
 }
 
 run_tests() {  # run_tests PRESET
@@ -60,6 +84,10 @@ test)
         failed=$((failed + 1))
     fi
     rm -rf "$work"
+    for plain in "gcc-static gcc g++ OFF" "clang-shared clang clang++ ON"; do
+        # shellcheck disable=SC2086
+        if plain_build $plain; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done
     echo "suites: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
     ;;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's ChildProcess: events spawn, error, exit, close; pid, exitCode,
 // signalCode, killed, spawnfile, spawnargs; kill(), ref(), unref(); stdio pipes.
@@ -18,6 +19,7 @@
 #include "childproc/options.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/stream.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -28,7 +30,7 @@ class ProcessHandle;
 struct ChildAccess;
 }  // namespace detail
 
-class ChildProcess : public std::enable_shared_from_this<ChildProcess> {
+class CHILDPROC_EXPORT ChildProcess : public std::enable_shared_from_this<ChildProcess> {
 public:
     // code is set on a normal exit, signal (a name such as "SIGTERM") when killed;
     // after a failed spawn, 'close' carries the negative errno as code.

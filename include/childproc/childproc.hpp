@@ -1,5 +1,11 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's child_process for C++20, on libuv. Include this one header.
+// It brings the whole of nlohmann/json, as messages are built with it; the single
+// headers declare json only (json_fwd.hpp), so that a file that only spawns
+// compiles without it.
+
+#include <nlohmann/json.hpp>
 
 #include "childproc/child_process.hpp"
 #include "childproc/cluster.hpp"
@@ -8,6 +14,7 @@
 #include "childproc/exec.hpp"
 #include "childproc/fork.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/loop.hpp"
 #include "childproc/net.hpp"
 #include "childproc/options.hpp"
 #include "childproc/pipeline.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's cluster: a primary forks workers that run the same program and serve
 // one port together. The primary coordinates listening (net::Server::listen in
@@ -16,12 +17,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "childproc/child_process.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/options.hpp"
 #include "childproc/signals.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc::cluster {
 
@@ -30,7 +32,7 @@ enum class SchedulingPolicy { none = 1, rr = 2 };
 
 // worker.state. The worker's own view also has disconnecting and destroying.
 enum class WorkerState { none, online, listening, disconnecting, disconnected, destroying, dead };
-const char* stateName(WorkerState s);  // "none", "online", ...
+CHILDPROC_EXPORT const char* stateName(WorkerState s);  // "none", "online", ...
 
 // The 'listening' event's address: { addressType, address, port, fd }.
 struct Address {
@@ -58,7 +60,7 @@ struct Settings {
     std::optional<Serialization> serialization;  // default json
 };
 
-class Worker : public std::enable_shared_from_this<Worker> {
+class CHILDPROC_EXPORT Worker : public std::enable_shared_from_this<Worker> {
 public:
     using ExitListener = std::function<void(std::optional<int> code, std::optional<std::string> signal)>;
 
@@ -108,35 +110,35 @@ private:
 
 using WorkerPtr = std::shared_ptr<Worker>;
 
-bool isPrimary();
-bool isWorker();
+CHILDPROC_EXPORT bool isPrimary();
+CHILDPROC_EXPORT bool isWorker();
 // cluster.worker: this worker, in a worker; nullptr in the primary.
-WorkerPtr worker();
+CHILDPROC_EXPORT WorkerPtr worker();
 // cluster.workers (primary): live workers by id. A worker leaves once it is both
 // disconnected and dead (at once after the primary's worker.disconnect()).
-const std::map<int, WorkerPtr>& workers();
+CHILDPROC_EXPORT const std::map<int, WorkerPtr>& workers();
 
 // cluster.schedulingPolicy: from NODE_CLUSTER_SCHED_POLICY ('rr' or 'none'),
 // default rr. Settable until the first fork() or setupPrimary().
-SchedulingPolicy schedulingPolicy();
-void setSchedulingPolicy(SchedulingPolicy policy);
+CHILDPROC_EXPORT SchedulingPolicy schedulingPolicy();
+CHILDPROC_EXPORT void setSchedulingPolicy(SchedulingPolicy policy);
 
 // cluster.setupPrimary([settings]): merged into settings(); emits 'setup'.
-void setupPrimary(const Settings& settings = {});
-const Settings& settings();
+CHILDPROC_EXPORT void setupPrimary(const Settings& settings = {});
+CHILDPROC_EXPORT const Settings& settings();
 // cluster.fork([env]): the worker gets our environment, then `env`, then NODE_UNIQUE_ID.
-WorkerPtr fork(const Env& env = {});
+CHILDPROC_EXPORT WorkerPtr fork(const Env& env = {});
 // cluster.disconnect([callback]): disconnect every worker; callback once none is left.
-void disconnect(std::function<void()> callback = {});
+CHILDPROC_EXPORT void disconnect(std::function<void()> callback = {});
 
-void onFork(std::function<void(const WorkerPtr&)> fn);
-void onOnline(std::function<void(const WorkerPtr&)> fn);
-void onListening(std::function<void(const WorkerPtr&, const Address&)> fn);
-void onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
-void onDisconnect(std::function<void(const WorkerPtr&)> fn);
-void onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
-void onSetup(std::function<void(const Settings&)> fn);
+CHILDPROC_EXPORT void onFork(std::function<void(const WorkerPtr&)> fn);
+CHILDPROC_EXPORT void onOnline(std::function<void(const WorkerPtr&)> fn);
+CHILDPROC_EXPORT void onListening(std::function<void(const WorkerPtr&, const Address&)> fn);
+CHILDPROC_EXPORT void onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
+CHILDPROC_EXPORT void onDisconnect(std::function<void(const WorkerPtr&)> fn);
+CHILDPROC_EXPORT void onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
+CHILDPROC_EXPORT void onSetup(std::function<void(const Settings&)> fn);
 // cluster.removeAllListeners(): drop every listener added with the on* calls above.
-void removeAllListeners();
+CHILDPROC_EXPORT void removeAllListeners();
 
 }  // namespace childproc::cluster

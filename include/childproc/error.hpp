@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Errors shaped like Node's: a JS class name, a string code, the negative errno,
 // the failing syscall and, for spawn failures, the path and arguments; for
@@ -8,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "childproc/export.hpp"
+
 namespace childproc {
 
-class Error : public std::runtime_error {
+class CHILDPROC_EXPORT Error : public std::runtime_error {
 public:
     explicit Error(const std::string& message, std::string code = {}, std::string name = "Error")
         : std::runtime_error(message), name(std::move(name)), code(std::move(code)) {}
@@ -29,9 +32,9 @@ public:
 };
 
 // Node's ErrnoException: message "<syscall> <CODE>", e.g. "spawn ls ENOENT".
-Error systemError(int uvErr, std::string syscall);
+CHILDPROC_EXPORT Error systemError(int uvErr, std::string syscall);
 
 // The libuv error name for a negative errno ("ENOENT"), as Node's err.code.
-std::string errorName(int uvErr);
+CHILDPROC_EXPORT std::string errorName(int uvErr);
 
 }  // namespace childproc

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Several listeners per event, called in the order they were added, as with
 // Node's EventEmitter.

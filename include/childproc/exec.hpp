@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // exec() and execFile(): spawn with stdout/stderr buffered, Node's maxBuffer and
 // timeout rules, and Node's error shape; plus a future-returning form (Node's
@@ -18,7 +19,9 @@
 
 #include "childproc/child_process.hpp"
 #include "childproc/error.hpp"
+#include "childproc/loop.hpp"
 #include "childproc/options.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -48,7 +51,7 @@ struct ExecOptions {
 };
 
 // The error exec/execFile and the Sync calls report. Beyond Error's fields:
-class ExecError : public Error {
+class CHILDPROC_EXPORT ExecError : public Error {
 public:
     using Error::Error;
     explicit ExecError(const Error& e) : Error(e) {}
@@ -70,13 +73,13 @@ using ExecCallback =
     std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData, const std::string& stderrData)>;
 
 // Node's exec(command[, options][, callback]): through options.shell or /bin/sh.
-ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback);
-ChildProcessPtr exec(const std::string& command, ExecCallback callback);
+CHILDPROC_EXPORT ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback);
+CHILDPROC_EXPORT ChildProcessPtr exec(const std::string& command, ExecCallback callback);
 
 // Node's execFile(file[, args][, options][, callback]): no shell unless options.shell.
-ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
+CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
                          ExecCallback callback);
-ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback);
+CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback);
 
 // util.promisify(exec): {stdout, stderr} with .child, or a rejection carrying ExecError.
 struct ExecResult {
@@ -88,27 +91,8 @@ struct ExecResult {
 // The future is completed by the loop. Do not block on it with get() on the
 // thread that runs the loop: the loop would never run. Use runUntil(), or run the
 // loop on another thread.
-std::future<ExecResult> execAsync(const std::string& command, ExecOptions options = {});
-std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
+CHILDPROC_EXPORT std::future<ExecResult> execAsync(const std::string& command, ExecOptions options = {});
+CHILDPROC_EXPORT std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
                                       ExecOptions options = {});
-
-// Run `loop` until `f` is ready, then return its value (or throw its exception):
-// the way to "await" a childproc future on the loop's own thread.
-template <class T>
-T runUntil(std::future<T>& f, uv_loop_t* loop = nullptr);
-
-namespace detail {
-// One loop iteration that blocks for I/O; false when the loop has no work left.
-bool runOnce(uv_loop_t* loop);
-}  // namespace detail
-
-template <class T>
-T runUntil(std::future<T>& f, uv_loop_t* loop) {
-    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        if (!detail::runOnce(loop) && f.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-            throw Error("runUntil: the loop has no work left but the future is not ready", "ERR_CHILDPROC_DEADLOCK");
-    }
-    return f.get();
-}
 
 }  // namespace childproc

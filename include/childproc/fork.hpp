@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // fork(): a child with an IPC channel, Node's child_process.fork.
 
@@ -9,6 +10,7 @@
 
 #include "childproc/child_process.hpp"
 #include "childproc/options.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -36,6 +38,6 @@ struct ForkOptions {
 
 // Node's child_process.fork(modulePath[, args][, options]). The child finds its
 // channel through NODE_CHANNEL_FD; a C++ child uses childproc::process (process.hpp).
-ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::string>& args = {}, ForkOptions options = {});
+CHILDPROC_EXPORT ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::string>& args = {}, ForkOptions options = {});
 
 }  // namespace childproc

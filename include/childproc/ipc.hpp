@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The IPC channel's public types: Node's 'json' serialization, handles to send
 // and handles received (net.Server, net.Socket, net.Native as libuv handles).
@@ -8,10 +9,11 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <uv.h>
 
 #include "childproc/error.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -36,7 +38,7 @@ struct SendHandle {
 // A handle that arrived with a message. It owns the libuv handle: the handle is
 // closed when the last reference goes (or by close()). For "net.Server", call
 // uv_listen(stream(), ...) to start accepting on the shared listening socket.
-class ReceivedHandle {
+class CHILDPROC_EXPORT ReceivedHandle {
 public:
     ReceivedHandle(const ReceivedHandle&) = delete;
     ReceivedHandle& operator=(const ReceivedHandle&) = delete;
@@ -63,7 +65,7 @@ using MessageListener = std::function<void(const nlohmann::json& message, std::s
 using SendCallback = std::function<void(const std::optional<Error>& error)>;
 
 // Node's child.channel / process.channel: ref(), unref(), fd.
-class ChannelControl {
+class CHILDPROC_EXPORT ChannelControl {
 public:
     virtual ~ChannelControl() = default;
     virtual void ref() = 0;

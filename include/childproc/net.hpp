@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's net.createServer() and server.listen() for TCP: what a cluster worker
 // needs to serve a port. In a cluster worker, listen() asks the primary (Node's
@@ -17,6 +18,7 @@
 #include "childproc/events.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/stream.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc::detail {
 class Listener;
@@ -49,9 +51,9 @@ struct ListenOptions {
 
 class Server;
 // net.createServer([connectionListener]) on the default loop (or `loop`).
-std::shared_ptr<Server> createServer(ConnectionListener onConnection = {}, uv_loop_t* loop = nullptr);
+CHILDPROC_EXPORT std::shared_ptr<Server> createServer(ConnectionListener onConnection = {}, uv_loop_t* loop = nullptr);
 
-class Server : public std::enable_shared_from_this<Server> {
+class CHILDPROC_EXPORT Server : public std::enable_shared_from_this<Server> {
 public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

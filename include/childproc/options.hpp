@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // spawn() options with Node's names and defaults. Where Node takes a string or
 // a dynamic object, the typed form is an enum, a variant or a std::stop_token.
@@ -16,6 +17,7 @@
 
 #include "childproc/ipc.hpp"
 #include "childproc/signals.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -32,7 +34,7 @@ struct Stdio {
 
 // Node's `stdio` option: a shorthand for all three slots ('pipe', 'ignore',
 // 'inherit') or a per-slot list of any length; short lists are padded with pipes.
-class StdioOption {
+class CHILDPROC_EXPORT StdioOption {
 public:
     StdioOption(StdioType all) : shorthand_(all) {}  // NOLINT(google-explicit-constructor)
     StdioOption(std::initializer_list<Stdio> slots) : slots_(slots) {}
@@ -50,7 +52,7 @@ private:
 using Env = std::map<std::string, std::string>;
 
 // The calling process's environment, for {...process.env, KEY: value} edits.
-Env processEnv();
+CHILDPROC_EXPORT Env processEnv();
 
 // Node's `shell`: false, true (/bin/sh), or the path of a shell.
 using Shell = std::variant<bool, std::string>;

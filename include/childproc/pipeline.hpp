@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Pipelines without a shell (beyond Node): a | b | c with kernel pipes between the
 // children, so no byte passes through the parent. Every stage's status is
@@ -11,6 +12,7 @@
 
 #include "childproc/child_process.hpp"
 #include "childproc/exec.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -42,7 +44,7 @@ struct StageStatus {
     bool ok() const { return !error && !signal && code == 0; }
 };
 
-class Pipeline {
+class CHILDPROC_EXPORT Pipeline {
 public:
     using CloseListener = std::function<void(const std::vector<StageStatus>&)>;
 
@@ -69,12 +71,12 @@ private:
 using PipelinePtr = std::shared_ptr<Pipeline>;
 
 // The streaming form: the last stage's stdout is yours to read.
-PipelinePtr pipeline(const std::vector<Command>& commands, PipelineOptions options = {});
+CHILDPROC_EXPORT PipelinePtr pipeline(const std::vector<Command>& commands, PipelineOptions options = {});
 
 // Buffered like exec: callback(error, the last stage's stdout, every stage's status).
 using PipelineCallback = std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData,
                                             const std::vector<StageStatus>& stages)>;
-PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options, PipelineCallback callback);
+CHILDPROC_EXPORT PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options, PipelineCallback callback);
 
 struct PipelineResult {
     std::string stdoutData;
@@ -83,6 +85,6 @@ struct PipelineResult {
 };
 
 // Blocks on a private loop, like spawnSync.
-PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options = {});
+CHILDPROC_EXPORT PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options = {});
 
 }  // namespace childproc

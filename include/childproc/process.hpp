@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The child's side of the IPC channel: Node's process.send / process.on('message')
 // for a C++ program started by childproc's fork() or by Node's fork()/spawn() with
@@ -12,25 +13,26 @@
 #include <functional>
 #include <optional>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "childproc/ipc.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc::process {
 
 // Whether a parent started us with a channel and it is still open.
-bool connected();
+CHILDPROC_EXPORT bool connected();
 // process.send(message[, handle][, callback]). Without a channel: false, and
 // ERR_IPC_CHANNEL_CLOSED to the callback (or to onError).
-bool send(const nlohmann::json& message, SendCallback cb = {});
-bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+CHILDPROC_EXPORT bool send(const nlohmann::json& message, SendCallback cb = {});
+CHILDPROC_EXPORT bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
 // Messages that came before the first listener are replayed to it.
-void onMessage(MessageListener fn);
-void onDisconnect(std::function<void()> fn);
+CHILDPROC_EXPORT void onMessage(MessageListener fn);
+CHILDPROC_EXPORT void onDisconnect(std::function<void()> fn);
 // Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
-void onError(std::function<void(const Error&)> fn);
-void disconnect();
+CHILDPROC_EXPORT void onError(std::function<void(const Error&)> fn);
+CHILDPROC_EXPORT void disconnect();
 // process.channel: nullptr when there is none.
-ChannelControl* channel();
+CHILDPROC_EXPORT ChannelControl* channel();
 
 }  // namespace childproc::process

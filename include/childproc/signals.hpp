@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Signals by name or number, validated as Node validates killSignal and kill().
 
@@ -6,17 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "childproc/export.hpp"
+
 namespace childproc {
 
 // "SIGTERM" for 15; nullopt for a number that is not a signal.
-std::optional<std::string> signalName(int number);
+CHILDPROC_EXPORT std::optional<std::string> signalName(int number);
 // 15 for "SIGTERM"; nullopt for an unknown name.
-std::optional<int> signalNumber(std::string_view name);
+CHILDPROC_EXPORT std::optional<int> signalNumber(std::string_view name);
 
 // A signal that is known to exist. Constructing one from an unknown name or
 // number throws Error{code = "ERR_UNKNOWN_SIGNAL"}, as Node does. 0 is allowed
 // (kill(0) probes whether the process exists).
-class Signal {
+class CHILDPROC_EXPORT Signal {
 public:
     Signal(int number);            // NOLINT(google-explicit-constructor): mirrors Node's loose typing
     Signal(std::string_view name); // NOLINT(google-explicit-constructor)

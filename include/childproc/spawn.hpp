@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: MIT
 #pragma once
-// spawn() and the loop it runs on.
+// spawn(); the loop it runs on is in loop.hpp.
 
 #include <memory>
 #include <string>
@@ -8,7 +9,9 @@
 #include <uv.h>
 
 #include "childproc/child_process.hpp"
+#include "childproc/loop.hpp"
 #include "childproc/options.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -18,13 +21,6 @@ namespace childproc {
 // spawn failures (EPERM, ENOTDIR, E2BIG, ...) throw, as in Node.
 // Node's spawn(command, options) is spawn(command, {}, options) here: a lone
 // {"arg"} would otherwise also read as SpawnOptions{.cwd = "arg"}.
-ChildProcessPtr spawn(const std::string& file, const std::vector<std::string>& args = {}, SpawnOptions options = {});
-
-// libuv's default loop, where everything runs unless options name another.
-uv_loop_t* defaultLoop();
-
-// Run the loop until no work is left (uv_run UV_RUN_DEFAULT). An exception thrown
-// by one of our listeners stops the loop and is rethrown here.
-void run(uv_loop_t* loop = nullptr);
+CHILDPROC_EXPORT ChildProcessPtr spawn(const std::string& file, const std::vector<std::string>& args = {}, SpawnOptions options = {});
 
 }  // namespace childproc

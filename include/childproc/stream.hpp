@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's net.Socket as childproc uses it: a stdio pipe of a child (child.stdin,
 // stdout, stderr and extra pipes), or a TCP connection from net::Server.
@@ -14,6 +15,7 @@
 
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -21,7 +23,7 @@ namespace detail {
 class TickQueue;
 }
 
-class Stream {
+class CHILDPROC_EXPORT Stream {
 public:
     using WriteCallback = std::function<void(const std::optional<Error>&)>;
 

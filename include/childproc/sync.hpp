@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // spawnSync(), execSync(), execFileSync(): the async engine on a private loop, as
 // Node's spawn_sync.cc does. Each call blocks only its own thread; calls on
@@ -10,6 +11,7 @@
 
 #include "childproc/exec.hpp"
 #include "childproc/options.hpp"
+#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -47,13 +49,13 @@ struct SpawnSyncResult {
 
 // Never throws for a failure of the child or the spawn (see result.error); throws
 // Error for invalid arguments, as Node does.
-SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args = {},
+CHILDPROC_EXPORT SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args = {},
                           SpawnSyncOptions options = {});
 
 // Return the child's stdout; throw ExecError when it could not run, exited non-zero
 // or was killed, with status, signal, output, pid, stdout and stderr on the error.
-std::string execSync(const std::string& command, SpawnSyncOptions options = {});
-std::string execFileSync(const std::string& file, const std::vector<std::string>& args = {},
+CHILDPROC_EXPORT std::string execSync(const std::string& command, SpawnSyncOptions options = {});
+CHILDPROC_EXPORT std::string execFileSync(const std::string& file, const std::vector<std::string>& args = {},
                          SpawnSyncOptions options = {});
 
 }  // namespace childproc

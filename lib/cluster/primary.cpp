@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The primary (Node's internal/cluster/primary.js): settings, fork, the workers
 // map, their events, and the answers to workers' requests (online, queryServer,
 // listening, close, exitedAfterDisconnect).
@@ -54,11 +55,12 @@ void emit(auto& listeners, auto&&... args) { detail::emitGuarded(uv_default_loop
 
 std::string selfExe() {
     char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    std::size_t n = sizeof buf;
+    return uv_exepath(buf, &n) == 0 ? std::string(buf, n) : std::string();
 }
 
-// Node's process.argv.slice(2): our own arguments, for the workers.
+// Node's process.argv.slice(2): our own arguments, for the workers (Linux's
+// /proc; elsewhere the workers get none unless settings.args names them).
 std::vector<std::string> selfArgs() {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::string all((std::istreambuf_iterator<char>(in)), {});

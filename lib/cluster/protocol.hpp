@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's cluster envelope (internal/cluster/utils.js): every message is
 // {cmd:'NODE_CLUSTER', ...message, seq} with seq counted per process; a reply

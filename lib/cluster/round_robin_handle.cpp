@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Round-robin (Node's RoundRobinHandle): the primary listens and accepts, and
 // hands each connection to a free worker as a net.Native handle. A worker has at
 // most one hand-off in flight; its reply (accepted or not) frees it for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The primary's side of one listen shared by workers (Node's RoundRobinHandle
 // and SharedHandle), by queryServer key.

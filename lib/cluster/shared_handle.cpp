@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SCHED_NONE (Node's SharedHandle): the primary binds once and passes the bound
 // socket to every worker, which listen and accept on it themselves.
 

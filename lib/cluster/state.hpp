@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the cluster files share: the library's door into Worker, and the
 // functions each side provides to Worker's methods.

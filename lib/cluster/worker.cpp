@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cluster.Worker: the same object in both processes. In the primary it wraps
 // the worker's ChildProcess; in the worker it is this process (cluster.worker).
 

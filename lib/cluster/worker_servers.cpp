@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // net::Server::listen in a cluster worker (Node's cluster._getServer): ask the
 // primary with queryServer, then either accept on the listening socket it sends
 // (SCHED_NONE) or take the connections it hands over one by one (round-robin).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // This process as a cluster worker: Node's internal/cluster/child.js setup,
 // disconnect and destroy. The servers it listens on are in worker_servers.cpp.
 

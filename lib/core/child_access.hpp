@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The library's own door into ChildProcess internals (spawn, exec, fork use it).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "childproc/child_process.hpp"
 
 #include <cerrno>

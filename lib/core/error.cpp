@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "childproc/error.hpp"
 
 #include <uv.h>

@@ -1,7 +1,5 @@
+// SPDX-License-Identifier: MIT
 #include "core/guard.hpp"
-
-#include "childproc/error.hpp"
-#include "childproc/spawn.hpp"
 
 namespace childproc::detail {
 
@@ -20,12 +18,3 @@ void rethrowKept() {
 }
 
 }  // namespace childproc::detail
-
-namespace childproc {
-
-void run(uv_loop_t* loop) {
-    uv_run(loop ? loop : defaultLoop(), UV_RUN_DEFAULT);
-    detail::rethrowKept();
-}
-
-}  // namespace childproc

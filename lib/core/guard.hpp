@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Exceptions must not unwind through libuv's C frames: every callback into user
 // code goes through guarded(), which keeps the first exception, stops the loop,

@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: MIT
 #include "core/loop.hpp"
 
 #include <atomic>
 #include <cerrno>
-#include <fcntl.h>
 #include <string>
 #include <unistd.h>
 
 #include "childproc/error.hpp"
-#include "childproc/spawn.hpp"
+#include "childproc/loop.hpp"
+#include "core/guard.hpp"
 
 namespace childproc::detail {
 
@@ -20,8 +21,8 @@ std::atomic<bool> libuvStarted{false};
 // it always did, but a process at its fd limit is told so instead of dying.
 int libuvCanStart() {
     if (libuvStarted.load(std::memory_order_acquire)) return 0;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return uv_translate_sys_error(errno);
+    uv_file fds[2];
+    if (int err = uv_pipe(fds, 0, 0); err < 0) return err;
     ::close(fds[0]);
     ::close(fds[1]);
     return 0;
@@ -65,6 +66,17 @@ uv_loop_t* defaultLoop() {
     uv_loop_t* loop = detail::tryDefaultLoop(&err);
     if (!loop) throw detail::noLoopError("its default loop", err);
     return loop;
+}
+
+void run(uv_loop_t* loop) {
+    uv_run(loop ? loop : defaultLoop(), UV_RUN_DEFAULT);
+    detail::rethrowKept();
+}
+
+bool runOnce(uv_loop_t* loop) {
+    const int alive = uv_run(loop ? loop : defaultLoop(), UV_RUN_ONCE);
+    detail::rethrowKept();
+    return alive != 0;
 }
 
 }  // namespace childproc

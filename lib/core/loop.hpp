@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Making libuv loops without letting libuv abort the process. The first loop a
 // process initialises makes libuv's process-wide signal pipe, and libuv calls

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "childproc/options.hpp"
 
 #include "childproc/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "childproc/stream.hpp"
 
 #include "core/guard.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/tick_queue.hpp"
 
 #include "core/guard.hpp"

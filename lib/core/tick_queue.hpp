@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's process.nextTick for one child: callbacks run on the loop, in order,
 // before the next poll for I/O, so an event posted during spawn() comes before

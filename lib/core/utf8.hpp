@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // UTF-8 validation by the WHATWG decoder's table, shared by exec's 'utf8' decoding
 // and the IPC codec so that both replace exactly what Node replaces.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // One stream's output, buffered up to maxBuffer bytes. Async exec keeps exactly
 // maxBuffer bytes; spawnSync keeps the chunk that crossed the limit whole, as Node does.

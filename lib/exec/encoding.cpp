@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "exec/encoding.hpp"
 
 #include "core/utf8.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // exec() and execFile(): Node's execFile in lib/child_process.js, in C++.
 
 #include "childproc/exec.hpp"
@@ -190,13 +191,5 @@ std::future<ExecResult> execAsync(const std::string& command, ExecOptions option
 std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args, ExecOptions options) {
     return promised([&](ExecCallback cb) { return execFile(file, args, std::move(options), std::move(cb)); });
 }
-
-namespace detail {
-bool runOnce(uv_loop_t* loop) {
-    int alive = uv_run(loop ? loop : defaultLoop(), UV_RUN_ONCE);
-    rethrowKept();
-    return alive != 0;
-}
-}  // namespace detail
 
 }  // namespace childproc

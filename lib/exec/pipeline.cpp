@@ -1,10 +1,10 @@
+// SPDX-License-Identifier: MIT
 // a | b | c without a shell: kernel pipes join the children, so the bytes between
 // stages never pass through the parent.
 
 #include "childproc/pipeline.hpp"
 
 #include <array>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "childproc/spawn.hpp"
@@ -53,7 +53,7 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
     Junctions junctions;
     std::vector<std::array<int, 2>> pipes(n - 1);
     for (auto& fds : pipes) {
-        if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw systemError(-errno, "pipe2");
+        if (int err = uv_pipe(fds.data(), 0, 0); err < 0) throw systemError(err, "pipe2");  // both ends close-on-exec
         junctions.fds.push_back(fds[0]);
         junctions.fds.push_back(fds[1]);
     }

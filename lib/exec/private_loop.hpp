@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The loop a *Sync call runs on, as Node's SyncProcessRunner has its own: it
 // blocks only the calling thread and is closed, every handle with it, on the way out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spawnSync(), execSync(), execFileSync(): spawn() on a private loop, as Node's
 // spawn_sync.cc runs uv_spawn on its own uv_loop.
 

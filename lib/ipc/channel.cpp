@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ipc/channel.hpp"
 
 #include "core/guard.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // One end of a Node IPC channel (Node's setupChannel in internal/child_process.js):
 // 'json' framing over a libuv IPC pipe, each message delivered on its own tick,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fork(): spawn with an IPC channel, as Node's child_process.fork.
 
 #include "childproc/fork.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ipc/framing.hpp"
 
 #include "ipc/json_codec.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's 'json' serialization on the wire: one message is JSON.stringify(msg)
 // followed by "\n". The receiver splits on "\n"; a partial line waits for the

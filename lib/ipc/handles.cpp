@@ -1,4 +1,7 @@
+// SPDX-License-Identifier: MIT
 #include "ipc/handles.hpp"
+
+#include <utility>
 
 namespace childproc {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Handle passing: a handle that arrived over an IPC pipe becomes a
 // ReceivedHandle; a SendHandle is checked before it is written.

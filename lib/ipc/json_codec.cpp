@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ipc/json_codec.hpp"
 
 #include "core/utf8.hpp"

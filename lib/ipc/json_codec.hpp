@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // JSON text ⇄ nlohmann::json for the IPC hot path. nlohmann's own lexer and
 // serializer look at one byte at a time; here runs of plain string bytes are

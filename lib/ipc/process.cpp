@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The child's side of the channel: Node's setup in internal/bootstrap and
 // child_process.setupChannel, for a C++ program.
 

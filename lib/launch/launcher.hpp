@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The one seam for process creation. ChildProcess knows only this interface;
 // each backend (uv_spawn, posix_spawn + pidfd) implements it in its own file.

@@ -1,8 +1,14 @@
+// SPDX-License-Identifier: MIT
 // Backend 2 (Linux): glibc posix_spawn — clone(CLONE_VM|CLONE_VFORK), so the cost
 // does not grow with the parent's memory as fork() does (nodejs/node#14917) —
 // with the child watched through a pidfd: no SIGCHLD handler of ours, reaping with
 // waitid(P_PIDFD), and kill() through pidfd_send_signal, which can never reach a
 // recycled pid.
+
+#include "launch/launcher.hpp"
+#include "launch/posix_spawn_launcher.hpp"
+
+#if defined(__linux__)
 
 #include <cerrno>
 #include <csignal>
@@ -15,9 +21,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "launch/launcher.hpp"
-#include "launch/posix_spawn_launcher.hpp"
 
 namespace childproc::detail {
 
@@ -384,3 +387,14 @@ Launcher& posixSpawnLauncher() {
 }
 
 }  // namespace childproc::detail
+
+#else  // Elsewhere only the uv backend exists: select.cpp asks pidfdSupported() first.
+
+namespace childproc::detail {
+
+bool pidfdSupported() { return false; }
+Launcher& posixSpawnLauncher() { return uvLauncher(); }
+
+}  // namespace childproc::detail
+
+#endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which backend creates a process.
 
 #include <cstdlib>

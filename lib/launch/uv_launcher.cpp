@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Backend 1: libuv's uv_spawn (fork + exec on Linux with libuv 1.44).
 
 #include <algorithm>

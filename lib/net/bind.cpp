@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node's _createServerHandle for TCP: resolve, create and bind, not listen.
 // No host means '::' (dual stack), or '0.0.0.0' where there is no IPv6.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What a net::Server accepts through (Node's server._handle): a TCP socket it
 // listens on, bound here or received from a cluster primary, or the primary's

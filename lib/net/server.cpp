@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // net::Server: Node's net.Server for TCP. listen() binds here, or in a cluster
 // worker asks the primary (cluster/worker_servers.cpp); connections are Sockets.
 

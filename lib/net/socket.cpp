@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connections of a net::Server: a Stream on a uv_tcp_t that owns itself while
 // open, so that a handler may keep it or drop it, as with Node's sockets.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A server's own listening TCP socket: bound here or received from a cluster primary.
 
 #include "core/guard.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "spawn/normalize.hpp"
 
 #include "childproc/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Node's normalizeSpawnArguments + getValidStdio: validation that throws before any
 // handle exists, then the shell, argv0, env and stdio rules.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spawn(): turn a SpawnPlan into a running ChildProcess through the launcher seam.
 
 #include <csignal>

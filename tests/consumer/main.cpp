@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <childproc/childproc.hpp>
 #include <iostream>
 

@@ -1,29 +1,61 @@
-# Install childproc into a scratch prefix, then build and run the consumer project.
+# SPDX-License-Identifier: MIT
+# The installed package as a stranger uses it: install the build (configured for
+# its own prefix) into a scratch prefix, move that prefix elsewhere, then build and
+# run a program against it with find_package and with pkg-config's flags, and run
+# the installed CLI. Any step that fails fails the test.
+#   cmake -DBINARY_DIR=... -DWORK_DIR=... -DCONSUMER_DIR=... -DLIBDIR=lib -DCXX=c++
+#         [-DCXX_FLAGS=...] [-DLINKER_FLAGS=...] [-DWITH_CLI=ON] -P run.cmake
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE r OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(r)
+    message(FATAL_ERROR "${what} failed (${r}):\n${out}\n${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+endfunction()
+
 file(REMOVE_RECURSE ${WORK_DIR})
-execute_process(COMMAND ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/prefix
-                RESULT_VARIABLE r OUTPUT_QUIET)
-if(r)
-  message(FATAL_ERROR "install failed: ${r}")
+run("install" ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/installed)
+# Relocatable: nothing may remember where it was installed.
+file(RENAME ${WORK_DIR}/installed ${WORK_DIR}/prefix)
+set(prefix ${WORK_DIR}/prefix)
+message(STATUS "installed into ${WORK_DIR}/installed, moved to ${prefix}")
+
+# 1. find_package(childproc)
+run("configuring the find_package consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
+run("building the find_package consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run("running the find_package consumer" ${WORK_DIR}/build/consumer)
+if(NOT out STREQUAL "consumer got: hello from a child\n")
+  message(FATAL_ERROR "the find_package consumer printed '${out}'")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build
-                  -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
-                  "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}"
-                RESULT_VARIABLE r)
-if(r)
-  message(FATAL_ERROR "configuring the consumer failed: ${r}")
+message(STATUS "find_package consumer: ${out}")
+
+# 2. g++ main.cpp $(pkg-config --cflags --libs childproc)
+set(ENV{PKG_CONFIG_PATH} "${prefix}/${LIBDIR}/pkgconfig")
+run("pkg-config" pkg-config --cflags --libs childproc)
+string(STRIP "${out}" pc)
+message(STATUS "pkg-config --cflags --libs childproc: ${pc}")
+separate_arguments(pc_args UNIX_COMMAND "${pc}")
+separate_arguments(cxx_flags UNIX_COMMAND "${CXX_FLAGS} ${LINKER_FLAGS}")
+run("building the pkg-config consumer" ${CXX} ${cxx_flags} ${CONSUMER_DIR}/main.cpp ${pc_args} -o ${WORK_DIR}/pc_consumer)
+# A shared libchildproc is found as any library outside the linker's paths is.
+run("running the pkg-config consumer" ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/${LIBDIR} ${WORK_DIR}/pc_consumer)
+if(NOT out STREQUAL "consumer got: hello from a child\n")
+  message(FATAL_ERROR "the pkg-config consumer printed '${out}'")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE r)
-if(r)
-  message(FATAL_ERROR "building the consumer failed: ${r}")
+message(STATUS "pkg-config consumer: ${out}")
+
+# 3. The installed CLI runs from the moved prefix with no LD_LIBRARY_PATH.
+if(WITH_CLI)
+  run("running the installed CLI" ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH ${prefix}/bin/childproc spawn echo cli-ok)
+  if(NOT out MATCHES "cli-ok")
+    message(FATAL_ERROR "the installed CLI printed '${out}'")
+  endif()
+  message(STATUS "installed CLI: ${out}")
 endif()
-execute_process(COMMAND ${WORK_DIR}/build/consumer OUTPUT_VARIABLE out RESULT_VARIABLE r)
-if(r OR NOT out STREQUAL "consumer got: hello from a child\n")
-  message(FATAL_ERROR "the consumer failed (${r}): '${out}'")
+file(GLOB licence ${prefix}/share/doc/childproc/LICENSE)
+if(NOT licence)
+  message(FATAL_ERROR "LICENSE is not installed in share/doc/childproc")
 endif()
-# The pkg-config file resolves too.
-set(ENV{PKG_CONFIG_PATH} "${WORK_DIR}/prefix/lib/pkgconfig:${WORK_DIR}/prefix/lib/x86_64-linux-gnu/pkgconfig")
-execute_process(COMMAND pkg-config --cflags --libs childproc RESULT_VARIABLE r OUTPUT_VARIABLE pc)
-if(r OR NOT pc MATCHES "-lchildproc")
-  message(FATAL_ERROR "pkg-config does not find childproc: ${pc}")
-endif()
-message(STATUS "consumer ok; pkg-config: ${pc}")
+message(STATUS "consumer round trip ok")

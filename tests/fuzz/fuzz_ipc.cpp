@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target for everything that parses bytes from an IPC peer: framing,
 // the JSON codec, internal NODE_* messages and NODE_HANDLE, through the real
 // Channel on a socketpair. Any crash, leak, sanitizer report or broken property

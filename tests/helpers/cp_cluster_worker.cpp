@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A cluster worker for the tests, forked by a C++ primary (the test itself) or
 // by Node's cluster (with process.execPath set to this program, so that Node's
 // "exec" script path is our mode). argv[1] is the mode:

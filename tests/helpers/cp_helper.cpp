@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The child the tests run. Commands run in order, each taking its arguments:
 //   cp_helper out 5 hello exit 3   → writes "hello" 5 times to stdout, exits 3.
 // Kept to plain POSIX so that what a test sees is what the kernel did.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The C++ IPC child the tests fork (and that Node forks). argv[1] is the mode; a
 // Node parent that uses fork() with execPath = this program passes it as the
 // "module path", which lands in argv[1] too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Node cluster primary with C++ workers: Node's fork() runs process.execPath,
 // so pointing it at the C++ worker makes Node's "exec" script its mode argument.
 // Usage: node cluster_primary.js <cp_cluster_worker> <rr|none>

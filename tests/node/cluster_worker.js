@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Node cluster worker under a C++ primary: serves its pid, echoes messages.
 const cluster = require('cluster');
 const net = require('net');

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node child for the interop tests: echoes messages; serves received handles.
 const net = require('net');
 const servers = [];

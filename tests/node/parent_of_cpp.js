@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node parent for the interop tests: starts the C++ child (argv[2]) with Node's
 // own fork()/spawn() and checks messages, ordering, disconnect and handles.
 // Prints one JSON line with the results; exits non-zero on any mismatch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TSan test builds only. Debian's libuv is not built with ThreadSanitizer and
 // closes fds with syscall(SYS_close, fd) (uv__close_nocancel), which TSan does
 // not intercept. TSan then believes a closed fd is still open, and when another

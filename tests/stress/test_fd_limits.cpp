@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Running out of file descriptors: RLIMIT_NOFILE lowered on purpose. Spawn
 // reports EMFILE as an event and recovers; no loop at all is a clear error.
 // (Own executable: UBSan needs an fd for its vptr check, see ../sanitizers/.)

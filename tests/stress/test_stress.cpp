@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stress: many spawns leak nothing, many children in flight all close, a flood
 // with a paused reader stays bounded, and a hostile IPC peer harms nobody else.
 // (CTest label: stress; the fd-limit tests are in test_fd_limits.cpp.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc cluster: Node's cluster from a terminal. This program forks itself
 // as the workers; they serve "hello from <pid>" over HTTP on one port.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc exec / execfile: Node's exec and execFile, buffered, from a terminal.
 
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc fork / ipc-echo: Node's fork() and process.send() from a terminal.
 
 #include <iostream>

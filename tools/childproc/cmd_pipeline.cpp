@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc pipeline: a | b | c without a shell, kernel pipes between the stages.
 
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc spawn: Node's child_process.spawn from a terminal.
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc tour: every mode once, narrated, so a newcomer sees what happens.
 
 #include <fstream>

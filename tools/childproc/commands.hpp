@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // One function per subcommand; each sets `status` to the process exit status.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the subcommands share: the options that map onto SpawnOptions, the
 // --trace timeline, --json output and the shell-like exit status.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // childproc: Node's child_process from a terminal, and a tour of how it works.
 
 #include <iostream>
