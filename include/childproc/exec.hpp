@@ -29,8 +29,7 @@ namespace childproc {
 // U+FFFD); 'buffer' keeps the bytes as they came.
 enum class Encoding { utf8, buffer };
 
-// maxBuffer = unlimited is Node's maxBuffer: Infinity.
-inline constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+// maxBuffer = unlimited (ipc.hpp) is Node's maxBuffer: Infinity.
 
 struct ExecOptions {
     std::optional<std::string> cwd;

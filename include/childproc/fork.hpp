@@ -28,6 +28,7 @@ struct ForkOptions {
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
     Serialization serialization = Serialization::json;
+    std::size_t maxMessageSize = kDefaultMaxMessageSize;  // beyond Node: the child's largest message (ipc.hpp)
     std::chrono::milliseconds timeout{0};
     Signal killSignal = SIGTERM;
     std::stop_token signal;

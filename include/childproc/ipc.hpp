@@ -3,7 +3,9 @@
 // The IPC channel's public types: Node's 'json' serialization, handles to send
 // and handles received (net.Server, net.Socket, net.Native as libuv handles).
 
+#include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +22,14 @@ namespace childproc {
 // Node's `serialization`: 'json' (the wire format here) or 'advanced' (V8's
 // serializer, not supported yet: refused with ERR_INVALID_ARG_VALUE).
 enum class Serialization { json, advanced };
+
+// Beyond Node: the largest IPC message a channel accepts from its peer, in bytes
+// (SpawnOptions/ForkOptions::maxMessageSize, process::setMaxMessageSize). A longer
+// one is dropped as it arrives, with ERR_IPC_MESSAGE_TOO_LARGE on the channel's
+// owner, and the messages after it are delivered. Node has no cap (its receiver
+// grows until it crashes). childproc::unlimited lifts it.
+inline constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();  // also maxBuffer's Infinity
+inline constexpr std::size_t kDefaultMaxMessageSize = 32 * 1024 * 1024;
 
 // A libuv handle to send along with a message: child.send(msg, handle).
 // The type says what the peer should make of it, as Node's handle conversion does.

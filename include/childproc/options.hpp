@@ -75,6 +75,7 @@ struct SpawnOptions {
     std::stop_token signal;            // AbortSignal: stop → kill(killSignal) + AbortError
     bool windowsHide = false;          // accepted and ignored, as on every non-Windows Node
     Serialization serialization = Serialization::json;  // the IPC channel's format
+    std::size_t maxMessageSize = kDefaultMaxMessageSize;  // beyond Node: the peer's largest IPC message (ipc.hpp)
 
     // Beyond Node.
     // After any kill with a catchable signal (kill(), timeout, abort, exec's

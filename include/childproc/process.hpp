@@ -32,6 +32,9 @@ CHILDPROC_EXPORT void onDisconnect(std::function<void()> fn);
 // Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
 CHILDPROC_EXPORT void onError(std::function<void(const Error&)> fn);
 CHILDPROC_EXPORT void disconnect();
+// Beyond Node: the largest message accepted from the parent (kDefaultMaxMessageSize,
+// 32 MiB; unlimited lifts it). A longer one is an ERR_IPC_MESSAGE_TOO_LARGE error.
+CHILDPROC_EXPORT void setMaxMessageSize(std::size_t bytes);
 // process.channel: nullptr when there is none.
 CHILDPROC_EXPORT ChannelControl* channel();
 

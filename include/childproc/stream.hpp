@@ -117,7 +117,6 @@ private:
     bool closed_ = false;
     bool needDrain_ = false;
     std::string pending_;       // read but not yet consumed
-    std::unique_ptr<char[]> readBuf_;
     std::size_t queued_ = 0;
     std::uint64_t bytesRead_ = 0;
     std::uint64_t bytesWritten_ = 0;

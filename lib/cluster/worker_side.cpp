@@ -7,6 +7,7 @@
 #include "childproc/process.hpp"
 #include "cluster/state.hpp"
 #include "core/guard.hpp"
+#include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/process_channel.hpp"
@@ -61,11 +62,9 @@ void setupWorker(int id) {
 
 bool isWorkerProcess() {
     static const bool worker = [] {
-        const char* id = std::getenv("NODE_UNIQUE_ID");
+        const auto id = detail::inheritedIpc().clusterWorkerId;  // NODE_UNIQUE_ID, gone from the environment
         if (!id) return false;
-        const int n = std::atoi(id);
-        ::unsetenv("NODE_UNIQUE_ID");  // our own children are not workers
-        setupWorker(n);
+        setupWorker(*id);
         return true;
     }();
     return worker;

@@ -2,6 +2,7 @@
 #include "childproc/stream.hpp"
 
 #include "core/guard.hpp"
+#include "core/read_buffer.hpp"
 #include "core/tick_queue.hpp"
 
 namespace childproc {
@@ -35,15 +36,13 @@ Stream& Stream::onClose(std::function<void()> fn) { close_.add(std::move(fn)); r
 
 void Stream::startReading() {
     if (!readable_) return;
-    readBuf_ = std::make_unique_for_overwrite<char[]>(kReadHighWaterMark);  // no zeroing: reads fill it
     readStart();
 }
 
 void Stream::readStart() {
     if (reading_ || ended_ || closing_ || !readable_) return;
     auto alloc = [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* s = static_cast<Stream*>(h->data);
-        *buf = uv_buf_init(s->readBuf_.get(), kReadHighWaterMark);
+        *buf = uv_buf_init(detail::loopReadBuffer(h->loop), detail::kLoopReadBufferSize);
     };
     auto read = [](uv_stream_t* h, ssize_t nread, const uv_buf_t* buf) {
         auto* s = static_cast<Stream*>(h->data);

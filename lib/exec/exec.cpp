@@ -7,6 +7,7 @@
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
+#include "spawn/normalize.hpp"
 
 namespace childproc {
 
@@ -142,6 +143,7 @@ SpawnOptions toSpawnOptions(const ExecOptions& o) {
 
 ChildProcessPtr start(const std::string& file, const std::vector<std::string>& args, std::string cmd,
                       const ExecOptions& o, ExecCallback cb) {
+    detail::validateTimeout(o.timeout);
     auto run = std::make_shared<ExecRun>(std::move(cmd), o, std::move(cb));
     auto child = spawn(file, args, toSpawnOptions(o));
     run->attach(child, o.timeout);

@@ -11,6 +11,7 @@
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
+#include "spawn/normalize.hpp"
 
 namespace childproc {
 
@@ -47,6 +48,7 @@ std::string joined(const Command& c) {
 
 PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const PipelineOptions& o) {
     if (commands.empty()) throw Error("A pipeline needs at least one command", "ERR_INVALID_ARG_VALUE", "TypeError");
+    detail::validateTimeout(o.timeout);
     auto p = PipelinePtr(new Pipeline);
     const std::size_t n = commands.size();
 

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "core/loop.hpp"
+#include "core/read_buffer.hpp"
 
 namespace childproc::detail {
 
@@ -20,6 +21,7 @@ public:
         while (uv_run(&loop_, UV_RUN_DEFAULT) != 0) {
         }
         uv_loop_close(&loop_);
+        releaseLoopReadBuffer(&loop_);
     }
     int error() const { return error_; }  // a libuv error when no loop could be made (EMFILE)
     uv_loop_t* get() { return &loop_; }

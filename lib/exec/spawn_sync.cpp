@@ -11,6 +11,7 @@
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
+#include "spawn/normalize.hpp"
 
 namespace childproc {
 
@@ -59,6 +60,7 @@ std::vector<Stdio> syncStdio(const SpawnSyncOptions& o) {
 }  // namespace
 
 SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args, SpawnSyncOptions o) {
+    detail::validateTimeout(o.timeout);
     SpawnOptions so;
     so.cwd = o.cwd;
     so.env = o.env;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ipc/channel.hpp"
 
+#include <algorithm>
+
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/handles.hpp"
@@ -134,10 +136,16 @@ bool Channel::writeNow(Outgoing out) {
         Channel* c = rq->channel;
         --c->pendingWrites_;
         guarded(c->loop_, [&] {
+            // Bytes that did not all reach the socket are an error for this send's
+            // callback. Without one, a write cancelled because the channel closed is
+            // not repeated as 'error': the close is reported on its own.
             std::optional<Error> err;
-            if (status < 0 && status != UV_ECANCELED) err = systemError(status, "write");
+            if (status == UV_ECANCELED)
+                err = Error("Channel closed before the message was written", "ERR_IPC_CHANNEL_CLOSED");
+            else if (status < 0)
+                err = systemError(status, "write");
             if (rq->cb) rq->cb(err);
-            else if (err && c->hooks_.error) c->hooks_.error(*err);
+            else if (err && status != UV_ECANCELED && c->hooks_.error) c->hooks_.error(*err);
             if (!c->closing_) c->updateRef();
         });
     };
@@ -164,10 +172,17 @@ void Channel::writeControl(const nlohmann::json& m) {
 
 void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
     if (nread > 0) {
-        // Node takes at most one pending handle per read; it belongs to the next NODE_HANDLE.
-        if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.push_back(std::move(h));
-        decoder_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)),
-                      [this](std::string_view line) { onLine(line); });
+        const std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+        if (uv_pipe_pending_count(&pipe_) > 0) takeHandles(bytes);
+        decoder_.feed(
+            bytes, [this](std::string_view line) { onLine(line); },
+            [this](std::size_t seen) {
+                fail(Error("IPC message too large: more than " + std::to_string(decoder_.maxLine()) +
+                               " bytes (maxMessageSize) without a newline after " + std::to_string(seen) +
+                               " bytes; it is dropped up to the next newline",
+                           "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError"));
+            });
+        dropUnclaimedHandles();
         ticks_.drain();  // deliver now, one guarded call per message, as Node's nextTick would
         return;
     }
@@ -184,6 +199,43 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
         closePipe();
         ticks_.drain();
     }
+}
+
+// The kernel hands over fds with the read that ends in the first bytes of the
+// sendmsg() that carried them (it stops a read there), and a sender writes one
+// message per sendmsg(): so an fd belongs to the line holding this read's last byte.
+void Channel::takeHandles(std::string_view bytes) {
+    const auto newlines = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+    const std::uint64_t line = decoder_.lines() + newlines - (bytes.back() == '\n' ? 1 : 0);
+    if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.emplace_back(line, std::move(h));
+    // Node takes one fd per read; any more would sit in libuv until the channel closes.
+    std::size_t extra = 0;
+    for (; uv_pipe_pending_count(&pipe_) > 0; ++extra) ReceivedHandleAccess::accept(&pipe_);  // closed at once
+    if (extra > 0)
+        fail(Error(std::to_string(extra) + " more file descriptors than a message can carry arrived in one read; closed",
+                   "ERR_IPC_UNEXPECTED_HANDLE"));
+}
+
+std::shared_ptr<ReceivedHandle> Channel::handleForLine(std::uint64_t line) {
+    if (pendingHandles_.empty() || pendingHandles_.front().first != line) return nullptr;
+    auto h = std::move(pendingHandles_.front().second);
+    pendingHandles_.pop_front();
+    return h;
+}
+
+// An fd whose line has ended without a NODE_HANDLE taking it (a plain message, a
+// malformed or oversized one) is closed: no fd is kept that nobody claimed.
+void Channel::dropUnclaimedHandles() {
+    std::size_t dropped = 0;
+    while (!pendingHandles_.empty() && pendingHandles_.front().first < decoder_.lines()) {
+        pendingHandles_.pop_front();
+        ++dropped;
+    }
+    if (dropped == 0) return;
+    strayHandles_ += dropped;
+    fail(Error("A file descriptor came with a message that is not a NODE_HANDLE; it was closed (" +
+                   std::to_string(strayHandles_) + " on this channel so far)",
+               "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
 void Channel::onLine(std::string_view line) {
@@ -209,7 +261,7 @@ void Channel::deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> ha
 
 void Channel::onInternal(const nlohmann::json& m) {
     const std::string& cmd = m["cmd"].get_ref<const std::string&>();
-    if (cmd == "NODE_HANDLE") return onHandleMessage(m);
+    if (cmd == "NODE_HANDLE") return onHandleMessage(m, handleForLine(decoder_.lines() - 1));
     if (cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK") {
         if (cmd == "NODE_HANDLE_NACK")
             fail(Error("The peer could not take a handle we sent (NODE_HANDLE_NACK)", "ERR_IPC_HANDLE_NOT_RECEIVED"));
@@ -230,24 +282,16 @@ void Channel::onInternal(const nlohmann::json& m) {
     }
 }
 
-void Channel::onHandleMessage(const nlohmann::json& m) {
+void Channel::onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle) {
     const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
-    if (pendingHandles_.empty() || !supportedHandleType(type)) {
+    if (!handle || !supportedHandleType(type)) {
         // No fd came with it (e.g. MSG_CTRUNC), or a type we cannot build: NACK, never stall the
-        // sender (Node crashes on an unknown type).
-        std::shared_ptr<ReceivedHandle> drop;
-        if (!pendingHandles_.empty()) {
-            drop = std::move(pendingHandles_.front());
-            pendingHandles_.pop_front();
-        }
+        // sender (Node crashes on an unknown type). A handle we cannot use is closed here.
         writeControl({{"cmd", "NODE_HANDLE_NACK"}});
-        fail(Error(pendingHandles_.empty() && !drop ? "NODE_HANDLE arrived without a handle"
-                                                    : "NODE_HANDLE of unsupported type '" + type + "'",
+        fail(Error(!handle ? "NODE_HANDLE arrived without a handle" : "NODE_HANDLE of unsupported type '" + type + "'",
                    "ERR_IPC_BAD_HANDLE"));
         return;
     }
-    auto handle = std::move(pendingHandles_.front());
-    pendingHandles_.pop_front();
     writeControl({{"cmd", "NODE_HANDLE_ACK"}});  // first, as Node does
     const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
     std::function<void()> onClose;

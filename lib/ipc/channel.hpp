@@ -41,6 +41,9 @@ public:
     // Close at once, without events (the spawn failed before the channel was used).
     void destroy();
 
+    // The largest message accepted from the peer (kDefaultMaxMessageSize; unlimited).
+    void setMaxMessageSize(std::size_t bytes) { decoder_.setMaxLine(bytes); }
+
     void onMessage(MessageListener fn);
     void onDisconnect(std::function<void()> fn);
     // Node's 'internalMessage' (cluster's): set before the peer can have sent any.
@@ -72,9 +75,12 @@ private:
     bool writeNow(Outgoing out);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
+    void takeHandles(std::string_view bytes);
+    std::shared_ptr<ReceivedHandle> handleForLine(std::uint64_t line);
+    void dropUnclaimedHandles();
     void onLine(std::string_view line);
     void onInternal(const nlohmann::json& m);
-    void onHandleMessage(const nlohmann::json& m);
+    void onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle);
     void deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle);
     void handleQueueDrained();
     void finishDisconnect();
@@ -94,7 +100,8 @@ private:
     bool closing_ = false;
     bool pendingDisconnect_ = false;
     std::optional<std::deque<Outgoing>> handleQueue_;  // set while a sent handle awaits ACK/NACK
-    std::deque<std::shared_ptr<ReceivedHandle>> pendingHandles_;
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<ReceivedHandle>>> pendingHandles_;  // by line number
+    std::size_t strayHandles_ = 0;
     std::shared_ptr<SocketList> sockets_;
     std::size_t pendingWrites_ = 0;
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user

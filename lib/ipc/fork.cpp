@@ -40,6 +40,7 @@ ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::strin
     so.uid = o.uid;
     so.gid = o.gid;
     so.serialization = o.serialization;
+    so.maxMessageSize = o.maxMessageSize;
     so.timeout = o.timeout;
     so.killSignal = o.killSignal;
     so.signal = o.signal;

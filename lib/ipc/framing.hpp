@@ -5,6 +5,7 @@
 // next read. UTF-8 needs no special care: 0x0A never occurs inside a multi-byte
 // character, so a character split across reads is simply joined with the rest.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,8 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "childproc/error.hpp"
+#include "childproc/ipc.hpp"
 
 namespace childproc::detail {
+
+// The default cap on one message's size (childproc::kDefaultMaxMessageSize).
+using childproc::kDefaultMaxMessageSize;
 
 // The bytes of one message. Strings that are not valid UTF-8 have each invalid
 // byte replaced by U+FFFD, as a JS string cannot hold them either.
@@ -21,32 +26,63 @@ std::string encodeMessage(const nlohmann::json& message);
 
 class LineDecoder {
 public:
-    // Calls onLine(std::string_view) for each complete line in order.
-    template <class F>
-    void feed(std::string_view bytes, F&& onLine) {
+    explicit LineDecoder(std::size_t maxLine = kDefaultMaxMessageSize) : max_(maxLine) {}
+    void setMaxLine(std::size_t maxLine) { max_ = maxLine; }
+    std::size_t maxLine() const { return max_; }
+
+    // Calls onLine(std::string_view) for each complete line in order. A line longer
+    // than maxLine is never held: onTooLarge(bytes seen) is called as soon as it is
+    // known to be too long, its bytes are dropped up to the next newline, and the
+    // lines after it are delivered as usual.
+    template <class F, class G>
+    void feed(std::string_view bytes, F&& onLine, G&& onTooLarge) {
         while (!bytes.empty()) {
             const auto nl = bytes.find('\n');
-            if (nl == std::string_view::npos) {
+            const std::size_t len = nl == std::string_view::npos ? bytes.size() : nl;
+            if (discarding_) {
+                discarded_ += len;
+            } else if (partial_.size() + len > max_) {
+                onTooLarge(partial_.size() + len);
+                discarding_ = true;
+                discarded_ = partial_.size() + len;
+                std::string().swap(partial_);  // give the memory back, not just the size
+            } else if (nl == std::string_view::npos) {
                 partial_.append(bytes);
-                return;
-            }
-            if (partial_.empty()) {
+            } else if (partial_.empty()) {
+                ++lines_;
                 onLine(bytes.substr(0, nl));
             } else {
                 partial_.append(bytes.substr(0, nl));
                 std::string line = std::move(partial_);
                 partial_.clear();
+                ++lines_;
                 onLine(std::string_view(line));
+            }
+            if (nl == std::string_view::npos) return;
+            if (discarding_) {
+                discarding_ = false;  // resynchronised: the next line starts here
+                ++lines_;
             }
             bytes.remove_prefix(nl + 1);
         }
     }
+    template <class F>
+    void feed(std::string_view bytes, F&& onLine) {
+        feed(bytes, std::forward<F>(onLine), [](std::size_t) {});
+    }
     // Node's channel.buffering: part of a message has arrived.
-    bool buffering() const { return !partial_.empty(); }
-    std::size_t buffered() const { return partial_.size(); }
+    bool buffering() const { return !partial_.empty() || discarding_; }
+    std::size_t buffered() const { return discarding_ ? discarded_ : partial_.size(); }
+    // Lines ended so far, dropped ones included: a line's number is lines() - 1
+    // inside onLine.
+    std::uint64_t lines() const { return lines_; }
 
 private:
     std::string partial_;
+    std::size_t max_;
+    bool discarding_ = false;
+    std::size_t discarded_ = 0;
+    std::uint64_t lines_ = 0;
 };
 
 // One line as a message, or the error that a malformed line is (Node would crash

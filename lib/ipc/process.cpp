@@ -4,11 +4,9 @@
 
 #include "childproc/process.hpp"
 
-#include <cstdlib>
-#include <fcntl.h>
-#include <string_view>
 
 #include "core/guard.hpp"
+#include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
@@ -33,20 +31,10 @@ struct ChildSide {
     Listeners<const Error&> error;
 };
 
+// NODE_CHANNEL_FD, taken from the environment before main (core/inherited_ipc).
 int channelFdFromEnvironment() {
-    const char* fdText = std::getenv("NODE_CHANNEL_FD");
-    const char* mode = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
-    const bool json = !mode || std::string_view(mode) == "json";
-    int fd = -1;
-    if (fdText && *fdText) {
-        char* end = nullptr;
-        long v = std::strtol(fdText, &end, 10);
-        if (*end == '\0' && v >= 0 && v < 1 << 20) fd = static_cast<int>(v);
-    }
-    // Grandchildren must not think they have our channel (Node deletes both too).
-    ::unsetenv("NODE_CHANNEL_FD");
-    ::unsetenv("NODE_CHANNEL_SERIALIZATION_MODE");
-    return json ? fd : -1;  // 'advanced' (V8 serialization) is not spoken here
+    const auto& inherited = detail::inheritedIpc();
+    return inherited.serialization == "json" ? inherited.channelFd : -1;  // 'advanced' (V8) is not spoken here
 }
 
 // Never destroyed: it lives as long as the process and the default loop.
@@ -62,7 +50,6 @@ ChildSide& side() {
             cs->channel->destroy();
             return cs;
         }
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // our own children must not inherit it
         cs->channel->start();
         return cs;
     }();
@@ -104,6 +91,10 @@ void disconnect() {
     s.ticks.post([&s] {
         detail::emitGuarded(uv_default_loop(), s.error, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
     });
+}
+
+void setMaxMessageSize(std::size_t bytes) {
+    if (auto& c = side().channel) c->setMaxMessageSize(bytes);
 }
 
 ChannelControl* channel() {

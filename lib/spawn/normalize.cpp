@@ -45,16 +45,20 @@ std::vector<std::string> envPairs(const std::optional<Env>& env) {
     return out;
 }
 
+void validateTimeout(std::chrono::milliseconds timeout) {
+    if (timeout.count() < 0)
+        throw Error("The value of \"timeout\" is out of range. It must be an unsigned integer. Received " +
+                        std::to_string(timeout.count()),
+                    "ERR_OUT_OF_RANGE", "RangeError");
+}
+
 SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
     if (file.empty()) throw invalidArg("The argument 'file' cannot be empty. Received ''");
     rejectNul(file, "The argument 'file'");
     for (std::size_t i = 0; i < args.size(); ++i) rejectNul(args[i], "The argument 'args[" + std::to_string(i) + "]'");
     if (o.cwd) rejectNul(*o.cwd, "The property 'options.cwd'");
     if (o.argv0) rejectNul(*o.argv0, "The property 'options.argv0'");
-    if (o.timeout.count() < 0)
-        throw Error("The value of \"timeout\" is out of range. It must be an unsigned integer. Received " +
-                        std::to_string(o.timeout.count()),
-                    "ERR_OUT_OF_RANGE", "RangeError");
+    validateTimeout(o.timeout);
 
     SpawnPlan plan;
     LaunchSpec& spec = plan.spec;
@@ -128,6 +132,8 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
         });
         spec.env.push_back("NODE_CHANNEL_FD=" + std::to_string(plan.ipcIndex));
         spec.env.push_back("NODE_CHANNEL_SERIALIZATION_MODE=json");
+        if (o.maxMessageSize == 0) throw invalidArg("The property 'options.maxMessageSize' must be at least 1 byte");
+        plan.maxMessageSize = o.maxMessageSize;
     }
 
     plan.loop = o.loop;

@@ -22,10 +22,15 @@ struct SpawnPlan {
     Signal killSignal = SIGTERM;
     std::stop_token signal;
     int ipcIndex = -1;  // the stdio slot of the IPC channel, if any
+    std::size_t maxMessageSize = kDefaultMaxMessageSize;
     std::chrono::milliseconds forceKillAfter{0};
 };
 
 SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o);
+
+// Node's validateTimeout: ERR_OUT_OF_RANGE for a negative timeout, in every call
+// that takes one (spawn, exec, execFile, the Sync calls, pipelines).
+void validateTimeout(std::chrono::milliseconds timeout);
 
 // ERR_INVALID_ARG_VALUE when s holds a NUL byte; `what` names it as Node does.
 void rejectNul(const std::string& s, const std::string& what);

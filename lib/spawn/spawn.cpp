@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // spawn(): turn a SpawnPlan into a running ChildProcess through the launcher seam.
 
+#include <cerrno>
 #include <csignal>
 #include <mutex>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "childproc/spawn.hpp"
 #include "core/child_access.hpp"
@@ -37,19 +39,22 @@ bool reportedAsync(int err) {
     return err == UV_EACCES || err == UV_EAGAIN || err == UV_EMFILE || err == UV_ENFILE || err == UV_ENOENT;
 }
 
-bool isDirectory(const std::string& path) {
+// What is wrong with a cwd, or nullptr when nothing is: libuv reports a bad cwd as
+// the program's own ENOENT or EACCES (nodejs/node#11520), so we name the culprit.
+const char* cwdProblem(const std::string& cwd) {
     struct stat st{};
-    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (::stat(cwd.c_str(), &st) != 0) return errno == EACCES ? "cannot be reached: permission denied" : "does not exist";
+    if (!S_ISDIR(st.st_mode)) return "is not a directory";
+    if (::access(cwd.c_str(), X_OK) != 0) return "is not searchable: permission denied";
+    return nullptr;
 }
 
 Error spawnFailure(int err, const LaunchSpec& spec) {
     Error e = systemError(err, "spawn " + spec.file);
     e.path = spec.file;
     e.spawnargs = std::vector<std::string>(spec.args.begin() + 1, spec.args.end());
-    // libuv reports a missing cwd as ENOENT, indistinguishable from a missing program
-    // (nodejs/node#11520). Name the real culprit.
-    if (spec.cwd && !isDirectory(*spec.cwd)) {
-        e = Error(e.message() + " (cwd \"" + *spec.cwd + "\" does not exist)", e.code);
+    if (const char* problem = spec.cwd ? cwdProblem(*spec.cwd) : nullptr) {
+        e = Error(e.message() + " (cwd \"" + *spec.cwd + "\" " + problem + ")", e.code);
         e.errnum = err;
         e.syscall = "spawn " + spec.file;
         e.path = *spec.cwd;
@@ -103,6 +108,7 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
             c.handleClosed();
         };
         c.channel_ = std::make_unique<Channel>(loop, *c.ticks_, Channel::Side::parent, std::move(hooks));
+        c.channel_->setMaxMessageSize(plan.maxMessageSize);
         plan.spec.stdio[static_cast<std::size_t>(plan.ipcIndex)].pipe = c.channel_->pipe();
     }
 
@@ -119,7 +125,7 @@ ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
                 if (s) s->destroy();
             if (c.channel_) c.channel_->destroy();
             Error e = systemError(err, "spawn");
-            if (plan.spec.cwd && !isDirectory(*plan.spec.cwd)) e.path = *plan.spec.cwd;
+            if (plan.spec.cwd && cwdProblem(*plan.spec.cwd)) e.path = *plan.spec.cwd;
             throw e;
         }
         c.exitCode_ = err;

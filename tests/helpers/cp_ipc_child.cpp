@@ -38,6 +38,10 @@ void serve(uv_stream_t* server, std::string reply) {
     });
 }
 
+// fork() with the default stdio puts the channel at fd 3; the raw modes write to it
+// themselves (NODE_CHANNEL_FD is gone from the environment before main).
+constexpr int kForkChannelFd = 3;
+
 void writeRaw(int fd, const std::string& bytes) {
     [[maybe_unused]] auto n = ::write(fd, bytes.data(), bytes.size());
 }
@@ -51,7 +55,7 @@ int main(int argc, char** argv) {
     if (mode == "raw") {
         // Write argv[2..] to the channel as they are (each followed by nothing),
         // read one reply line, print it, exit: for malformed-input tests.
-        int fd = std::atoi(std::getenv("NODE_CHANNEL_FD"));
+        const int fd = kForkChannelFd;
         for (int i = 2; i < argc; ++i) writeRaw(fd, argv[i]);
         if (std::getenv("CP_READ_REPLY")) {
             std::string line;
@@ -63,16 +67,28 @@ int main(int argc, char** argv) {
     }
     if (mode == "unterminated") {
         // One good message, then N bytes that never end in a newline, then exit.
-        int fd = std::atoi(std::getenv("NODE_CHANNEL_FD"));
+        const int fd = kForkChannelFd;
         writeRaw(fd, "{\"first\":1}\n");
         writeRaw(fd, std::string(static_cast<std::size_t>(std::atol(argv[2])), 'x'));
         return 0;
     }
     if (mode == "env") {
+        // The variables are gone before main runs (as in Node), yet the channel works.
         const bool had = std::getenv("NODE_CHANNEL_FD") != nullptr;
-        process::send({{"hadFd", had}, {"connected", process::connected()},
+        process::send({{"hadFdAtMain", had}, {"connected", process::connected()},
                        {"fdAfter", std::getenv("NODE_CHANNEL_FD") ? json(std::getenv("NODE_CHANNEL_FD")) : json(nullptr)},
                        {"modeAfter", std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") ? json("set") : json(nullptr)}});
+        run();
+        return 0;
+    }
+    if (mode == "spawn-first") {
+        // Spawn before any process:: call: the grandchildren must not see our channel
+        // (argv[2] is node: it would take fd 3 as its channel and abort).
+        auto sh = execFileSync("sh", {"-c", "echo ${NODE_CHANNEL_FD-unset} ${NODE_UNIQUE_ID-unset}"});
+        auto nodeRun = spawnSync(argv[2], {"-e", "console.log(typeof process.send)"});
+        process::send({{"sh", sh}, {"nodeStatus", nodeRun.status ? json(*nodeRun.status) : json(nullptr)},
+                       {"node", nodeRun.stdoutData.value_or("")}});
+        process::disconnect();
         run();
         return 0;
     }
@@ -144,9 +160,11 @@ int main(int argc, char** argv) {
     int count = 0;
     process::onMessage([&](const json& m, std::shared_ptr<ReceivedHandle> h) {
         ++count;
-        if (m == "disconnect") return process::disconnect();
-        if (m == "exit") std::exit(0);
-        if (m == "throw" ) throw std::runtime_error("listener threw");
+        // Not m == "exit": GCC 12 at -O3 warns falsely (-Warray-bounds) inside json's operator==.
+        const auto is = [&m](std::string_view s) { return m.is_string() && m.get_ref<const std::string&>() == s; };
+        if (is("disconnect")) return process::disconnect();
+        if (is("exit")) std::exit(0);
+        if (is("throw")) throw std::runtime_error("listener threw");
         if (h && (h->type() == "net.Server" || h->type() == "net.Native") && h->kind() == UV_TCP && m == json{{"take", "native"}}) {
             serve(h->stream(), "native:" + std::to_string(::getpid()) + "\n");
             keep.push_back(h);
