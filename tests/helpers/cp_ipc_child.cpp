@@ -92,6 +92,21 @@ int main(int argc, char** argv) {
         run();
         return 0;
     }
+    if (mode == "spawn-in") {
+        // Spawn ls in argv[2]; print the error's message and path.
+        SpawnSyncOptions o;
+        o.cwd = argv[2];
+        auto r = spawnSync("ls", {}, o);
+        if (r.error) std::cout << r.error->what() << "\npath " << r.error->path.value_or("") << std::endl;
+        return 0;
+    }
+    if (mode == "report-errors") {
+        // Echo each message as {echo: m} and report each channel error as {error: code}.
+        process::onError([](const Error& e) { process::send({{"error", e.code}}); });
+        process::onMessage([](const json& m, auto) { process::send({{"echo", m}}); });
+        run();
+        return 0;
+    }
     if (mode == "lonely") {
         // No listeners, nothing in flight: the channel must not keep us alive.
         process::connected();
