@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "ipc/framing.hpp"
+#include "ipc/codec.hpp"
 #include "ipc/json_codec.hpp"
+#include "ipc/json_lines_codec.hpp"
 
 using childproc::detail::decodeJson;
 using childproc::detail::encodeJson;

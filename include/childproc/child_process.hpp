@@ -28,6 +28,7 @@ class Channel;
 class TickQueue;
 class ProcessHandle;
 struct ChildAccess;
+struct SpawnPlan;
 }  // namespace detail
 
 class CHILDPROC_EXPORT ChildProcess : public std::enable_shared_from_this<ChildProcess> {
@@ -93,6 +94,19 @@ private:
     friend struct detail::ChildAccess;
     explicit ChildProcess(uv_loop_t* loop);
 
+    // Creation, in order (lib/child/child_start.cpp).
+    void start(detail::SpawnPlan& plan);
+    void openStdio(detail::SpawnPlan& plan);
+    void openChannel(detail::SpawnPlan& plan);
+    int launch(detail::SpawnPlan& plan);
+    void failLaunch(int err, const detail::SpawnPlan& plan);
+    void armTimeout(std::chrono::milliseconds timeout);
+    void armAbort(const std::stop_token& signal);
+
+    // 'close' waits for the exit and for every handle that counts for it (the
+    // output pipes and the channel); the object lives until every handle is closed.
+    void openHandle(bool countsForClose);
+    void handleDone(bool countsForClose);
     bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
     void onProcessExit(std::int64_t status, int termSignal);
     void onAbort();
@@ -117,7 +131,7 @@ private:
     bool exited_ = false;
     bool closeEmitted_ = false;
     bool finishing_ = false;
-    int closesNeeded_ = 1;
+    int closesNeeded_ = 1;  // the exit, plus one per handle that counts
     int closesGot_ = 0;
     int openHandles_ = 0;
     std::string spawnfile_;

@@ -11,7 +11,7 @@
 #include "childproc/fork.hpp"
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
-#include "core/child_access.hpp"
+#include "child/child_access.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"

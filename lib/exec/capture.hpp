@@ -29,8 +29,6 @@ public:
         return false;
     }
 
-    bool overflowed() const { return overflowed_; }
-    const std::string& data() const { return data_; }
     std::string take() { return std::move(data_); }
 
 private:

@@ -6,7 +6,6 @@
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/handles.hpp"
-#include "ipc/json_codec.hpp"
 
 namespace childproc::detail {
 
@@ -30,8 +29,9 @@ struct Channel::SocketList {
     Channel* channel = nullptr;                 // null once the channel is gone
 };
 
-Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Hooks hooks)
-    : loop_(loop), ticks_(ticks), side_(side), hooks_(std::move(hooks)), sockets_(std::make_shared<SocketList>()) {
+Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Serialization serialization, Hooks hooks)
+    : loop_(loop), ticks_(ticks), side_(side), hooks_(std::move(hooks)), codec_(makeCodec(serialization)),
+      sockets_(std::make_shared<SocketList>()) {
     uv_pipe_init(loop, &pipe_, /*ipc=*/1);
     pipe_.data = this;
     sockets_->channel = this;
@@ -90,16 +90,8 @@ bool Channel::send(const nlohmann::json& message, const SendHandle* handle, Send
         return false;
     }
     std::string bytes;
-    if (handle) {
-        // Node's envelope, its keys in Node's order; the message is not copied into it.
-        bytes = "{\"cmd\":\"NODE_HANDLE\",\"type\":";
-        encodeJson(handle->type, bytes);
-        bytes += ",\"msg\":";
-        encodeJson(message, bytes);
-        bytes += "}\n";
-    } else {
-        bytes = encodeMessage(message);
-    }
+    if (handle) codec_->encodeHandle(handle->type, message, bytes);
+    else codec_->encode(message, bytes);
     return enqueue(std::move(bytes), handle, std::move(cb));
 }
 
@@ -167,29 +159,24 @@ bool Channel::writeNow(Outgoing out) {
 
 void Channel::writeControl(const nlohmann::json& m) {
     if (closing_) return;
-    writeNow(Outgoing{encodeMessage(m), std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
+    std::string bytes;
+    codec_->encode(m, bytes);
+    writeNow(Outgoing{std::move(bytes), std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
 }
 
 void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
     if (nread > 0) {
         const std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
         if (uv_pipe_pending_count(&pipe_) > 0) takeHandles(bytes);
-        decoder_.feed(
-            bytes, [this](std::string_view line) { onLine(line); },
-            [this](std::size_t seen) {
-                fail(Error("IPC message too large: more than " + std::to_string(decoder_.maxLine()) +
-                               " bytes (maxMessageSize) without a newline after " + std::to_string(seen) +
-                               " bytes; it is dropped up to the next newline",
-                           "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError"));
-            });
+        codec_->feed(bytes, *this);
         dropUnclaimedHandles();
         ticks_.drain();  // deliver now, one guarded call per message, as Node's nextTick would
         return;
     }
     if (nread == 0) return;
     if (nread != UV_EOF) fail(systemError(static_cast<int>(nread), "read"));
-    if (decoder_.buffering())
-        fail(Error("IPC channel closed in the middle of a message (" + std::to_string(decoder_.buffered()) +
+    if (codec_->buffering())
+        fail(Error("IPC channel closed in the middle of a message (" + std::to_string(codec_->buffered()) +
                        " bytes without a newline were dropped)",
                    "ERR_IPC_TRUNCATED"));
     // The peer is gone: Node disconnects, closes and emits 'disconnect' on the next
@@ -203,11 +190,10 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 // The kernel hands over fds with the read that ends in the first bytes of the
 // sendmsg() that carried them (it stops a read there), and a sender writes one
-// message per sendmsg(): so an fd belongs to the line holding this read's last byte.
+// message per sendmsg(): so an fd belongs to the message holding this read's last byte.
 void Channel::takeHandles(std::string_view bytes) {
-    const auto newlines = static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
-    const std::uint64_t line = decoder_.lines() + newlines - (bytes.back() == '\n' ? 1 : 0);
-    if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.emplace_back(line, std::move(h));
+    const std::uint64_t message = codec_->messageAtEndOf(bytes);
+    if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.emplace_back(message, std::move(h));
     // Node takes one fd per read; any more would sit in libuv until the channel closes.
     std::size_t extra = 0;
     for (; uv_pipe_pending_count(&pipe_) > 0; ++extra) ReceivedHandleAccess::accept(&pipe_);  // closed at once
@@ -216,18 +202,18 @@ void Channel::takeHandles(std::string_view bytes) {
                    "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
-std::shared_ptr<ReceivedHandle> Channel::handleForLine(std::uint64_t line) {
-    if (pendingHandles_.empty() || pendingHandles_.front().first != line) return nullptr;
+std::shared_ptr<ReceivedHandle> Channel::handleForMessage(std::uint64_t message) {
+    if (pendingHandles_.empty() || pendingHandles_.front().first != message) return nullptr;
     auto h = std::move(pendingHandles_.front().second);
     pendingHandles_.pop_front();
     return h;
 }
 
-// An fd whose line has ended without a NODE_HANDLE taking it (a plain message, a
+// An fd whose message has ended without a NODE_HANDLE taking it (a plain message, a
 // malformed or oversized one) is closed: no fd is kept that nobody claimed.
 void Channel::dropUnclaimedHandles() {
     std::size_t dropped = 0;
-    while (!pendingHandles_.empty() && pendingHandles_.front().first < decoder_.lines()) {
+    while (!pendingHandles_.empty() && pendingHandles_.front().first < codec_->messagesEnded()) {
         pendingHandles_.pop_front();
         ++dropped;
     }
@@ -238,16 +224,21 @@ void Channel::dropUnclaimedHandles() {
                "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
-void Channel::onLine(std::string_view line) {
+void Channel::onDecoded(std::string_view wire, Decoded d) {
     if (!connected_) return;  // after disconnect() nothing more is delivered
-    if (wireTap_) wireTap_(false, std::string(line) + "\n");
-    Decoded d = decodeLine(line);
+    if (wireTap_) wireTap_(false, std::string(wire) + "\n");
     if (d.error) {
         fail(*d.error);
         return;
     }
     if (isInternal(*d.message)) onInternal(*d.message);
     else deliver(std::move(*d.message), nullptr);
+}
+
+void Channel::onTooLarge(std::size_t seen, std::size_t max) {
+    fail(Error("IPC message too large: more than " + std::to_string(max) + " bytes (maxMessageSize) after " +
+                   std::to_string(seen) + " bytes; it is dropped up to the next message",
+               "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError"));
 }
 
 void Channel::deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle) {
@@ -261,7 +252,7 @@ void Channel::deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> ha
 
 void Channel::onInternal(const nlohmann::json& m) {
     const std::string& cmd = m["cmd"].get_ref<const std::string&>();
-    if (cmd == "NODE_HANDLE") return onHandleMessage(m, handleForLine(decoder_.lines() - 1));
+    if (cmd == "NODE_HANDLE") return onHandleMessage(m, handleForMessage(codec_->messagesEnded() - 1));
     if (cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK") {
         if (cmd == "NODE_HANDLE_NACK")
             fail(Error("The peer could not take a handle we sent (NODE_HANDLE_NACK)", "ERR_IPC_HANDLE_NOT_RECEIVED"));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // One end of a Node IPC channel (Node's setupChannel in internal/child_process.js):
-// 'json' framing over a libuv IPC pipe, each message delivered on its own tick,
+// messages in its serialization's codec (ipc/codec.hpp) over a libuv IPC pipe,
+// each message delivered on its own tick,
 // internal NODE_* messages kept from user listeners, handle passing with the
 // NODE_HANDLE / ACK / NACK protocol and its send queue, and disconnect.
 // The parent's ChildProcess and the child's process API each own one.
@@ -14,13 +15,13 @@
 
 #include "childproc/events.hpp"
 #include "childproc/ipc.hpp"
-#include "ipc/framing.hpp"
+#include "ipc/codec.hpp"
 
 namespace childproc::detail {
 
 class TickQueue;
 
-class Channel : public ChannelControl {
+class Channel : public ChannelControl, private CodecSink {
 public:
     enum class Side { parent, child };
     struct Hooks {
@@ -30,7 +31,8 @@ public:
         std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> internal;
     };
 
-    Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Hooks hooks);
+    // Throws ERR_INVALID_ARG_VALUE for a serialization that is not spoken.
+    Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Serialization serialization, Hooks hooks);
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;
     ~Channel() override;
@@ -42,7 +44,7 @@ public:
     void destroy();
 
     // The largest message accepted from the peer (kDefaultMaxMessageSize; unlimited).
-    void setMaxMessageSize(std::size_t bytes) { decoder_.setMaxLine(bytes); }
+    void setMaxMessageSize(std::size_t bytes) { codec_->setMaxMessageSize(bytes); }
 
     void onMessage(MessageListener fn);
     void onDisconnect(std::function<void()> fn);
@@ -76,9 +78,10 @@ private:
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
     void takeHandles(std::string_view bytes);
-    std::shared_ptr<ReceivedHandle> handleForLine(std::uint64_t line);
+    std::shared_ptr<ReceivedHandle> handleForMessage(std::uint64_t message);
     void dropUnclaimedHandles();
-    void onLine(std::string_view line);
+    void onDecoded(std::string_view wire, Decoded decoded) override;
+    void onTooLarge(std::size_t seen, std::size_t max) override;
     void onInternal(const nlohmann::json& m);
     void onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle);
     void deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle);
@@ -93,14 +96,14 @@ private:
     TickQueue& ticks_;
     Side side_;
     Hooks hooks_;
-    LineDecoder decoder_;
+    std::unique_ptr<Codec> codec_;
     std::unique_ptr<char[]> readBuf_;
     bool started_ = false;
     bool connected_ = true;
     bool closing_ = false;
     bool pendingDisconnect_ = false;
     std::optional<std::deque<Outgoing>> handleQueue_;  // set while a sent handle awaits ACK/NACK
-    std::deque<std::pair<std::uint64_t, std::shared_ptr<ReceivedHandle>>> pendingHandles_;  // by line number
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<ReceivedHandle>>> pendingHandles_;  // by message number
     std::size_t strayHandles_ = 0;
     std::shared_ptr<SocketList> sockets_;
     std::size_t pendingWrites_ = 0;

@@ -31,21 +31,20 @@ struct ChildSide {
     Listeners<const Error&> error;
 };
 
-// NODE_CHANNEL_FD, taken from the environment before main (core/inherited_ipc).
-int channelFdFromEnvironment() {
-    const auto& inherited = detail::inheritedIpc();
-    return inherited.serialization == "json" ? inherited.channelFd : -1;  // 'advanced' (V8) is not spoken here
-}
 
 // Never destroyed: it lives as long as the process and the default loop.
 ChildSide& side() {
     static ChildSide* s = [] {
-        const int fd = channelFdFromEnvironment();
+        // NODE_CHANNEL_FD and its mode, taken from the environment before main (core/inherited_ipc).
+        const auto& inherited = detail::inheritedIpc();
+        const auto serialization = detail::spokenSerialization(inherited.serialization);
+        const int fd = inherited.channelFd;
         auto* cs = new ChildSide;
-        if (fd < 0 || !cs->loop) return cs;
+        if (fd < 0 || !serialization || !cs->loop) return cs;
         detail::Channel::Hooks hooks;
         hooks.error = [cs](const Error& e) { detail::emitGuarded(uv_default_loop(), cs->error, e); };
-        cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child, std::move(hooks));
+        cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child, *serialization,
+                                                        std::move(hooks));
         if (uv_pipe_open(cs->channel->pipe(), fd) != 0) {
             cs->channel->destroy();
             return cs;
@@ -107,6 +106,5 @@ ChannelControl* channel() {
 namespace childproc::detail {
 
 Channel* processChannel() { return process::side().channel.get(); }
-TickQueue& processTicks() { return process::side().ticks; }
 
 }  // namespace childproc::detail

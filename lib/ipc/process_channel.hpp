@@ -5,9 +5,7 @@
 namespace childproc::detail {
 
 class Channel;
-class TickQueue;
 
 Channel* processChannel();  // nullptr when no parent gave us one
-TickQueue& processTicks();
 
 }  // namespace childproc::detail

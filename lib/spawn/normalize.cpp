@@ -2,6 +2,7 @@
 #include "spawn/normalize.hpp"
 
 #include "childproc/error.hpp"
+#include "ipc/codec.hpp"
 
 extern char** environ;
 
@@ -124,14 +125,14 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     }
 
     if (plan.ipcIndex >= 0) {
-        if (o.serialization == Serialization::advanced)
-            throw invalidArg("The property 'options.serialization' 'advanced' is not supported yet: use 'json'");
+        requireSupported(o.serialization);  // the IPC room decides what is spoken
         // Node appends these after the user's pairs and keeps duplicates; we replace them.
         std::erase_if(spec.env, [](const std::string& kv) {
             return kv.rfind("NODE_CHANNEL_FD=", 0) == 0 || kv.rfind("NODE_CHANNEL_SERIALIZATION_MODE=", 0) == 0;
         });
         spec.env.push_back("NODE_CHANNEL_FD=" + std::to_string(plan.ipcIndex));
-        spec.env.push_back("NODE_CHANNEL_SERIALIZATION_MODE=json");
+        spec.env.push_back(std::string("NODE_CHANNEL_SERIALIZATION_MODE=") + serializationName(o.serialization));
+        plan.serialization = o.serialization;
         if (o.maxMessageSize == 0) throw invalidArg("The property 'options.maxMessageSize' must be at least 1 byte");
         plan.maxMessageSize = o.maxMessageSize;
     }

@@ -22,6 +22,7 @@ struct SpawnPlan {
     Signal killSignal = SIGTERM;
     std::stop_token signal;
     int ipcIndex = -1;  // the stdio slot of the IPC channel, if any
+    Serialization serialization = Serialization::json;
     std::size_t maxMessageSize = kDefaultMaxMessageSize;
     std::chrono::milliseconds forceKillAfter{0};
 };

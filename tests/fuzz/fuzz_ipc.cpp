@@ -13,8 +13,8 @@
 
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
-#include "ipc/framing.hpp"
 #include "ipc/json_codec.hpp"
+#include "ipc/json_lines_codec.hpp"
 
 using namespace childproc::detail;
 
@@ -67,7 +67,7 @@ void throughAChannel(const uint8_t* data, size_t size) {
         hooks.error = [](const childproc::Error&) {};
         hooks.closed = [&closed] { closed = true; };
         hooks.internal = [](const nlohmann::json&, std::shared_ptr<childproc::ReceivedHandle>) {};
-        Channel channel(&loop, ticks, Channel::Side::parent, hooks);
+        Channel channel(&loop, ticks, Channel::Side::parent, childproc::Serialization::json, hooks);
         channel.onMessage([](const nlohmann::json&, std::shared_ptr<childproc::ReceivedHandle>) {});
         uv_pipe_open(channel.pipe(), sv[0]);
         channel.start();

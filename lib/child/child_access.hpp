@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The library's own door into ChildProcess internals (spawn, exec, fork use it).
+// The library's own door into ChildProcess internals (spawn, fork and cluster use it).
 
 #include "childproc/child_process.hpp"
 #include "spawn/normalize.hpp"
@@ -10,7 +10,6 @@ namespace childproc::detail {
 struct ChildAccess {
     // Create the process described by plan. Throws for synchronous spawn failures.
     static ChildProcessPtr start(SpawnPlan plan);
-    static TickQueue& ticks(ChildProcess& c) { return *c.ticks_; }
     static Channel* channel(ChildProcess& c) { return c.channel_.get(); }
 };
 

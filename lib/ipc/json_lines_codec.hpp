@@ -6,23 +6,12 @@
 // character, so a character split across reads is simply joined with the rest.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
-#include "childproc/error.hpp"
-#include "childproc/ipc.hpp"
+#include "ipc/codec.hpp"
 
 namespace childproc::detail {
-
-// The default cap on one message's size (childproc::kDefaultMaxMessageSize).
-using childproc::kDefaultMaxMessageSize;
-
-// The bytes of one message. Strings that are not valid UTF-8 have each invalid
-// byte replaced by U+FFFD, as a JS string cannot hold them either.
-std::string encodeMessage(const nlohmann::json& message);
 
 class LineDecoder {
 public:
@@ -70,7 +59,6 @@ public:
     void feed(std::string_view bytes, F&& onLine) {
         feed(bytes, std::forward<F>(onLine), [](std::size_t) {});
     }
-    // Node's channel.buffering: part of a message has arrived.
     bool buffering() const { return !partial_.empty() || discarding_; }
     std::size_t buffered() const { return discarding_ ? discarded_ : partial_.size(); }
     // Lines ended so far, dropped ones included: a line's number is lines() - 1
@@ -85,15 +73,28 @@ private:
     std::uint64_t lines_ = 0;
 };
 
+// The bytes of one message. Strings that are not valid UTF-8 have each invalid
+// byte replaced by U+FFFD, as a JS string cannot hold them either.
+std::string encodeMessage(const nlohmann::json& message);
+
 // One line as a message, or the error that a malformed line is (Node would crash
 // on it; we report ERR_IPC_BAD_MESSAGE and go on with the next line).
-struct Decoded {
-    std::optional<nlohmann::json> message;
-    std::optional<Error> error;
-};
 Decoded decodeLine(std::string_view line);
 
-// Node's isInternal(): an object whose string `cmd` starts with "NODE_" (and is longer).
-bool isInternal(const nlohmann::json& message);
+class JsonLinesCodec final : public Codec {
+public:
+    void encode(const nlohmann::json& message, std::string& out) const override;
+    void encodeHandle(const std::string& type, const nlohmann::json& message, std::string& out) const override;
+    void feed(std::string_view bytes, CodecSink& sink) override;
+    std::uint64_t messagesEnded() const override { return decoder_.lines(); }
+    std::uint64_t messageAtEndOf(std::string_view bytes) const override;
+    bool buffering() const override { return decoder_.buffering(); }
+    std::size_t buffered() const override { return decoder_.buffered(); }
+    void setMaxMessageSize(std::size_t bytes) override { decoder_.setMaxLine(bytes); }
+    std::size_t maxMessageSize() const override { return decoder_.maxLine(); }
+
+private:
+    LineDecoder decoder_;
+};
 
 }  // namespace childproc::detail

@@ -7,7 +7,7 @@
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
-#include "launch/launcher.hpp"
+#include "launch/launcher.hpp"  // ProcessHandle
 
 namespace childproc {
 
@@ -99,7 +99,7 @@ void ChildProcess::armForceKill(int signum) {
     forceTimer_ = std::make_unique<uv_timer_t>();
     uv_timer_init(loop_, forceTimer_.get());
     forceTimer_->data = this;
-    ++openHandles_;
+    openHandle(false);
     uv_timer_start(forceTimer_.get(), [](uv_timer_t* t) {
         auto* c = static_cast<ChildProcess*>(t->data);
         if (c->isRunning()) c->process_->kill(SIGKILL);
@@ -157,6 +157,19 @@ void ChildProcess::maybeClose() {
     closeEmitted_ = true;
     detail::emitGuarded(loop_, close_, exitCode_, signalCode_);
     maybeFinish();
+}
+
+void ChildProcess::openHandle(bool countsForClose) {
+    ++openHandles_;
+    if (countsForClose) ++closesNeeded_;
+}
+
+void ChildProcess::handleDone(bool countsForClose) {
+    if (countsForClose) {
+        ++closesGot_;
+        maybeClose();
+    }
+    handleClosed();
 }
 
 void ChildProcess::handleClosed() {

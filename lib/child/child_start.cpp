@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+// Creating a ChildProcess from a SpawnPlan, step by step: stdio pipes, the IPC
+// channel, the launch through the backend seam, then the timeout and abort arms.
+
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "childproc/loop.hpp"
+#include "child/child_access.hpp"
+#include "core/guard.hpp"
+#include "core/tick_queue.hpp"
+#include "ipc/channel.hpp"
+#include "launch/launcher.hpp"
+
+namespace childproc {
+
+namespace {
+
+// A write to a pipe whose reader died must be an EPIPE error, not the death of
+// the parent: ignore SIGPIPE unless the program chose its own handler (Node does).
+void ignoreSigpipeOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction old {};
+        if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
+            struct sigaction ign {};
+            ign.sa_handler = SIG_IGN;
+            sigemptyset(&ign.sa_mask);
+            sigaction(SIGPIPE, &ign, nullptr);
+        }
+    });
+}
+
+// The failures Node reports through 'error' rather than by throwing.
+bool reportedAsync(int err) {
+    return err == UV_EACCES || err == UV_EAGAIN || err == UV_EMFILE || err == UV_ENFILE || err == UV_ENOENT;
+}
+
+// What is wrong with a cwd, or nullptr when nothing is: libuv reports a bad cwd as
+// the program's own ENOENT or EACCES (nodejs/node#11520), so we name the culprit.
+const char* cwdProblem(const std::string& cwd) {
+    struct stat st {};
+    if (::stat(cwd.c_str(), &st) != 0) return errno == EACCES ? "cannot be reached: permission denied" : "does not exist";
+    if (!S_ISDIR(st.st_mode)) return "is not a directory";
+    if (::access(cwd.c_str(), X_OK) != 0) return "is not searchable: permission denied";
+    return nullptr;
+}
+
+Error spawnFailure(int err, const detail::LaunchSpec& spec) {
+    Error e = systemError(err, "spawn " + spec.file);
+    e.path = spec.file;
+    e.spawnargs = std::vector<std::string>(spec.args.begin() + 1, spec.args.end());
+    if (const char* problem = spec.cwd ? cwdProblem(*spec.cwd) : nullptr) {
+        e = Error(e.message() + " (cwd \"" + *spec.cwd + "\" " + problem + ")", e.code);
+        e.errnum = err;
+        e.syscall = "spawn " + spec.file;
+        e.path = *spec.cwd;
+        e.spawnargs = std::vector<std::string>(spec.args.begin() + 1, spec.args.end());
+    }
+    return e;
+}
+
+}  // namespace
+
+namespace detail {
+
+ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
+    ignoreSigpipeOnce();
+    ChildProcessPtr child(new ChildProcess(plan.loop ? plan.loop : defaultLoop()));
+    child->self_ = child;
+    child->start(plan);
+    return child;
+}
+
+}  // namespace detail
+
+void ChildProcess::start(detail::SpawnPlan& plan) {
+    spawnfile_ = plan.spec.file;
+    spawnargs_ = plan.spec.args;
+    killSignal_ = plan.killSignal;
+    forceKillAfter_ = plan.forceKillAfter;
+    detached_ = plan.spec.detached;
+    openStdio(plan);
+    if (plan.ipcIndex >= 0) openChannel(plan);
+    if (int err = launch(plan); err != 0) return failLaunch(err, plan);
+    pid_ = process_->pid();
+    for (auto& s : stdio_)
+        if (s) s->startReading();
+    if (channel_) channel_->start();
+    if (plan.timeout.count() > 0) armTimeout(plan.timeout);
+    if (plan.signal.stop_possible()) armAbort(plan.signal);
+    ticks_->post([this] { detail::emitGuarded(loop_, spawn_); });
+}
+
+void ChildProcess::openStdio(detail::SpawnPlan& plan) {
+    stdio_.resize(plan.slotTypes.size());
+    for (std::size_t i = 0; i < plan.slotTypes.size(); ++i) {
+        if (plan.spec.stdio[i].kind != detail::StdioPlan::Kind::pipe || static_cast<int>(i) == plan.ipcIndex) continue;
+        // Node: stdin is write-only, stdout/stderr read-only, extra pipes duplex.
+        auto s = std::make_unique<Stream>(loop_, *ticks_, i != 0, i == 0 || i >= 3);
+        const bool countsForClose = i != 0;  // 'close' waits for every pipe but stdin
+        openHandle(countsForClose);
+        s->setCloseHook([this, countsForClose] { handleDone(countsForClose); });
+        plan.spec.stdio[i].pipe = s->pipeHandle();
+        stdio_[i] = std::move(s);
+    }
+}
+
+void ChildProcess::openChannel(detail::SpawnPlan& plan) {
+    // The channel counts toward 'close' like a pipe: close waits for it, as in Node.
+    openHandle(true);
+    detail::Channel::Hooks hooks;
+    hooks.error = [this](const Error& e) { detail::emitGuarded(loop_, error_, e); };
+    hooks.closed = [this] { handleDone(true); };
+    channel_ = std::make_unique<detail::Channel>(loop_, *ticks_, detail::Channel::Side::parent, plan.serialization,
+                                                 std::move(hooks));
+    channel_->setMaxMessageSize(plan.maxMessageSize);
+    plan.spec.stdio[static_cast<std::size_t>(plan.ipcIndex)].pipe = channel_->pipe();
+}
+
+int ChildProcess::launch(detail::SpawnPlan& plan) {
+    openHandle(false);  // the process handle
+    return detail::launcherFor(plan.backend, plan.spec)
+        .launch(loop_, plan.spec,
+                [this](std::int64_t status, int sig) { detail::guarded(loop_, [&] { onProcessExit(status, sig); }); },
+                process_);
+}
+
+// Node reports a missing or forbidden program through 'error' and 'close'; every
+// other spawn failure throws, with no event.
+void ChildProcess::failLaunch(int err, const detail::SpawnPlan& plan) {
+    process_->close([this] { handleClosed(); });
+    const auto closePipes = [this] {
+        for (auto& s : stdio_)
+            if (s) s->destroy();
+        if (channel_) channel_->destroy();
+    };
+    if (!reportedAsync(err)) {
+        closeEmitted_ = true;  // no events: the caller gets the exception instead
+        closePipes();
+        Error e = systemError(err, "spawn");
+        if (plan.spec.cwd && cwdProblem(*plan.spec.cwd)) e.path = *plan.spec.cwd;
+        throw e;
+    }
+    exitCode_ = err;
+    ticks_->post([this, e = spawnFailure(err, plan.spec)] {
+        detail::emitGuarded(loop_, error_, e);
+        ++closesGot_;
+        maybeClose();
+    });
+    closePipes();
+}
+
+void ChildProcess::armTimeout(std::chrono::milliseconds timeout) {
+    timer_ = std::make_unique<uv_timer_t>();
+    uv_timer_init(loop_, timer_.get());
+    timer_->data = this;
+    openHandle(false);
+    uv_timer_start(
+        timer_.get(),
+        [](uv_timer_t* t) {
+            auto* self = static_cast<ChildProcess*>(t->data);
+            detail::guarded(t->loop, [&] {
+                try {
+                    self->kill(self->killSignal_);
+                } catch (const Error& e) {
+                    detail::emitGuarded(t->loop, self->error_, e);
+                }
+            });
+        },
+        static_cast<std::uint64_t>(timeout.count()), 0);
+}
+
+void ChildProcess::armAbort(const std::stop_token& signal) {
+    abortAsync_ = std::make_unique<uv_async_t>();
+    uv_async_init(loop_, abortAsync_.get(), [](uv_async_t* a) {
+        auto* self = static_cast<ChildProcess*>(a->data);
+        detail::guarded(a->loop, [&] { self->onAbort(); });
+    });
+    abortAsync_->data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(abortAsync_.get()));  // never the reason the loop lives
+    openHandle(false);
+    // Runs on whichever thread requests the stop; uv_async_send is the thread-safe way in.
+    uv_async_t* async = abortAsync_.get();
+    abortCallback_ = std::make_unique<std::stop_callback<std::function<void()>>>(
+        signal, std::function<void()>([async] { uv_async_send(async); }));
+}
+
+}  // namespace childproc
