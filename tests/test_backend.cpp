@@ -39,6 +39,15 @@ TEST(Backend, OptionForcesEither) {
     EXPECT_EQ(b->exitCode(), 2);
 }
 
+TEST(Backend, KillWithParentIsTheVforkBackendAndSaysSo) {
+    SpawnOptions o;
+    o.killWithParent = true;
+    auto c = spawn(kHelper, {"exit", "3"}, o);
+    EXPECT_STREQ(c->backend(), "vfork");
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 3);
+}
+
 TEST(Backend, UidFallsBackToUvSpawn) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
     SpawnOptions o;

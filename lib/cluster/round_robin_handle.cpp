@@ -12,6 +12,7 @@
 #include "cluster/server_handle.hpp"
 #include "core/guard.hpp"
 #include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail::cluster {
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "childproc/ipc.hpp"
-#include "cluster/state.hpp"
+#include "cluster/internal.hpp"
 
 namespace childproc::detail::cluster {
 

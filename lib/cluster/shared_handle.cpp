@@ -7,6 +7,7 @@
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
 #include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail::cluster {
 

@@ -3,7 +3,7 @@
 // the worker's ChildProcess; in the worker it is this process (cluster.worker).
 
 #include "childproc/process.hpp"
-#include "cluster/state.hpp"
+#include "cluster/internal.hpp"
 
 namespace childproc::cluster {
 

@@ -8,8 +8,10 @@
 
 #include <uv.h>
 
-#include "cluster/state.hpp"
+#include "cluster/internal.hpp"
+#include "net/listen_hook.hpp"
 #include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -126,7 +128,19 @@ Error bindError(int err, const json& address, int port) {
 
 }  // namespace
 
-bool clusterWorkerListens(const net::ListenOptions& options) { return !options.exclusive && isWorkerProcess(); }
+namespace {
+
+// Node's net: listen() in a worker goes through the primary unless `exclusive`.
+bool listenThroughPrimary(net::Server& server, const net::ListenOptions& options) {
+    if (options.exclusive || !isWorkerProcess()) return false;
+    clusterListen(server, options);
+    return true;
+}
+
+// Installed before main: this file is linked whenever the cluster API is.
+[[maybe_unused]] const bool hookInstalled = (setListenHook(&listenThroughPrimary), true);
+
+}  // namespace
 
 void clusterListen(net::Server& server, const net::ListenOptions& o) {
     const json address = o.host ? json(*o.host) : json(nullptr);

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "childproc/process.hpp"
-#include "cluster/state.hpp"
+#include "cluster/internal.hpp"
 #include "core/guard.hpp"
 #include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"

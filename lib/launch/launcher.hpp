@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The one seam for process creation. ChildProcess knows only this interface;
-// each backend (uv_spawn, posix_spawn + pidfd) implements it in its own file.
+// each backend (uv_spawn, posix_spawn + pidfd, vfork + pidfd) implements it in
+// its own file (launchers.hpp lists them).
 
 #include <cstdint>
 #include <functional>
@@ -61,7 +62,6 @@ public:
                        std::unique_ptr<ProcessHandle>& out) = 0;
 };
 
-Launcher& uvLauncher();
 // The backend for these options (Backend::automatic: the fastest that honours them).
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec);
 

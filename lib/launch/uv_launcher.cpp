@@ -6,7 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 
-#include "launch/launcher.hpp"
+#include "launch/launchers.hpp"
 
 namespace childproc::detail {
 

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail {
 

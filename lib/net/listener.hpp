@@ -2,7 +2,7 @@
 #pragma once
 // What a net::Server accepts through (Node's server._handle): a TCP socket it
 // listens on, bound here or received from a cluster primary, or the primary's
-// round-robin hand-offs. The library's own door into Server lives here too.
+// round-robin hand-offs; and the library's own door into Server.
 
 #include <functional>
 #include <memory>
@@ -30,18 +30,6 @@ struct ServerAccess {
     static const std::shared_ptr<TickQueue>& ticks(net::Server& s) { return s.ticks_; }
 };
 
-// A connection Socket on a TCP handle of its own; it keeps itself alive until closed.
-std::shared_ptr<net::Socket> makeTcpSocket(uv_loop_t* loop, const std::shared_ptr<TickQueue>& ticks);
-// Take over the connected TCP socket in `received` (a round-robin hand-off).
-std::shared_ptr<net::Socket> adoptTcpSocket(net::Server& server, ReceivedHandle& received);
-
-// Node's _createServerHandle: a bound TCP handle (heap, closed with closeTcp) or a libuv error.
-int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out);
-void closeTcp(uv_tcp_t* h, std::function<void()> done);
-// libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port:
-// UV_EADDRINUSE unless `h` is bound to `port` (0 asks nothing).
-int checkBoundPort(uv_tcp_t* h, int port);
-
 // Bind and listen here: 0, or a negative libuv error.
 struct BindResult {
     std::unique_ptr<Listener> listener;
@@ -50,8 +38,5 @@ struct BindResult {
 BindResult bindTcp(net::Server& server, const net::ListenOptions& options);
 // Listen on a socket bound elsewhere (the cluster primary's, under SCHED_NONE).
 BindResult listenOnReceived(net::Server& server, std::shared_ptr<ReceivedHandle> handle, int backlog);
-
-// Node's sockaddr → { address, family, port }.
-std::optional<net::Address> addressOf(const sockaddr_storage& ss);
 
 }  // namespace childproc::detail

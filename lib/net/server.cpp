@@ -1,14 +1,25 @@
 // SPDX-License-Identifier: MIT
-// net::Server: Node's net.Server for TCP. listen() binds here, or in a cluster
-// worker asks the primary (cluster/worker_servers.cpp); connections are Sockets.
+// net::Server: Node's net.Server for TCP. listen() binds here, or a listen hook
+// takes it over (a cluster worker asks its primary); connections are Sockets.
 
 #include "childproc/net.hpp"
 
-#include "childproc/spawn.hpp"
-#include "cluster/state.hpp"
+#include "childproc/loop.hpp"
+#include "net/listen_hook.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "net/listener.hpp"
+
+namespace childproc::detail {
+
+namespace {
+ListenHook installedHook = nullptr;  // set before main, read afterwards
+}  // namespace
+
+void setListenHook(ListenHook hook) { installedHook = hook; }
+ListenHook listenHook() { return installedHook; }
+
+}  // namespace childproc::detail
 
 namespace childproc::net {
 
@@ -96,10 +107,7 @@ void Server::listen(ListenOptions o, std::function<void()> cb) {
     binding_ = true;
     closing_ = false;
     self_ = shared_from_this();
-    if (detail::cluster::clusterWorkerListens(o)) {
-        detail::cluster::clusterListen(*this, o);
-        return;
-    }
+    if (auto hook = detail::listenHook(); hook && hook(*this, o)) return;  // a cluster worker's primary
     detail::BindResult r = detail::bindTcp(*this, o);
     if (r.error) return fail(listenError(r.error, "listen", o.host.value_or("::"), o.port));
     startListening(std::move(r.listener));

@@ -7,6 +7,7 @@
 
 #include "core/tick_queue.hpp"
 #include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail {
 

@@ -3,6 +3,7 @@
 
 #include "core/guard.hpp"
 #include "net/listener.hpp"
+#include "net/tcp.hpp"
 
 namespace childproc::detail {
 

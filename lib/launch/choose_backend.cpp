@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Which backend creates a process.
+// Which backend creates a process: the fastest that honours the options.
 
 #include <cstdlib>
 #include <string_view>
@@ -7,7 +7,7 @@
 #include "childproc/error.hpp"
 #include "core/inherited_ipc.hpp"
 #include "launch/launcher.hpp"
-#include "launch/posix_spawn_launcher.hpp"
+#include "launch/launchers.hpp"
 
 namespace childproc::detail {
 
@@ -29,13 +29,13 @@ Backend environmentDefault() {
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
     inheritedIpc();  // a channel given to us is never given on (normally taken before main)
     // posix_spawn cannot change uid/gid; uv_spawn's fork can. killWithParent needs
-    // the Linux backend's vfork path (uv_spawn has no hook to run prctl in the child).
+    // the vfork backend (uv_spawn has no hook to run prctl in the child).
     const bool fastPathCan = pidfdSupported() && !spec.uid && !spec.gid;
     if (spec.killWithParent) {
         if (!pidfdSupported() || spec.uid || spec.gid || wanted == Backend::uv)
             throw Error("killWithParent needs the posix_spawn backend (Linux 5.3+), without uid/gid",
                         "ERR_INVALID_ARG_VALUE", "TypeError");
-        return posixSpawnLauncher();
+        return vforkLauncher();
     }
     if (wanted == Backend::automatic) wanted = environmentDefault();
     switch (wanted) {
@@ -50,3 +50,13 @@ Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
 }
 
 }  // namespace childproc::detail
+
+#if !defined(__linux__)
+namespace childproc::detail {
+// Elsewhere only the uv backend exists: pidfdSupported() is false, so the others
+// are never chosen.
+bool pidfdSupported() { return false; }
+Launcher& posixSpawnLauncher() { return uvLauncher(); }
+Launcher& vforkLauncher() { return uvLauncher(); }
+}  // namespace childproc::detail
+#endif

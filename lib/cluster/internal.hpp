@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// What the cluster files share: the library's door into Worker, and the
+// The cluster's internal API, shared by its files: the door into Worker, and the
 // functions each side provides to Worker's methods.
 
 #include "childproc/cluster.hpp"
@@ -40,7 +40,6 @@ void workerDestroy();            // cluster.worker.kill()
 bool sendToPrimary(nlohmann::json message, Handler reply = {});
 
 // worker_servers.cpp: net::Server::listen in a worker, through the primary.
-bool clusterWorkerListens(const net::ListenOptions& options);
 void clusterListen(net::Server& server, const net::ListenOptions& options);
 void onNewConnection(const nlohmann::json& message, std::shared_ptr<ReceivedHandle> handle);  // act 'newconn'
 void closeWorkerServers(std::function<void()> done);  // every server closed, connections ended

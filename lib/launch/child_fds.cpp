@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#include "launch/child_fds.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace childproc::detail {
+
+ChildFds::~ChildFds() {
+    for (auto& [pipe, fd] : parentEnds_) ::close(fd);
+    for (int fd : temporaries_) ::close(fd);
+}
+
+int ChildFds::park(int fd) {
+    const int c = ::fcntl(fd, F_DUPFD_CLOEXEC, slots_);
+    if (c >= 0) temporaries_.push_back(c);
+    return c;
+}
+
+int ChildFds::prepare(const LaunchSpec& spec) {
+    slots_ = static_cast<int>(spec.stdio.size());
+    for (int i = 0; i < slots_; ++i) {
+        const auto& s = spec.stdio[static_cast<std::size_t>(i)];
+        int source = -1;
+        switch (s.kind) {
+        case StdioPlan::Kind::ignore:
+            // fds 0-2 get /dev/null; a higher ignored slot is closed, even if ours
+            // of that number lacks O_CLOEXEC (the fds past the slots are closed too).
+            ops_.push_back({i < 3 ? FdOp::devnull : FdOp::close, -1, i});
+            continue;
+        case StdioPlan::Kind::inherit: source = park(s.fd); break;
+        case StdioPlan::Kind::pipe: {
+            int sv[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
+            parentEnds_.emplace_back(s.pipe, sv[0]);
+            temporaries_.push_back(sv[1]);
+            source = park(sv[1]);
+            break;
+        }
+        }
+        if (source < 0) return -errno;
+        ops_.push_back({FdOp::dup, source, i});
+    }
+    return 0;
+}
+
+void ChildFds::openParentEnds() {
+    for (auto& [pipe, fd] : parentEnds_) uv_pipe_open(pipe, fd);
+    parentEnds_.clear();
+}
+
+}  // namespace childproc::detail

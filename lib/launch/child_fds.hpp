@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The child's fds as a plain list of operations, shared by the posix_spawn backend
+// (as file actions) and the vfork backend (walked in the child without allocating):
+// socketpairs for pipes, parked copies of inherited fds, /dev/null for ignored slots.
+
+#include <utility>
+#include <vector>
+
+#include "launch/launcher.hpp"
+
+namespace childproc::detail {
+
+// What the child does to fd `target` before exec.
+struct FdOp {
+    enum Kind { dup, devnull, close } kind;
+    int src;
+    int target;
+};
+
+class ChildFds {
+public:
+    ChildFds() = default;
+    ChildFds(const ChildFds&) = delete;
+    ChildFds& operator=(const ChildFds&) = delete;
+    ~ChildFds();  // closes the parent's temporaries, and the parent ends unless opened
+
+    // 0 or a negative errno.
+    int prepare(const LaunchSpec& spec);
+    const std::vector<FdOp>& ops() const { return ops_; }
+    int slots() const { return slots_; }
+    // The child runs: hand our ends of its pipes to their uv_pipe_t handles.
+    void openParentEnds();
+
+private:
+    // A CLOEXEC copy of fd numbered >= the slot count, so that no dup2 in the child
+    // can overwrite a source another slot still needs.
+    int park(int fd);
+
+    std::vector<FdOp> ops_;
+    std::vector<std::pair<uv_pipe_t*, int>> parentEnds_;
+    std::vector<int> temporaries_;
+    int slots_ = 0;
+};
+
+}  // namespace childproc::detail

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// Backend 3 (Linux), for killWithParent: posix_spawn has no way to run
+// prctl(PR_SET_PDEATHSIG) in the child, so this does what glibc's posix_spawn does,
+// by hand: vfork (the child borrows our memory until it execs), only
+// async-signal-safe calls in the child, and every signal blocked around it so no
+// handler of ours runs on the shared stack. The exec errno comes back through a
+// close-on-exec pipe, not through memory: sanitizers (TSan) turn vfork into fork,
+// where memory is not shared.
+
+#include "launch/launchers.hpp"
+
+#if defined(__linux__)
+
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launch/child_fds.hpp"
+#include "launch/pidfd_process.hpp"
+#include "launch/program_path.hpp"
+
+namespace childproc::detail {
+
+namespace {
+
+constexpr const char* kName = "vfork";
+
+// The pipe the child reports its exec errno through, above the slots, where no
+// dup2 of the child can land on it. 0 or a negative errno.
+int reportPipe(int (&report)[2], int slots) {
+    if (::pipe2(report, O_CLOEXEC) != 0) return -errno;
+    for (int& fd : report) {
+        if (fd >= slots) continue;
+        const int high = ::fcntl(fd, F_DUPFD_CLOEXEC, slots);
+        const int e = errno;
+        ::close(fd);
+        if (high < 0) {
+            ::close(report[0] == fd ? report[1] : report[0]);
+            return -e;
+        }
+        fd = high;
+    }
+    return 0;
+}
+
+// In the vforked child: only async-signal-safe calls, and no allocation.
+[[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
+                              const char* cwd, bool detached, pid_t parent, int reportFd) {
+    int e = 0;
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
+    else if (::getppid() != parent) e = ESRCH;  // orphaned before prctl took hold
+    const auto& ops = fds.ops();
+    for (std::size_t i = 0; i < ops.size() && !e; ++i) {
+        const FdOp& op = ops[i];
+        if (op.kind == FdOp::dup) {
+            if (::dup2(op.src, op.target) < 0) e = errno;
+        } else if (op.kind == FdOp::devnull) {
+            const int fd = ::open("/dev/null", O_RDWR);
+            if (fd < 0) e = errno;
+            else if (fd != op.target) {
+                if (::dup2(fd, op.target) < 0) e = errno;
+                ::close(fd);
+            }
+        } else {
+            ::close(op.target);
+        }
+    }
+    // Close everything past the slots but the report pipe's write end, which exec closes.
+    const auto slots = static_cast<unsigned>(fds.slots());
+    if (!e) {
+        if (reportFd > fds.slots()) ::syscall(SYS_close_range, slots, static_cast<unsigned>(reportFd - 1), 0U);
+        ::syscall(SYS_close_range, static_cast<unsigned>(reportFd + 1), ~0U, 0U);
+    }
+    if (!e && cwd && ::chdir(cwd) != 0) e = errno;
+    if (!e && detached && ::setsid() < 0) e = errno;
+    if (!e) {
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; ++s)
+            if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);  // our table is our own copy
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(program, argv, envp);
+        e = errno;
+    }
+    [[maybe_unused]] auto n = ::write(reportFd, &e, sizeof e);
+    ::_exit(127);
+}
+
+int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, const char* cwd,
+               bool detached, pid_t& out) {
+    int report[2];
+    if (int r = reportPipe(report, fds.slots()); r != 0) return r;
+    const pid_t parent = ::getpid();
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    const pid_t pid = ::vfork();
+    if (pid == 0) {
+        ::close(report[0]);
+        becomeChild(program, argv, envp, fds, cwd, detached, parent, report[1]);
+    }
+    const int forkErr = pid < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    ::close(report[1]);
+    if (pid < 0) {
+        ::close(report[0]);
+        return -forkErr;
+    }
+    int childErr = 0;
+    ssize_t got;
+    do {
+        got = ::read(report[0], &childErr, sizeof childErr);
+    } while (got < 0 && errno == EINTR);
+    ::close(report[0]);
+    if (got == static_cast<ssize_t>(sizeof childErr) && childErr != 0) {
+        ::waitpid(pid, nullptr, 0);
+        return -childErr;
+    }
+    out = pid;
+    return 0;
+}
+
+class VforkLauncher final : public Launcher {
+public:
+    int launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+               std::unique_ptr<ProcessHandle>& out) override {
+        const int r = start(loop, spec, std::move(onExit), out);
+        if (r != 0) out = failedProcess(loop, kName);
+        return r;
+    }
+
+private:
+    static int start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+                     std::unique_ptr<ProcessHandle>& out) {
+        std::string program;
+        if (int r = resolveProgram(spec, program); r != 0) return r;
+        ChildFds fds;
+        if (int r = fds.prepare(spec); r != 0) return r;
+        auto argv = cstrings(spec.args);
+        auto envp = cstrings(spec.env);
+        pid_t pid = 0;
+        if (int r = vforkSpawn(program.c_str(), argv.data(), envp.data(), fds, spec.cwd ? spec.cwd->c_str() : nullptr,
+                               spec.detached, pid);
+            r != 0)
+            return r;
+        if (int r = watchChild(loop, pid, kName, std::move(onExit), out); r != 0) return r;
+        fds.openParentEnds();
+        return 0;
+    }
+};
+
+}  // namespace
+
+Launcher& vforkLauncher() {
+    static VforkLauncher launcher;
+    return launcher;
+}
+
+}  // namespace childproc::detail
+
+#endif
