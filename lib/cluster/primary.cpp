@@ -12,6 +12,7 @@
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
 #include "child/child_access.hpp"
+#include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
@@ -238,15 +239,11 @@ WorkerPtr fork(const Env& env) {
     for (const auto& [k, v] : env) workerEnv[k] = v;
     workerEnv["NODE_UNIQUE_ID"] = std::to_string(id);
 
-    ForkOptions fo;
-    fo.cwd = s.cwd;
+    auto fo = detail::convertOptions<ForkOptions>(s);
     fo.env = std::move(workerEnv);
-    if (s.execPath && !s.execPath->empty()) fo.execPath = s.execPath;
+    if (!s.execPath || s.execPath->empty()) fo.execPath.reset();  // empty: run `exec` itself
     fo.execArgv = *s.execArgv;
     fo.silent = *s.silent;
-    fo.stdio = s.stdio;
-    fo.uid = s.uid;
-    fo.gid = s.gid;
     fo.serialization = *s.serialization;
     ChildProcessPtr child = childproc::fork(*s.exec, *s.args, std::move(fo));
     WorkerPtr w = WorkerAccess::make(id, child);

@@ -4,6 +4,7 @@
 #include "childproc/exec.hpp"
 
 #include "childproc/spawn.hpp"
+#include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
@@ -125,20 +126,9 @@ private:
 };
 
 SpawnOptions toSpawnOptions(const ExecOptions& o) {
-    SpawnOptions so;
-    so.cwd = o.cwd;
-    so.env = o.env;
-    so.shell = o.shell;
-    so.signal = o.signal;
-    so.killSignal = o.killSignal;
-    so.uid = o.uid;
-    so.gid = o.gid;
-    so.windowsHide = o.windowsHide;
-    so.forceKillAfter = o.forceKillAfter;
-    so.killWithParent = o.killWithParent;
-    so.loop = o.loop;
-    so.backend = o.backend;
-    return so;  // timeout is ours to handle: it must mark the run as killed
+    auto so = detail::convertOptions<SpawnOptions>(o);
+    so.timeout = {};  // ours to handle: it must mark the run as killed
+    return so;
 }
 
 ChildProcessPtr start(const std::string& file, const std::vector<std::string>& args, std::string cmd,

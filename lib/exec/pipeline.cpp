@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "childproc/spawn.hpp"
+#include "core/convert_options.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
@@ -61,14 +62,7 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
     }
 
     for (std::size_t i = 0; i < n; ++i) {
-        SpawnOptions so;
-        so.cwd = o.cwd;
-        so.env = o.env;
-        so.timeout = o.timeout;
-        so.killSignal = o.killSignal;
-        so.signal = o.signal;
-        so.loop = o.loop;
-        so.backend = o.backend;
+        auto so = detail::convertOptions<SpawnOptions>(o);
         Stdio in = i == 0 ? Stdio(StdioType::pipe) : Stdio(pipes[i - 1][0]);
         Stdio out = i + 1 == n ? Stdio(StdioType::pipe) : Stdio(pipes[i][1]);
         so.stdio = {in, out, StdioType::pipe};

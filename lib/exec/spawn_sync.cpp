@@ -10,6 +10,7 @@
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
+#include "core/convert_options.hpp"
 #include "exec/private_loop.hpp"
 #include "spawn/normalize.hpp"
 
@@ -61,20 +62,9 @@ std::vector<Stdio> syncStdio(const SpawnSyncOptions& o) {
 
 SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args, SpawnSyncOptions o) {
     detail::validateTimeout(o.timeout);
-    SpawnOptions so;
-    so.cwd = o.cwd;
-    so.env = o.env;
-    so.argv0 = o.argv0;
+    auto so = detail::convertOptions<SpawnOptions>(o);
     so.stdio = syncStdio(o);
-    so.detached = o.detached;
-    so.uid = o.uid;
-    so.gid = o.gid;
-    so.shell = o.shell;
-    so.killSignal = o.killSignal;
-    so.windowsHide = o.windowsHide;
-    so.forceKillAfter = o.forceKillAfter;
-    so.killWithParent = o.killWithParent;
-    so.backend = o.backend;
+    so.timeout = {};  // ours to handle: it bounds the whole call
 
     detail::PrivateLoop loop;
     so.loop = loop.get();

@@ -4,6 +4,7 @@
 #include "childproc/fork.hpp"
 
 #include "childproc/spawn.hpp"
+#include "core/convert_options.hpp"
 
 namespace childproc {
 
@@ -31,21 +32,8 @@ ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::strin
         argv.insert(argv.end(), args.begin(), args.end());
     }
 
-    SpawnOptions so;
-    so.cwd = o.cwd;
-    so.env = o.env;
-    so.argv0 = o.argv0;
+    auto so = detail::convertOptions<SpawnOptions>(o);
     so.stdio = slots;
-    so.detached = o.detached;
-    so.uid = o.uid;
-    so.gid = o.gid;
-    so.serialization = o.serialization;
-    so.maxMessageSize = o.maxMessageSize;
-    so.timeout = o.timeout;
-    so.killSignal = o.killSignal;
-    so.signal = o.signal;
-    so.loop = o.loop;
-    so.backend = o.backend;
     return spawn(file, argv, std::move(so));  // shell is forced off, as in Node
 }
 
