@@ -3,12 +3,12 @@
 //   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture WRITER BYTES
 //   cp_bench ipc-rt|ipc-oneway|ipc-big COUNT [node ECHO_JS]   peer: a C++ child, or Node
 //   cp_bench echo-child [COUNT]                                (internal) the C++ IPC peer
+#include <sys/resource.h>
 #include <childproc/childproc.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <sys/resource.h>
 #include <vector>
 
 using namespace childproc;
@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
         const bool rt = mode == "ipc-rt";
         const json msg = std::string(mode == "ipc-big" ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
         ForkOptions fo;
-        std::vector<std::string> args = rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};
+        std::vector<std::string> args =
+            rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};
         ChildProcessPtr c;
         args.insert(args.begin(), "echo-child");
         if (argc > 4 && std::string(argv[3]) == "node") {

@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
         while (done < count) {
             waitpid(-1, NULL, 0);
             ++done;
-            if (started < count) { spawnWith("/bin/true", trueArgv, -1, -1); ++started; }
+            if (started < count) {
+                spawnWith("/bin/true", trueArgv, -1, -1);
+                ++started;
+            }
         }
         printf("%.0f\n", count / (now() - t0));
     } else if (!strcmp(mode, "throughput") || !strcmp(mode, "capture")) {
@@ -125,7 +128,10 @@ int main(int argc, char** argv) {
             if (!oneway) writeAll(3, buf, (size_t)n);
             else {
                 for (ssize_t i = 0; i < n; ++i) lines += buf[i] == '\n';
-                if (lines >= target) { writeAll(3, "done\n", 5); lines = -1 << 30; }
+                if (lines >= target) {
+                    writeAll(3, "done\n", 5);
+                    lines = -1 << 30;
+                }
             }
         }
     } else if (!strncmp(mode, "ipc-", 4)) {

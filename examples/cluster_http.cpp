@@ -45,7 +45,8 @@ std::function<void()> onShutdown;
 
 void watchSignal(uv_signal_t* h, int signum) {
     uv_signal_init(uv_default_loop(), h);
-    uv_signal_start(h, [](uv_signal_t*, int) { onShutdown(); }, signum);
+    uv_signal_start(
+        h, [](uv_signal_t*, int) { onShutdown(); }, signum);
     uv_unref(reinterpret_cast<uv_handle_t*>(h));  // waiting for a signal keeps nobody alive
 }
 
@@ -55,11 +56,13 @@ int runPrimary(const Args& a) {
     bool announced = false;
 
     cluster::onListening([&](const cluster::WorkerPtr& w, const cluster::Address& addr) {
-        std::cout << "worker " << w->id() << " (pid " << *w->process()->pid() << ") listening on port " << addr.port << std::endl;
+        std::cout << "worker " << w->id() << " (pid " << *w->process()->pid() << ") listening on port " << addr.port
+                  << std::endl;
         if (!std::exchange(announced, true)) std::cout << "listening on port " << addr.port << std::endl;
     });
     cluster::onExit([&](const cluster::WorkerPtr& w, std::optional<int> code, std::optional<std::string> sig) {
-        std::cout << "worker " << w->id() << " exited (" << (sig ? *sig : "code " + std::to_string(code.value_or(0))) << ")";
+        std::cout << "worker " << w->id() << " exited (" << (sig ? *sig : "code " + std::to_string(code.value_or(0)))
+                  << ")";
         if (shuttingDown || w->exitedAfterDisconnect()) {
             std::cout << std::endl;
             return;
@@ -95,7 +98,8 @@ public:
     explicit Connection(std::shared_ptr<net::Socket> socket) : socket_(std::move(socket)) {}
 
     void start(const std::string& body) {
-        const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size());
+        const std::string head =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size());
         response_ = head + "\r\n\r\n" + body;
         lastResponse_ = head + "\r\nConnection: close\r\n\r\n" + body;
         idle_ = new uv_timer_t;
@@ -130,12 +134,14 @@ private:
 
     void armIdle() {
         if (!idle_) return;
-        uv_timer_start(idle_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->socket_->destroy(); }, 5000, 0);
+        uv_timer_start(
+            idle_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->socket_->destroy(); }, 5000, 0);
     }
 
     void stopIdle() {
         if (auto* t = std::exchange(idle_, nullptr))
-            uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+            uv_close(reinterpret_cast<uv_handle_t*>(t),
+                     [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     }
 
     std::shared_ptr<net::Socket> socket_;
@@ -145,9 +151,8 @@ private:
 
 int runWorker(const Args& a) {
     const std::string body = "hello from " + std::to_string(::getpid()) + "\n";
-    auto server = net::createServer([body](std::shared_ptr<net::Socket> socket) {
-        std::make_shared<Connection>(std::move(socket))->start(body);
-    });
+    auto server = net::createServer(
+        [body](std::shared_ptr<net::Socket> socket) { std::make_shared<Connection>(std::move(socket))->start(body); });
     server->onError([](const Error& e) {
         std::cerr << "worker " << ::getpid() << ": " << e.what() << std::endl;
         std::exit(1);

@@ -10,7 +10,9 @@ using nlohmann::json;
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == "child") {
-        process::onMessage([](const json& m, auto) { process::send({{"n", m}, {"square", m.get<long>() * m.get<long>()}}); });
+        process::onMessage([](const json& m, auto) {
+            process::send({{"n", m}, {"square", m.get<long>() * m.get<long>()}});
+        });
         run();  // ends when the parent disconnects
         return 0;
     }

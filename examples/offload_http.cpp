@@ -4,14 +4,14 @@
 // Node: the classic "don't block the event loop" fork example.
 //   example_offload_http [PORT]     serve (0 = pick a port; it is printed)
 //   example_offload_http --self-test   start, ask for a slow and a fast page, check
-#include <childproc/childproc.hpp>
+#include <unistd.h>
 #include <atomic>
+#include <childproc/childproc.hpp>
 #include <iostream>
 #include <map>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -35,7 +35,8 @@ void respond(uv_tcp_t* conn, const std::string& body) {
     uv_buf_t buf = uv_buf_init(text->data(), static_cast<unsigned>(text->size()));
     uv_write(req, reinterpret_cast<uv_stream_t*>(conn), &buf, 1, [](uv_write_t* w, int) {
         delete static_cast<std::string*>(w->data);
-        uv_close(reinterpret_cast<uv_handle_t*>(w->handle), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+        uv_close(reinterpret_cast<uv_handle_t*>(w->handle),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
         delete w;
     });
 }
@@ -57,7 +58,8 @@ int serve(int port, std::atomic<int>* boundPort) {
     worker->onMessage([](const json& m, auto) {
         auto it = waiting.find(m["id"]);
         if (it == waiting.end()) return;
-        respond(it->second, "fib(" + m["n"].dump() + ") = " + m["fib"].dump() + " (computed by pid " + m["pid"].dump() + ")\n");
+        respond(it->second,
+                "fib(" + m["n"].dump() + ") = " + m["fib"].dump() + " (computed by pid " + m["pid"].dump() + ")\n");
         waiting.erase(it);
     });
     static uv_tcp_t server;
@@ -71,19 +73,20 @@ int serve(int port, std::atomic<int>* boundPort) {
         uv_tcp_init(s->loop, conn);
         uv_accept(s, reinterpret_cast<uv_stream_t*>(conn));
         conn->data = new std::string;
-        uv_read_start(reinterpret_cast<uv_stream_t*>(conn),
-                      [](uv_handle_t*, size_t, uv_buf_t* b) { *b = uv_buf_init(new char[4096], 4096); },
-                      [](uv_stream_t* c, ssize_t n, const uv_buf_t* b) {
-                          auto* got = static_cast<std::string*>(c->data);
-                          if (n > 0) got->append(b->base, static_cast<std::size_t>(n));
-                          delete[] b->base;
-                          if (got->find("\r\n\r\n") != std::string::npos || n < 0) {
-                              uv_read_stop(c);
-                              std::string head = *got;
-                              delete got;
-                              onRequest(reinterpret_cast<uv_tcp_t*>(c), head);
-                          }
-                      });
+        uv_read_start(
+            reinterpret_cast<uv_stream_t*>(conn),
+            [](uv_handle_t*, size_t, uv_buf_t* b) { *b = uv_buf_init(new char[4096], 4096); },
+            [](uv_stream_t* c, ssize_t n, const uv_buf_t* b) {
+                auto* got = static_cast<std::string*>(c->data);
+                if (n > 0) got->append(b->base, static_cast<std::size_t>(n));
+                delete[] b->base;
+                if (got->find("\r\n\r\n") != std::string::npos || n < 0) {
+                    uv_read_stop(c);
+                    std::string head = *got;
+                    delete got;
+                    onRequest(reinterpret_cast<uv_tcp_t*>(c), head);
+                }
+            });
     });
     sockaddr_storage bound{};
     int len = sizeof bound;
@@ -134,12 +137,17 @@ int main(int argc, char** argv) {
         std::thread s([&] { slow = get(port, "/fib/40"); });
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         fast = get(port, "/");
-        auto fastMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        auto fastMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
         s.join();
-        auto slowMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-        std::cout << "fast: " << fast << "  after " << fastMs << " ms\nslow: " << slow << "  after " << slowMs << " ms\n";
-        bool ok = fast.rfind("fast answer", 0) == 0 && slow.find("fib(40) = 102334155") != std::string::npos && fastMs < slowMs;
-        std::cout << (ok ? "self-test ok: the server answered while the worker computed" : "self-test FAILED") << std::endl;
+        auto slowMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        std::cout << "fast: " << fast << "  after " << fastMs << " ms\nslow: " << slow << "  after " << slowMs
+                  << " ms\n";
+        bool ok = fast.rfind("fast answer", 0) == 0 && slow.find("fib(40) = 102334155") != std::string::npos &&
+                  fastMs < slowMs;
+        std::cout << (ok ? "self-test ok: the server answered while the worker computed" : "self-test FAILED")
+                  << std::endl;
         std::exit(ok ? 0 : 1);
     });
     client.detach();

@@ -35,7 +35,8 @@ int parent(const char* self, int n) {
             const int port = m["port"];
             // A client child asks it for a page: bash's /dev/tcp, no curl needed.
             execFile("bash", {"-c", "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + " && cat <&3"}, {},
-                     [port, &answered, n, &children](const std::optional<ExecError>&, const std::string& out, const std::string&) {
+                     [port, &answered, n, &children](const std::optional<ExecError>&, const std::string& out,
+                                                     const std::string&) {
                          std::cout << "port " << port << ": " << out;
                          if (++answered == n)
                              for (auto& ch : children) ch->disconnect();
@@ -44,7 +45,8 @@ int parent(const char* self, int n) {
         children.push_back(c);
     }
     run();
-    for (auto& c : children) std::cout << "child " << *c->pid() << " exited with " << c->exitCode().value_or(-1) << std::endl;
+    for (auto& c : children)
+        std::cout << "child " << *c->pid() << " exited with " << c->exitCode().value_or(-1) << std::endl;
     return 0;
 }
 

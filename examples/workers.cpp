@@ -2,10 +2,10 @@
 // One worker per CPU: the primary forks itself once per CPU, hands each worker a
 // slice of work over IPC, collects the results and lets them go.
 // Node: for (let i = 0; i < os.availableParallelism(); i++) fork(__filename, ['worker'])
+#include <unistd.h>
 #include <childproc/childproc.hpp>
 #include <iostream>
 #include <string_view>
-#include <unistd.h>
 
 using namespace childproc;
 using nlohmann::json;

@@ -37,13 +37,16 @@ std::string exchange(int port, const std::string& request) {
 
 std::string tcpFetch(int port) { return exchange(port, ""); }
 
-std::string httpGet(int port) { return exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"); }
+std::string httpGet(int port) {
+    return exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+}
 
 bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
     uv_loop_t* loop = childproc::defaultLoop();
     uv_timer_t tick;  // wakes the loop so pred is checked even when no I/O comes
     uv_timer_init(loop, &tick);
-    uv_timer_start(&tick, [](uv_timer_t*) {}, 5, 5);
+    uv_timer_start(
+        &tick, [](uv_timer_t*) {}, 5, 5);
     const auto deadline = std::chrono::steady_clock::now() + limit;
     bool ok = false;
     while (!(ok = pred()) && std::chrono::steady_clock::now() < deadline) childproc::runOnce(loop);

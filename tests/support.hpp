@@ -10,8 +10,8 @@
 
 #include <unistd.h>
 
-#include <childproc/childproc.hpp>
 #include <gtest/gtest.h>
+#include <childproc/childproc.hpp>
 
 namespace test {
 
@@ -42,7 +42,13 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
     uv_timer_init(loop, &guard);
     static bool expired;
     expired = false;
-    uv_timer_start(&guard, [](uv_timer_t* t) { expired = true; uv_stop(t->loop); }, static_cast<uint64_t>(limit.count()), 0);
+    uv_timer_start(
+        &guard,
+        [](uv_timer_t* t) {
+            expired = true;
+            uv_stop(t->loop);
+        },
+        static_cast<uint64_t>(limit.count()), 0);
     uv_unref(reinterpret_cast<uv_handle_t*>(&guard));
     childproc::run(loop);
     uv_close(reinterpret_cast<uv_handle_t*>(&guard), nullptr);

@@ -2,9 +2,9 @@
 // The launcher seam: which backend runs, and that the fast path really is the
 // vfork-style clone and pidfd (strace shows the system calls).
 
-#include <cstdlib>
 #include <fcntl.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -61,9 +61,11 @@ TEST(Backend, FastPathIsVforkCloneWithPidfd) {
     if (std::system("command -v strace >/dev/null 2>&1") != 0) GTEST_SKIP() << "strace is not installed";
     std::string trace = test::tempPath("cp_backend.strace");
     // LeakSanitizer cannot run under ptrace; the other sanitizers still do.
-    std::string cmd = "ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=clone,clone3,fork,vfork,pidfd_open,pidfd_send_signal,waitid -o '" + trace +
-                      "' '" + std::string(CP_TOOL_PATH) + "' spawn --backend posix_spawn '" + kHelper +
-                      "' exit 0 >/dev/null 2>&1";
+    std::string cmd =
+        "ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e "
+        "trace=clone,clone3,fork,vfork,pidfd_open,pidfd_send_signal,waitid -o '" +
+        trace + "' '" + std::string(CP_TOOL_PATH) + "' spawn --backend posix_spawn '" + kHelper +
+        "' exit 0 >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     std::ifstream f(trace);
     std::stringstream ss;

@@ -100,8 +100,8 @@ TEST(Cli, TimeoutAndKillSignal) {
 }
 
 TEST(Cli, EnvCwdArgv0) {
-    auto r = cli({"spawn", "--env", "A=1", "--env", "B=2", "--cwd", "/tmp", "--argv0", "nm", kHelper, "env", "A", "env", "B",
-                  "cwd", "argv"});
+    auto r = cli({"spawn", "--env", "A=1", "--env", "B=2", "--cwd", "/tmp", "--argv0", "nm", kHelper, "env", "A", "env",
+                  "B", "cwd", "argv"});
     EXPECT_EQ(r.out, "1\n2\n/tmp\nnm\nenv\nA\nenv\nB\ncwd\nargv\n");
 }
 

@@ -70,7 +70,9 @@ TEST_F(Cluster, EventsComeInNodesOrderAndTheWorkerKnowsItself) {
     std::vector<std::string> events;
     cluster::onSetup([&](const cluster::Settings& s) { events.push_back("setup:" + s.exec.value_or("")); });
     cluster::onFork([&](const cluster::WorkerPtr& w) { events.push_back("fork:" + std::to_string(w->id())); });
-    cluster::onOnline([&](const cluster::WorkerPtr& w) { events.push_back("online:" + std::string(cluster::stateName(w->state()))); });
+    cluster::onOnline([&](const cluster::WorkerPtr& w) {
+        events.push_back("online:" + std::string(cluster::stateName(w->state())));
+    });
     std::optional<json> report;
     auto w = forkMode({"report"});
     EXPECT_EQ(cluster::workers().at(w->id()), w);
@@ -83,8 +85,8 @@ TEST_F(Cluster, EventsComeInNodesOrderAndTheWorkerKnowsItself) {
     EXPECT_EQ((*report)["uniqueIdInEnv"], false) << "NODE_UNIQUE_ID must be removed at start-up";
     EXPECT_EQ((*report)["state"], "online");
     // fork() runs setupPrimary() again: Node emits 'setup' for both calls.
-    EXPECT_EQ(events, (std::vector<std::string>{"setup:" + kWorker, "setup:" + kWorker, "fork:" + std::to_string(w->id()),
-                                                "online:online"}));
+    EXPECT_EQ(events, (std::vector<std::string>{"setup:" + kWorker, "setup:" + kWorker,
+                                                "fork:" + std::to_string(w->id()), "online:online"}));
     w->kill();
     waitAllGone();
 }
@@ -139,7 +141,8 @@ TEST_F(Cluster, ADeclinedHandOffGoesToAnotherWorker) {
         for (int i = 0; i < 20; ++i) r.push_back(test::tcpFetch(port));
         return r;
     });
-    ASSERT_TRUE(test::pumpUntil([&] { return replies.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    ASSERT_TRUE(
+        test::pumpUntil([&] { return replies.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
     for (const auto& r : replies.get()) EXPECT_EQ(r, std::to_string(*server->process()->pid()) + "\n");
     decliner->kill();
     server->kill();

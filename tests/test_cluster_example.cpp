@@ -57,7 +57,8 @@ struct Primary {
     std::set<int> workerPids() const {
         std::set<int> pids;
         static const std::regex re("worker \\d+ \\(pid (\\d+)\\) listening");
-        for (std::sregex_iterator it(out.begin(), out.end(), re), end; it != end; ++it) pids.insert(std::stoi((*it)[1]));
+        for (std::sregex_iterator it(out.begin(), out.end(), re), end; it != end; ++it)
+            pids.insert(std::stoi((*it)[1]));
         return pids;
     }
     std::size_t count(const std::string& text) const {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // exit codes, signals, and the properties Node sets around them.
 
-#include <cerrno>
 #include <sys/wait.h>
+#include <cerrno>
 
 #include "support.hpp"
 

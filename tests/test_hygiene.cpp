@@ -31,7 +31,8 @@ struct Collected {
         c.onError([this](const Error& e) { errors.push_back(e); });
     }
     std::size_t errorsWithCode(const std::string& code) const {
-        return static_cast<std::size_t>(std::count_if(errors.begin(), errors.end(), [&](const Error& e) { return e.code == code; }));
+        return static_cast<std::size_t>(
+            std::count_if(errors.begin(), errors.end(), [&](const Error& e) { return e.code == code; }));
     }
 };
 }  // namespace
@@ -168,7 +169,8 @@ TEST(Hygiene, ASendCutShortByThePeersExitReportsAnError) {
     test::runLoop();
     ASSERT_TRUE(result) << "the callback never ran";
     ASSERT_TRUE(*result) << "a 100 MiB send to a peer that exited reported success";
-    EXPECT_TRUE((*result)->code == "EPIPE" || (*result)->code == "ECONNRESET" || (*result)->code == "ERR_IPC_CHANNEL_CLOSED")
+    EXPECT_TRUE((*result)->code == "EPIPE" || (*result)->code == "ECONNRESET" ||
+                (*result)->code == "ERR_IPC_CHANNEL_CLOSED")
         << (*result)->code;
 }
 
@@ -184,7 +186,8 @@ TEST(Hygiene, AnUnsearchableCwdIsNamed) {
     ::rmdir(dir.c_str());
     ASSERT_FALSE(r.error) << r.error->what();
     ASSERT_TRUE(r.stdoutData);
-    EXPECT_EQ(*r.stdoutData, "spawnSync ls EACCES (cwd \"" + dir + "\" is not searchable: permission denied)\npath " + dir + "\n");
+    EXPECT_EQ(*r.stdoutData,
+              "spawnSync ls EACCES (cwd \"" + dir + "\" is not searchable: permission denied)\npath " + dir + "\n");
 }
 
 TEST(Hygiene, NegativeTimeoutsAreRejectedEverywhere) {
@@ -192,7 +195,8 @@ TEST(Hygiene, NegativeTimeoutsAreRejectedEverywhere) {
         o.timeout = std::chrono::milliseconds(-5);
         return o;
     };
-    EXPECT_EQ(test::thrownCode([&] { exec("true", minus5(ExecOptions{}), [](auto&, auto&, auto&) {}); }), "ERR_OUT_OF_RANGE");
+    EXPECT_EQ(test::thrownCode([&] { exec("true", minus5(ExecOptions{}), [](auto&, auto&, auto&) {}); }),
+              "ERR_OUT_OF_RANGE");
     EXPECT_EQ(test::thrownCode([&] { execFile("true", {}, minus5(ExecOptions{}), [](auto&, auto&, auto&) {}); }),
               "ERR_OUT_OF_RANGE");
     EXPECT_EQ(test::thrownCode([&] { spawnSync("true", {}, minus5(SpawnSyncOptions{})); }), "ERR_OUT_OF_RANGE");
@@ -216,5 +220,6 @@ TEST(Hygiene, ChildrenInFlightDoNotEachReserveReadBuffers) {
     const std::size_t heapInFlight = mallinfo2().uordblks;
     children.clear();
     test::runLoop();
-    EXPECT_LT(heapInFlight - heapBefore, std::size_t{12} << 20) << "heap grew by " << ((heapInFlight - heapBefore) >> 20) << " MiB";
+    EXPECT_LT(heapInFlight - heapBefore, std::size_t{12} << 20)
+        << "heap grew by " << ((heapInFlight - heapBefore) >> 20) << " MiB";
 }

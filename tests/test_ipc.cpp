@@ -163,12 +163,13 @@ TEST(Ipc, ForkValidation) {
                   fork(kChild, {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");
-    EXPECT_EQ(test::thrownCode([] {
-                  ForkOptions o;
-                  o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
-                  fork(kChild, {}, o);
-              }),
-              "ERR_IPC_ONE_PIPE");
+    EXPECT_EQ(
+        test::thrownCode([] {
+            ForkOptions o;
+            o.stdio = StdioOption{StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc, StdioType::ipc};
+            fork(kChild, {}, o);
+        }),
+        "ERR_IPC_ONE_PIPE");
 }
 
 TEST(Ipc, SpawnWithIpcSlot) {
@@ -258,7 +259,8 @@ TEST(IpcBadInput, MalformedJsonAndEmptyLinesAreErrorsNotCrashes) {
 }
 
 TEST(IpcBadInput, InternalMessagesNeverReachListeners) {
-    auto c = fork(kChild, {"raw", "{\"cmd\":\"NODE_SOMETHING\"}\n", "{\"cmd\":\"fooNODE_\"}\n", "{\"cmd\":\"NODE_\"}\n"});
+    auto c =
+        fork(kChild, {"raw", "{\"cmd\":\"NODE_SOMETHING\"}\n", "{\"cmd\":\"fooNODE_\"}\n", "{\"cmd\":\"NODE_\"}\n"});
     Talk t;
     t.attach(*c);
     test::runLoop();

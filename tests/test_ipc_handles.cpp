@@ -18,7 +18,8 @@ const std::string kNodeDir = CP_NODE_SCRIPTS;
 struct Listener {
     uv_tcp_t tcp{};
     int port = 0;
-    explicit Listener(uv_loop_t* loop, uv_connection_cb onConn = [](uv_stream_t*, int) {}) {
+    explicit Listener(
+        uv_loop_t* loop, uv_connection_cb onConn = [](uv_stream_t*, int) {}) {
         uv_tcp_init(loop, &tcp);
         sockaddr_in addr{};
         uv_ip4_addr("127.0.0.1", 0, &addr);
@@ -31,7 +32,8 @@ struct Listener {
     }
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
     void close() {
-        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp))) uv_close(reinterpret_cast<uv_handle_t*>(&tcp), nullptr);
+        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp)))
+            uv_close(reinterpret_cast<uv_handle_t*>(&tcp), nullptr);
     }
 };
 
@@ -51,9 +53,9 @@ void serverTo(bool node) {
     std::string text;
     c->onMessage([&](const json& m, auto) {
         reply = m;
-        l.close();  // only the child accepts from now on
+        l.close();                      // only the child accepts from now on
         text = test::tcpFetch(l.port);  // blocking is fine: the child serves it
-        c->kill();  // a child serving a shared socket does not leave by itself
+        c->kill();                      // a child serving a shared socket does not leave by itself
     });
     c->send({{"take", "server"}}, SendHandle::server(l.stream()));
     test::runLoop();
@@ -76,7 +78,8 @@ void socketTo(bool node) {
         child->send({{"take", "socket"}}, SendHandle::socket(reinterpret_cast<uv_stream_t*>(conn)),
                     [conn](const std::optional<Error>&) {
                         // The peer has its own copy now: ours can go, as Node closes it.
-                        uv_close(reinterpret_cast<uv_handle_t*>(conn), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+                        uv_close(reinterpret_cast<uv_handle_t*>(conn),
+                                 [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
                     });
     });
     l.tcp.data = &ctx;
@@ -119,7 +122,8 @@ void serverFrom(bool node) {
             req->data = conn;
             uv_buf_t buf = uv_buf_init(text.data(), static_cast<unsigned>(text.size()));
             uv_write(req, reinterpret_cast<uv_stream_t*>(conn), &buf, 1, [](uv_write_t* w, int) {
-                uv_close(static_cast<uv_handle_t*>(w->data), [](uv_handle_t* hh) { delete reinterpret_cast<uv_tcp_t*>(hh); });
+                uv_close(static_cast<uv_handle_t*>(w->data),
+                         [](uv_handle_t* hh) { delete reinterpret_cast<uv_tcp_t*>(hh); });
                 delete w;
             });
         });
@@ -139,14 +143,17 @@ void serverFrom(bool node) {
         std::string text;
     } p{&fetched, &server, c.get(), {}};
     poll.data = &p;
-    uv_timer_start(&poll, [](uv_timer_t* t) {
-        auto* pp = static_cast<P*>(t->data);
-        if (!pp->f->valid() || pp->f->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
-        pp->text = pp->f->get();
-        (*pp->s)->close();
-        if (pp->c->connected()) pp->c->disconnect();
-        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-    }, 10, 10);
+    uv_timer_start(
+        &poll,
+        [](uv_timer_t* t) {
+            auto* pp = static_cast<P*>(t->data);
+            if (!pp->f->valid() || pp->f->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+            pp->text = pp->f->get();
+            (*pp->s)->close();
+            if (pp->c->connected()) pp->c->disconnect();
+            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+        },
+        10, 10);
     test::runLoop();
     EXPECT_EQ(p.text, "cpp-parent-took-it\n");
 }
@@ -190,8 +197,8 @@ TEST(IpcHandles, MessagesAfterAHandleWaitForItsAck) {
         }
     });
     EXPECT_TRUE(c->send("first", SendHandle::server(l.stream())));
-    EXPECT_TRUE(c->send("second"));   // queue length 1: Node returns true
-    EXPECT_FALSE(c->send("third"));   // and false after that
+    EXPECT_TRUE(c->send("second"));  // queue length 1: Node returns true
+    EXPECT_FALSE(c->send("third"));  // and false after that
     test::runLoop();
     ASSERT_EQ(got.size(), 3u);
     EXPECT_EQ(got[0], "first");

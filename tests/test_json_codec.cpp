@@ -27,7 +27,8 @@ std::optional<json> dec(std::string_view s) {
 TEST(JsonCodec, EncodesAsJsonStringify) {
     // Expected strings are what node prints for JSON.stringify of the same value.
     EXPECT_EQ(enc({{"hello", "world"}}), R"({"hello":"world"})");
-    EXPECT_EQ(enc("a\nb\t\"q\"\\\x01\x1f\x7f"), R"("a\nb\t\"q\"\\\u0001\u001f)" "\x7f\"");
+    EXPECT_EQ(enc("a\nb\t\"q\"\\\x01\x1f\x7f"), R"("a\nb\t\"q\"\\\u0001\u001f)"
+                                                "\x7f\"");
     EXPECT_EQ(enc("\u2028 é 𝄞"), "\"\u2028 é 𝄞\"");  // raw UTF-8, U+2028 included
     EXPECT_EQ(enc(json::array({1, -2, 1.5, true, nullptr})), "[1,-2,1.5,true,null]");
     EXPECT_EQ(enc(std::numeric_limits<double>::quiet_NaN()), "null");
@@ -36,7 +37,10 @@ TEST(JsonCodec, EncodesAsJsonStringify) {
 }
 
 TEST(JsonCodec, InvalidUtf8IsSentAsReplacement) {
-    EXPECT_EQ(enc("a\xff" "b\xc3"), "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
+    EXPECT_EQ(enc("a\xff"
+                  "b\xc3"),
+              "\"a\xEF\xBF\xBD"
+              "b\xEF\xBF\xBD\"");
 }
 
 TEST(JsonCodec, LongPlainStringsRoundTrip) {
@@ -59,7 +63,9 @@ TEST(JsonCodec, DecodesWhatJsonParseAccepts) {
 }
 
 TEST(JsonCodec, LoneSurrogatesAndInvalidBytesBecomeReplacement) {
-    EXPECT_EQ(*dec(R"("a\ud800b")"), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(*dec(R"("a\ud800b")"),
+              "a\xEF\xBF\xBD"
+              "b");
     EXPECT_EQ(*dec(R"("\udc00")"), "\xEF\xBF\xBD");
     EXPECT_EQ(*dec("\"x\xff\""), "x\xEF\xBF\xBD");
 }

@@ -52,7 +52,8 @@ TEST(ForceKillAfter, UsedByExecTimeoutAndMaxBuffer) {
     o.timeout = 100ms;
     o.forceKillAfter = 100ms;
     std::optional<ExecError> err;
-    execFile(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o, [&](const auto& e, const auto&, const auto&) { err = e; });
+    execFile(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o,
+             [&](const auto& e, const auto&, const auto&) { err = e; });
     test::runLoop();
     ASSERT_TRUE(err);
     EXPECT_EQ(err->signal, "SIGKILL");
@@ -62,9 +63,10 @@ TEST(ForceKillAfter, UsedByExecTimeoutAndMaxBuffer) {
     m.maxBuffer = 10;
     m.forceKillAfter = 100ms;
     std::optional<ExecError> err2;
-    auto c = execFile(kHelper, {"ignore", kIgnoreTerm, "ignore", std::to_string(SIGPIPE), "out", "1", "0123456789abcdef",
-                                "sleep", "10000"},
-                      m, [&](const auto& e, const auto&, const auto&) { err2 = e; });
+    auto c = execFile(
+        kHelper,
+        {"ignore", kIgnoreTerm, "ignore", std::to_string(SIGPIPE), "out", "1", "0123456789abcdef", "sleep", "10000"}, m,
+        [&](const auto& e, const auto&, const auto&) { err2 = e; });
     test::runLoop();
     ASSERT_TRUE(err2);
     EXPECT_EQ(err2->code, "ERR_CHILD_PROCESS_STDIO_MAXBUFFER");

@@ -76,7 +76,8 @@ TEST(Pipeline, PipefailRightmostFailureDecides) {
     ASSERT_TRUE(err.has_value());
     EXPECT_EQ(err->exitCode, 3);
     const std::string msg = err->what();
-    EXPECT_NE(msg.find("stage 1 (" + kHelper + " err 1 first broke exit 2) exited with code 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("stage 1 (" + kHelper + " err 1 first broke exit 2) exited with code 2"), std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("first broke"), std::string::npos) << msg;
     EXPECT_NE(msg.find("stage 2"), std::string::npos) << msg;
     EXPECT_EQ(msg.find("stage 3"), std::string::npos) << msg;
@@ -90,7 +91,8 @@ TEST(Pipeline, MissingProgramInTheMiddle) {
     ASSERT_TRUE(r.stages[1].error.has_value());
     EXPECT_EQ(r.stages[1].error->code, "ENOENT");
     EXPECT_TRUE(r.stages[2].ok());  // cat saw EOF and finished
-    EXPECT_NE(std::string(r.error->what()).find("could not start: spawn no-such-program-xyz ENOENT"), std::string::npos);
+    EXPECT_NE(std::string(r.error->what()).find("could not start: spawn no-such-program-xyz ENOENT"),
+              std::string::npos);
 }
 
 TEST(Pipeline, InputFeedsTheFirstStage) {

@@ -2,8 +2,8 @@
 // Spawn failures: the 'error' event for ENOENT/EACCES with Node's fields, sync
 // throws for the rest, and argument validation with Node's codes.
 
-#include <fstream>
 #include <sys/stat.h>
+#include <fstream>
 
 #include "support.hpp"
 

@@ -2,9 +2,9 @@
 // The stdio option: pipe, inherit, ignore, an fd number, per-slot lists, extra pipes.
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "support.hpp"
 

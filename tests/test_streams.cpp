@@ -84,12 +84,15 @@ TEST(Streams, PauseStopsDataUntilResume) {
             paused = true;
             out.pause();
             EXPECT_TRUE(out.isPaused());
-            uv_timer_start(&timer, [](uv_timer_t* t) {
-                auto* x = static_cast<Ctx*>(t->data);
-                *x->paused = false;
-                x->s->resume();
-                uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-            }, 100, 0);
+            uv_timer_start(
+                &timer,
+                [](uv_timer_t* t) {
+                    auto* x = static_cast<Ctx*>(t->data);
+                    *x->paused = false;
+                    x->s->resume();
+                    uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+                },
+                100, 0);
         }
     });
     test::runLoop();
@@ -125,9 +128,7 @@ TEST(Streams, WriteToAChildThatClosedStdinIsEpipeNotSigpipe) {
 TEST(Streams, WriteAfterExitIsErrStreamDestroyed) {
     auto c = spawn(kHelper, {"exit", "0"});
     std::optional<Error> err;
-    c->onExit([&](auto, auto) {
-        c->stdinPipe()->write("late", [&](const std::optional<Error>& e) { err = e; });
-    });
+    c->onExit([&](auto, auto) { c->stdinPipe()->write("late", [&](const std::optional<Error>& e) { err = e; }); });
     test::runLoop();
     ASSERT_TRUE(err.has_value());
     EXPECT_EQ(err->code, "ERR_STREAM_DESTROYED");

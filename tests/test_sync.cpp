@@ -3,11 +3,11 @@
 // input, no deadlock, and several threads at once.
 
 #include <fcntl.h>
+#include <unistd.h>
+#include <atomic>
 #include <fstream>
 #include <sstream>
-#include <atomic>
 #include <thread>
-#include <unistd.h>
 
 #include "support.hpp"
 
@@ -167,17 +167,19 @@ TEST(SpawnSync, IpcIsRefused) {
     }
 }
 
-TEST(SpawnSync, InvalidArgumentsStillThrow) {
-    EXPECT_THROW(spawnSync(""), Error);
-}
+TEST(SpawnSync, InvalidArgumentsStillThrow) { EXPECT_THROW(spawnSync(""), Error); }
 
 TEST(SpawnSync, EncodingUtf8) {
     SpawnSyncOptions o;
     o.encoding = Encoding::utf8;
     auto r = spawnSync("printf", {"a\\377b"}, o);
-    EXPECT_EQ(r.stdoutData, "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(r.stdoutData,
+              "a\xEF\xBF\xBD"
+              "b");
     auto raw = spawnSync("printf", {"a\\377b"});
-    EXPECT_EQ(raw.stdoutData, "a\xFF" "b");
+    EXPECT_EQ(raw.stdoutData,
+              "a\xFF"
+              "b");
 }
 
 TEST(SpawnSync, Argv0Honoured) {

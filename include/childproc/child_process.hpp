@@ -15,11 +15,11 @@
 
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
+#include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/options.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/stream.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -122,7 +122,7 @@ private:
     std::unique_ptr<detail::ProcessHandle> process_;
     std::vector<std::unique_ptr<Stream>> stdio_;  // nullptr for non-pipe slots
     std::unique_ptr<detail::Channel> channel_;
-    std::shared_ptr<ChildProcess> self_;          // alive while any handle is open
+    std::shared_ptr<ChildProcess> self_;  // alive while any handle is open
 
     std::optional<int> pid_;
     std::optional<int> exitCode_;

@@ -20,10 +20,10 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "childproc/child_process.hpp"
+#include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/options.hpp"
 #include "childproc/signals.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc::cluster {
 
@@ -134,9 +134,11 @@ CHILDPROC_EXPORT void disconnect(std::function<void()> callback = {});
 CHILDPROC_EXPORT void onFork(std::function<void(const WorkerPtr&)> fn);
 CHILDPROC_EXPORT void onOnline(std::function<void(const WorkerPtr&)> fn);
 CHILDPROC_EXPORT void onListening(std::function<void(const WorkerPtr&, const Address&)> fn);
-CHILDPROC_EXPORT void onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
+CHILDPROC_EXPORT void onMessage(
+    std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
 CHILDPROC_EXPORT void onDisconnect(std::function<void(const WorkerPtr&)> fn);
-CHILDPROC_EXPORT void onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
+CHILDPROC_EXPORT void onExit(
+    std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
 CHILDPROC_EXPORT void onSetup(std::function<void(const Settings&)> fn);
 // cluster.removeAllListeners(): drop every listener added with the on* calls above.
 CHILDPROC_EXPORT void removeAllListeners();

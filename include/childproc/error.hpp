@@ -18,9 +18,9 @@ public:
     explicit Error(const std::string& message, std::string code = {}, std::string name = "Error")
         : std::runtime_error(message), name(std::move(name)), code(std::move(code)) {}
 
-    std::string name;   // JS class: "Error", "TypeError", "RangeError", "AbortError"
-    std::string code;   // "ENOENT", "ERR_INVALID_ARG_VALUE", "ABORT_ERR", ...
-    int errnum = 0;     // Node's err.errno: the negative errno; 0 when not a system error
+    std::string name;  // JS class: "Error", "TypeError", "RangeError", "AbortError"
+    std::string code;  // "ENOENT", "ERR_INVALID_ARG_VALUE", "ABORT_ERR", ...
+    int errnum = 0;    // Node's err.errno: the negative errno; 0 when not a system error
     std::string syscall;
     std::optional<std::string> path;
     std::optional<std::vector<std::string>> spawnargs;

@@ -19,9 +19,9 @@
 
 #include "childproc/child_process.hpp"
 #include "childproc/error.hpp"
+#include "childproc/export.hpp"
 #include "childproc/loop.hpp"
 #include "childproc/options.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -55,11 +55,11 @@ public:
     using Error::Error;
     explicit ExecError(const Error& e) : Error(e) {}
 
-    std::optional<int> exitCode;        // Node's numeric err.code ("Command failed"); Error::code holds string codes
+    std::optional<int> exitCode;  // Node's numeric err.code ("Command failed"); Error::code holds string codes
     bool killed = false;
     std::optional<std::string> signal;  // "SIGTERM", or nullopt for Node's null
     std::string cmd;
-    std::string stdoutData;             // what was captured (err.stdout; the name is a C macro)
+    std::string stdoutData;  // what was captured (err.stdout; the name is a C macro)
     std::string stderrData;
     // Set by execSync/execFileSync, as Node copies the spawnSync result onto the error.
     std::optional<int> status;
@@ -68,17 +68,18 @@ public:
 };
 
 // callback(error, stdout, stderr): runs on 'close', or at once on 'error'.
-using ExecCallback =
-    std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData, const std::string& stderrData)>;
+using ExecCallback = std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData,
+                                        const std::string& stderrData)>;
 
 // Node's exec(command[, options][, callback]): through options.shell or /bin/sh.
 CHILDPROC_EXPORT ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback);
 CHILDPROC_EXPORT ChildProcessPtr exec(const std::string& command, ExecCallback callback);
 
 // Node's execFile(file[, args][, options][, callback]): no shell unless options.shell.
-CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
-                         ExecCallback callback);
-CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback);
+CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args,
+                                          ExecOptions options, ExecCallback callback);
+CHILDPROC_EXPORT ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args,
+                                          ExecCallback callback);
 
 // util.promisify(exec): {stdout, stderr} with .child, or a rejection carrying ExecError.
 struct ExecResult {
@@ -92,6 +93,6 @@ struct ExecResult {
 // loop on another thread.
 CHILDPROC_EXPORT std::future<ExecResult> execAsync(const std::string& command, ExecOptions options = {});
 CHILDPROC_EXPORT std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
-                                      ExecOptions options = {});
+                                                       ExecOptions options = {});
 
 }  // namespace childproc

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "childproc/child_process.hpp"
-#include "childproc/options.hpp"
 #include "childproc/export.hpp"
+#include "childproc/options.hpp"
 
 namespace childproc {
 
@@ -22,8 +22,8 @@ struct ForkOptions {
     // to fork a JavaScript module.
     std::optional<std::string> execPath;
     std::vector<std::string> execArgv;
-    bool silent = false;                // stdio pipes instead of ours (ignored when stdio is given)
-    std::optional<StdioOption> stdio;   // must hold exactly one StdioType::ipc
+    bool silent = false;               // stdio pipes instead of ours (ignored when stdio is given)
+    std::optional<StdioOption> stdio;  // must hold exactly one StdioType::ipc
     bool detached = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
@@ -39,6 +39,7 @@ struct ForkOptions {
 
 // Node's child_process.fork(modulePath[, args][, options]). The child finds its
 // channel through NODE_CHANNEL_FD; a C++ child uses childproc::process (process.hpp).
-CHILDPROC_EXPORT ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::string>& args = {}, ForkOptions options = {});
+CHILDPROC_EXPORT ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::string>& args = {},
+                                      ForkOptions options = {});
 
 }  // namespace childproc

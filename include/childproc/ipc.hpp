@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
 #include <uv.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "childproc/error.hpp"
 #include "childproc/export.hpp"
@@ -34,11 +34,13 @@ inline constexpr std::size_t kDefaultMaxMessageSize = 32 * 1024 * 1024;
 // A libuv handle to send along with a message: child.send(msg, handle).
 // The type says what the peer should make of it, as Node's handle conversion does.
 struct SendHandle {
-    std::string type;            // "net.Server", "net.Socket" or "net.Native"
+    std::string type;               // "net.Server", "net.Socket" or "net.Native"
     uv_handle_t* handle = nullptr;  // a uv_tcp_t or uv_pipe_t (listening or connected)
-    bool keepOpen = false;       // Node's options.keepOpen (net.Socket): we never close your handle either way
+    bool keepOpen = false;          // Node's options.keepOpen (net.Socket): we never close your handle either way
 
-    static SendHandle server(uv_stream_t* listening) { return {"net.Server", reinterpret_cast<uv_handle_t*>(listening)}; }
+    static SendHandle server(uv_stream_t* listening) {
+        return {"net.Server", reinterpret_cast<uv_handle_t*>(listening)};
+    }
     static SendHandle socket(uv_stream_t* connected, bool keepOpen = false) {
         return {"net.Socket", reinterpret_cast<uv_handle_t*>(connected), keepOpen};
     }
@@ -55,7 +57,7 @@ public:
     ~ReceivedHandle();
 
     const std::string& type() const { return type_; }  // as the sender named it
-    uv_handle_type kind() const;                        // UV_TCP or UV_NAMED_PIPE
+    uv_handle_type kind() const;                       // UV_TCP or UV_NAMED_PIPE
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(handle_); }
     uv_handle_t* handle() { return handle_; }
     // Re-send it (to another child, as cluster does).
@@ -66,7 +68,7 @@ private:
     friend struct ReceivedHandleAccess;
     ReceivedHandle() = default;
     std::string type_;
-    std::string key_;             // net.Socket from a server: Node's connection key
+    std::string key_;  // net.Socket from a server: Node's connection key
     uv_handle_t* handle_ = nullptr;
     std::function<void()> onClose_;
 };

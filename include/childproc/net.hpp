@@ -16,9 +16,9 @@
 
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
+#include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/stream.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc::detail {
 class Listener;
@@ -112,6 +112,5 @@ private:
     Listeners<const Error&> error_;
     std::vector<std::function<void(const std::optional<Error>&)>> closeCallbacks_;
 };
-
 
 }  // namespace childproc::net

@@ -15,9 +15,9 @@
 
 #include <uv.h>
 
+#include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/signals.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -66,15 +66,15 @@ struct SpawnOptions {
     std::optional<Env> env;            // default: the parent's environment
     std::optional<std::string> argv0;  // default: the file
     StdioOption stdio = StdioType::pipe;
-    bool detached = false;             // new session (setsid)
+    bool detached = false;  // new session (setsid)
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
     Shell shell = false;
     std::chrono::milliseconds timeout{0};  // 0: none. On expiry: kill(killSignal), no error
     Signal killSignal = SIGTERM;
-    std::stop_token signal;            // AbortSignal: stop → kill(killSignal) + AbortError
-    bool windowsHide = false;          // accepted and ignored, as on every non-Windows Node
-    Serialization serialization = Serialization::json;  // the IPC channel's format
+    std::stop_token signal;                               // AbortSignal: stop → kill(killSignal) + AbortError
+    bool windowsHide = false;                             // accepted and ignored, as on every non-Windows Node
+    Serialization serialization = Serialization::json;    // the IPC channel's format
     std::size_t maxMessageSize = kDefaultMaxMessageSize;  // beyond Node: the peer's largest IPC message (ipc.hpp)
 
     // Beyond Node.
@@ -85,7 +85,7 @@ struct SpawnOptions {
     // dies. Linux ties it to the *thread* that spawned: spawn from a thread that
     // outlives the child (Gotchas).
     bool killWithParent = false;
-    uv_loop_t* loop = nullptr;         // default: uv_default_loop()
+    uv_loop_t* loop = nullptr;  // default: uv_default_loop()
     Backend backend = Backend::automatic;
 };
 

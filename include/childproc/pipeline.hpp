@@ -26,21 +26,21 @@ struct PipelineOptions {
     std::optional<Env> env;
     std::chrono::milliseconds timeout{0};  // kills every stage still running
     Signal killSignal = SIGTERM;
-    std::size_t maxBuffer = 1024 * 1024;   // buffered forms: the last stage's stdout
+    std::size_t maxBuffer = 1024 * 1024;  // buffered forms: the last stage's stdout
     Encoding encoding = Encoding::buffer;
-    std::optional<std::string> input;      // written to the first stage's stdin, then EOF
+    std::optional<std::string> input;  // written to the first stage's stdin, then EOF
     std::stop_token signal;
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
 };
 
 struct StageStatus {
-    std::string cmd;                    // "file arg arg"
+    std::string cmd;  // "file arg arg"
     std::optional<int> pid;
     std::optional<int> code;
     std::optional<std::string> signal;
-    std::optional<Error> error;         // the stage could not start
-    std::string stderrData;             // each stage's stderr is captured
+    std::optional<Error> error;  // the stage could not start
+    std::string stderrData;      // each stage's stderr is captured
     bool ok() const { return !error && !signal && code == 0; }
 };
 
@@ -76,7 +76,8 @@ CHILDPROC_EXPORT PipelinePtr pipeline(const std::vector<Command>& commands, Pipe
 // Buffered like exec: callback(error, the last stage's stdout, every stage's status).
 using PipelineCallback = std::function<void(const std::optional<ExecError>& error, const std::string& stdoutData,
                                             const std::vector<StageStatus>& stages)>;
-CHILDPROC_EXPORT PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options, PipelineCallback callback);
+CHILDPROC_EXPORT PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options,
+                                          PipelineCallback callback);
 
 struct PipelineResult {
     std::string stdoutData;

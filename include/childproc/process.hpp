@@ -15,8 +15,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "childproc/ipc.hpp"
 #include "childproc/export.hpp"
+#include "childproc/ipc.hpp"
 
 namespace childproc::process {
 

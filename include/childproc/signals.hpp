@@ -21,8 +21,8 @@ CHILDPROC_EXPORT std::optional<int> signalNumber(std::string_view name);
 // (kill(0) probes whether the process exists).
 class CHILDPROC_EXPORT Signal {
 public:
-    Signal(int number);            // NOLINT(google-explicit-constructor): mirrors Node's loose typing
-    Signal(std::string_view name); // NOLINT(google-explicit-constructor)
+    Signal(int number);             // NOLINT(google-explicit-constructor): mirrors Node's loose typing
+    Signal(std::string_view name);  // NOLINT(google-explicit-constructor)
     Signal(const char* name) : Signal(std::string_view(name)) {}  // NOLINT(google-explicit-constructor)
 
     int number() const { return number_; }

@@ -9,9 +9,9 @@
 #include <uv.h>
 
 #include "childproc/child_process.hpp"
+#include "childproc/export.hpp"
 #include "childproc/loop.hpp"
 #include "childproc/options.hpp"
-#include "childproc/export.hpp"
 
 namespace childproc {
 
@@ -21,6 +21,7 @@ namespace childproc {
 // spawn failures (EPERM, ENOTDIR, E2BIG, ...) throw, as in Node.
 // Node's spawn(command, options) is spawn(command, {}, options) here: a lone
 // {"arg"} would otherwise also read as SpawnOptions{.cwd = "arg"}.
-CHILDPROC_EXPORT ChildProcessPtr spawn(const std::string& file, const std::vector<std::string>& args = {}, SpawnOptions options = {});
+CHILDPROC_EXPORT ChildProcessPtr spawn(const std::string& file, const std::vector<std::string>& args = {},
+                                       SpawnOptions options = {});
 
 }  // namespace childproc

@@ -109,14 +109,14 @@ private:
     bool writable_;
     Mode mode_ = Mode::initial;
     bool reading_ = false;
-    bool ended_ = false;        // EOF seen
+    bool ended_ = false;  // EOF seen
     bool endEmitted_ = false;
     bool flushQueued_ = false;
     bool writableEnded_ = false;
     bool closing_ = false;
     bool closed_ = false;
     bool needDrain_ = false;
-    std::string pending_;       // read but not yet consumed
+    std::string pending_;  // read but not yet consumed
     std::size_t queued_ = 0;
     std::uint64_t bytesRead_ = 0;
     std::uint64_t bytesWritten_ = 0;

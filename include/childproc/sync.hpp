@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "childproc/exec.hpp"
-#include "childproc/options.hpp"
 #include "childproc/export.hpp"
+#include "childproc/options.hpp"
 
 namespace childproc {
 
@@ -25,12 +25,12 @@ struct SpawnSyncOptions {
     bool detached = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
-    Shell shell = false;  // execSync: /bin/sh unless a path is given
+    Shell shell = false;                   // execSync: /bin/sh unless a path is given
     std::chrono::milliseconds timeout{0};  // → error ETIMEDOUT
     Signal killSignal = SIGTERM;
-    std::size_t maxBuffer = 1024 * 1024;   // → error ENOBUFS
+    std::size_t maxBuffer = 1024 * 1024;  // → error ENOBUFS
     Encoding encoding = Encoding::buffer;
-    std::optional<std::string> input;      // written to stdin, which it makes a pipe
+    std::optional<std::string> input;  // written to stdin, which it makes a pipe
     bool windowsHide = false;
     std::chrono::milliseconds forceKillAfter{0};  // see SpawnOptions
     bool killWithParent = false;
@@ -38,24 +38,24 @@ struct SpawnSyncOptions {
 };
 
 struct SpawnSyncResult {
-    int pid = 0;                                                   // 0 when the spawn failed
-    std::optional<std::vector<std::optional<std::string>>> output; // per slot; nullopt where not a pipe
-    std::optional<std::string> stdoutData;                         // output[1]
-    std::optional<std::string> stderrData;                         // output[2]
-    std::optional<int> status;                                     // exit code; nullopt if signalled or not run
+    int pid = 0;                                                    // 0 when the spawn failed
+    std::optional<std::vector<std::optional<std::string>>> output;  // per slot; nullopt where not a pipe
+    std::optional<std::string> stdoutData;                          // output[1]
+    std::optional<std::string> stderrData;                          // output[2]
+    std::optional<int> status;                                      // exit code; nullopt if signalled or not run
     std::optional<std::string> signal;
-    std::optional<Error> error;                                    // ENOENT, ETIMEDOUT, ENOBUFS, ...
+    std::optional<Error> error;  // ENOENT, ETIMEDOUT, ENOBUFS, ...
 };
 
 // Never throws for a failure of the child or the spawn (see result.error); throws
 // Error for invalid arguments, as Node does.
 CHILDPROC_EXPORT SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args = {},
-                          SpawnSyncOptions options = {});
+                                           SpawnSyncOptions options = {});
 
 // Return the child's stdout; throw ExecError when it could not run, exited non-zero
 // or was killed, with status, signal, output, pid, stdout and stderr on the error.
 CHILDPROC_EXPORT std::string execSync(const std::string& command, SpawnSyncOptions options = {});
 CHILDPROC_EXPORT std::string execFileSync(const std::string& file, const std::vector<std::string>& args = {},
-                         SpawnSyncOptions options = {});
+                                          SpawnSyncOptions options = {});
 
 }  // namespace childproc

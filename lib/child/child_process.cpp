@@ -15,10 +15,22 @@ ChildProcess::ChildProcess(uv_loop_t* loop) : loop_(loop), ticks_(std::make_uniq
 
 ChildProcess::~ChildProcess() = default;
 
-ChildProcess& ChildProcess::onSpawn(std::function<void()> fn) { spawn_.add(std::move(fn)); return *this; }
-ChildProcess& ChildProcess::onError(std::function<void(const Error&)> fn) { error_.add(std::move(fn)); return *this; }
-ChildProcess& ChildProcess::onExit(ExitListener fn) { exit_.add(std::move(fn)); return *this; }
-ChildProcess& ChildProcess::onClose(ExitListener fn) { close_.add(std::move(fn)); return *this; }
+ChildProcess& ChildProcess::onSpawn(std::function<void()> fn) {
+    spawn_.add(std::move(fn));
+    return *this;
+}
+ChildProcess& ChildProcess::onError(std::function<void(const Error&)> fn) {
+    error_.add(std::move(fn));
+    return *this;
+}
+ChildProcess& ChildProcess::onExit(ExitListener fn) {
+    exit_.add(std::move(fn));
+    return *this;
+}
+ChildProcess& ChildProcess::onClose(ExitListener fn) {
+    close_.add(std::move(fn));
+    return *this;
+}
 
 bool ChildProcess::send(const nlohmann::json& message, SendCallback cb) {
     return send(message, nullptr, std::move(cb));
@@ -48,9 +60,10 @@ ChildProcess& ChildProcess::onDisconnect(std::function<void()> fn) {
 
 void ChildProcess::disconnect() {
     if (channel_) channel_->disconnect();
-    else ticks_->post([this] {
-        detail::emitGuarded(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
-    });
+    else
+        ticks_->post([this] {
+            detail::emitGuarded(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+        });
 }
 
 bool ChildProcess::connected() const { return channel_ && channel_->connected(); }
@@ -100,10 +113,13 @@ void ChildProcess::armForceKill(int signum) {
     uv_timer_init(loop_, forceTimer_.get());
     forceTimer_->data = this;
     openHandle(false);
-    uv_timer_start(forceTimer_.get(), [](uv_timer_t* t) {
-        auto* c = static_cast<ChildProcess*>(t->data);
-        if (c->isRunning()) c->process_->kill(SIGKILL);
-    }, static_cast<std::uint64_t>(forceKillAfter_.count()), 0);
+    uv_timer_start(
+        forceTimer_.get(),
+        [](uv_timer_t* t) {
+            auto* c = static_cast<ChildProcess*>(t->data);
+            if (c->isRunning()) c->process_->kill(SIGKILL);
+        },
+        static_cast<std::uint64_t>(forceKillAfter_.count()), 0);
 }
 
 void ChildProcess::ref() {

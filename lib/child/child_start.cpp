@@ -2,14 +2,14 @@
 // Creating a ChildProcess from a SpawnPlan, step by step: stdio pipes, the IPC
 // channel, the launch through the backend seam, then the timeout and abort arms.
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <mutex>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "childproc/loop.hpp"
 #include "child/child_access.hpp"
+#include "childproc/loop.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
@@ -43,7 +43,8 @@ bool reportedAsync(int err) {
 // the program's own ENOENT or EACCES (nodejs/node#11520), so we name the culprit.
 const char* cwdProblem(const std::string& cwd) {
     struct stat st {};
-    if (::stat(cwd.c_str(), &st) != 0) return errno == EACCES ? "cannot be reached: permission denied" : "does not exist";
+    if (::stat(cwd.c_str(), &st) != 0)
+        return errno == EACCES ? "cannot be reached: permission denied" : "does not exist";
     if (!S_ISDIR(st.st_mode)) return "is not a directory";
     if (::access(cwd.c_str(), X_OK) != 0) return "is not searchable: permission denied";
     return nullptr;
@@ -124,9 +125,10 @@ void ChildProcess::openChannel(detail::SpawnPlan& plan) {
 int ChildProcess::launch(detail::SpawnPlan& plan) {
     openHandle(false);  // the process handle
     return detail::launcherFor(plan.backend, plan.spec)
-        .launch(loop_, plan.spec,
-                [this](std::int64_t status, int sig) { detail::guarded(loop_, [&] { onProcessExit(status, sig); }); },
-                process_);
+        .launch(
+            loop_, plan.spec,
+            [this](std::int64_t status, int sig) { detail::guarded(loop_, [&] { onProcessExit(status, sig); }); },
+            process_);
 }
 
 // Node reports a missing or forbidden program through 'error' and 'close'; every

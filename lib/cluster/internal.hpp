@@ -29,14 +29,15 @@ using childproc::cluster::WorkerPtr;
 
 // primary.cpp: Worker methods as the primary runs them, and sendHelper to a worker.
 void primaryDisconnect(const WorkerPtr& w);
-bool sendToWorker(const WorkerPtr& w, nlohmann::json message, const SendHandle* handle = nullptr, Handler reply = {},
-                  SendCallback written = [](const std::optional<Error>&) {});
+bool sendToWorker(
+    const WorkerPtr& w, nlohmann::json message, const SendHandle* handle = nullptr, Handler reply = {},
+    SendCallback written = [](const std::optional<Error>&) {});
 
 // worker_side.cpp: this process as a worker.
-bool isWorkerProcess();          // reads and removes NODE_UNIQUE_ID on first call
-WorkerPtr thisWorker();          // cluster.worker, or nullptr
-void workerDisconnect();         // cluster.worker.disconnect()
-void workerDestroy();            // cluster.worker.kill()
+bool isWorkerProcess();   // reads and removes NODE_UNIQUE_ID on first call
+WorkerPtr thisWorker();   // cluster.worker, or nullptr
+void workerDisconnect();  // cluster.worker.disconnect()
+void workerDestroy();     // cluster.worker.kill()
 bool sendToPrimary(nlohmann::json message, Handler reply = {});
 
 // worker_servers.cpp: net::Server::listen in a worker, through the primary.

@@ -3,15 +3,15 @@
 // map, their events, and the answers to workers' requests (online, queryServer,
 // listening, close, exitedAfterDisconnect).
 
+#include <unistd.h>
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <unistd.h>
 
+#include "child/child_access.hpp"
 #include "childproc/fork.hpp"
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
-#include "child/child_access.hpp"
 #include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
@@ -111,8 +111,9 @@ void queryServer(const WorkerPtr& w, const json& m) {
     if (w->exitedAfterDisconnect()) return;  // it is on its way out
     auto& p = primary();
     const json address = m.value("address", json());
-    const std::string key = keyPart(address) + ":" + keyPart(m.value("port", json())) + ":" + keyPart(m.value("addressType", json())) +
-                            ":" + (m.contains("fd") ? keyPart(m["fd"]) : "undefined") + ":" + keyPart(m.value("index", json()));
+    const std::string key =
+        keyPart(address) + ":" + keyPart(m.value("port", json())) + ":" + keyPart(m.value("addressType", json())) +
+        ":" + (m.contains("fd") ? keyPart(m["fd"]) : "undefined") + ":" + keyPart(m.value("index", json()));
     auto it = p.handles.find(key);
     if (it == p.handles.end()) {
         Query q;
@@ -123,7 +124,10 @@ void queryServer(const WorkerPtr& w, const json& m) {
         if (q.backlog <= 0) q.backlog = 511;  // Node's workers send 0 for "unset"; listen() reads it as 511
         const json type = m.value("addressType", json());
         const bool udp = type.is_string();  // 'udp4'/'udp6' always share; only TCP is served here
-        it = p.handles.emplace(key, p.policy == SchedulingPolicy::rr && !udp ? makeRoundRobinHandle(key, q) : makeSharedHandle(q)).first;
+        it = p.handles
+                 .emplace(key,
+                          p.policy == SchedulingPolicy::rr && !udp ? makeRoundRobinHandle(key, q) : makeSharedHandle(q))
+                 .first;
     }
     if (it->second->data.is_null()) it->second->data = m.value("data", json());
     const json seq = m.value("seq", json());
@@ -178,11 +182,14 @@ void merge(std::optional<T>& into, const std::optional<T>& from) {
 
 namespace childproc::detail::cluster {
 
-bool sendToWorker(const WorkerPtr& w, nlohmann::json message, const SendHandle* handle, Handler reply, SendCallback written) {
+bool sendToWorker(const WorkerPtr& w, nlohmann::json message, const SendHandle* handle, Handler reply,
+                  SendCallback written) {
     const ChildProcessPtr& p = w->process();
     return sendHelper(
         p->connected(),
-        [p](const nlohmann::json& m, const SendHandle* h, SendCallback cb) { return h ? p->send(m, *h, std::move(cb)) : p->send(m, std::move(cb)); },
+        [p](const nlohmann::json& m, const SendHandle* h, SendCallback cb) {
+            return h ? p->send(m, *h, std::move(cb)) : p->send(m, std::move(cb));
+        },
         std::move(message), handle, std::move(reply), std::move(written));
 }
 

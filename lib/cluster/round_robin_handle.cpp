@@ -40,7 +40,8 @@ public:
         sockaddr_storage ss{};
         int len = sizeof ss;
         if (uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
-            if (auto a = addressOf(ss)) extra["sockname"] = {{"address", a->address}, {"family", a->family}, {"port", a->port}};
+            if (auto a = addressOf(ss))
+                extra["sockname"] = {{"address", a->address}, {"family", a->family}, {"port", a->port}};
         reply(nullptr, std::move(extra), nullptr);
         handoff(worker->id());  // connections may be waiting already
     }
@@ -135,11 +136,11 @@ private:
     int errno_ = 0;
     uv_tcp_t* listener_ = nullptr;
     std::map<int, std::weak_ptr<childproc::cluster::Worker>> all_;
-    std::deque<int> free_;                 // workers waiting for a connection, oldest first
-    std::deque<uv_tcp_t*> pending_;        // accepted, not yet handed off
-    std::map<int, uv_tcp_t*> inFlight_;    // worker id → the connection it has not answered for
-    std::set<uv_tcp_t*> writing_;          // on the way to a worker: the channel still uses them
-    std::set<uv_tcp_t*> orphans_;          // to close when their write is done
+    std::deque<int> free_;               // workers waiting for a connection, oldest first
+    std::deque<uv_tcp_t*> pending_;      // accepted, not yet handed off
+    std::map<int, uv_tcp_t*> inFlight_;  // worker id → the connection it has not answered for
+    std::set<uv_tcp_t*> writing_;        // on the way to a worker: the channel still uses them
+    std::set<uv_tcp_t*> orphans_;        // to close when their write is done
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for replies that outlive us
 };
 

@@ -15,7 +15,9 @@ namespace {
 
 class SharedHandle : public ServerHandle {
 public:
-    explicit SharedHandle(const Query& q) { errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &handle_); }
+    explicit SharedHandle(const Query& q) {
+        errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &handle_);
+    }
     ~SharedHandle() override {
         if (handle_) closeTcp(handle_, {});
     }

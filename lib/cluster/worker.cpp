@@ -11,13 +11,13 @@ using namespace childproc::detail::cluster;
 
 const char* stateName(WorkerState s) {
     switch (s) {
-        case WorkerState::none: return "none";
-        case WorkerState::online: return "online";
-        case WorkerState::listening: return "listening";
-        case WorkerState::disconnecting: return "disconnecting";
-        case WorkerState::disconnected: return "disconnected";
-        case WorkerState::destroying: return "destroying";
-        case WorkerState::dead: return "dead";
+    case WorkerState::none: return "none";
+    case WorkerState::online: return "online";
+    case WorkerState::listening: return "listening";
+    case WorkerState::disconnecting: return "disconnecting";
+    case WorkerState::disconnected: return "disconnected";
+    case WorkerState::destroying: return "destroying";
+    case WorkerState::dead: return "dead";
     }
     return "none";
 }

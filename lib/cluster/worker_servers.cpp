@@ -22,7 +22,7 @@ using nlohmann::json;
 // One listen in this worker that the primary knows by key.
 struct Entry {
     std::weak_ptr<net::Server> server;
-    std::function<bool()> accepting;                                   // round-robin only
+    std::function<bool()> accepting;                                  // round-robin only
     std::function<void(std::shared_ptr<ReceivedHandle>)> connection;  // round-robin only
 };
 
@@ -54,11 +54,13 @@ void sendClose(const std::string& key) { sendToPrimary({{"act", "close"}, {"key"
 // A referenced timer keeps the worker alive as Node's fake handle does.
 class RoundRobinListener : public Listener {
 public:
-    RoundRobinListener(uv_loop_t* loop, std::string key, std::string indexesKey, int index, std::optional<net::Address> sockname)
+    RoundRobinListener(uv_loop_t* loop, std::string key, std::string indexesKey, int index,
+                       std::optional<net::Address> sockname)
         : key_(std::move(key)), indexesKey_(std::move(indexesKey)), index_(index), sockname_(std::move(sockname)) {
         keepAlive_ = new uv_timer_t;
         uv_timer_init(loop, keepAlive_);
-        uv_timer_start(keepAlive_, [](uv_timer_t*) {}, UINT64_MAX / 2, 0);
+        uv_timer_start(
+            keepAlive_, [](uv_timer_t*) {}, UINT64_MAX / 2, 0);
     }
     ~RoundRobinListener() override { close({}); }
 
@@ -151,11 +153,13 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
     const int index = slot.first++;
     slot.second.insert(index);
 
-    json query = {{"act", "queryServer"}, {"index", index},   {"data", nullptr},       {"address", address},
-                  {"port", o.port},       {"addressType", addressType}, {"backlog", o.backlog}};
+    json query = {{"act", "queryServer"}, {"index", index}, {"data", nullptr},
+                  {"address", address},   {"port", o.port}, {"addressType", addressType},
+                  {"backlog", o.backlog}};
     if (o.ipv6Only) query["flags"] = UV_TCP_IPV6ONLY;
     std::weak_ptr<net::Server> weak = server.shared_from_this();
-    auto onReply = [weak, o, address, query, indexesKey, index](const json& reply, std::shared_ptr<ReceivedHandle> handle) {
+    auto onReply = [weak, o, address, query, indexesKey, index](const json& reply,
+                                                                std::shared_ptr<ReceivedHandle> handle) {
         auto srv = weak.lock();
         const std::string key = stringField(reply, "key");
         if (!srv) return;
@@ -167,7 +171,8 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
             if (err == 0) {
                 BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
                 err = r.error;
-                if (r.listener) listener = std::make_unique<SharedListener>(std::move(r.listener), key, indexesKey, index);
+                if (r.listener)
+                    listener = std::make_unique<SharedListener>(std::move(r.listener), key, indexesKey, index);
             }
             if (err) {
                 sendClose(key);
@@ -175,17 +180,17 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
             }
         } else if (err == 0) {
             auto rr = std::make_unique<RoundRobinListener>(srv->loop(), key, indexesKey, index, sockname(reply));
-            servers().byKey[key] = Entry{
-                weak,
-                [weak] {
-                    auto s = weak.lock();
-                    return s && ServerAccess::accepting(*s);
-                },
-                [weak](std::shared_ptr<ReceivedHandle> h) {
-                    auto s = weak.lock();
-                    if (!s) return;
-                    if (auto socket = adoptTcpSocket(*s, *h)) ServerAccess::adopt(*s, std::move(socket));
-                }};
+            servers().byKey[key] = Entry{weak,
+                                         [weak] {
+                                             auto s = weak.lock();
+                                             return s && ServerAccess::accepting(*s);
+                                         },
+                                         [weak](std::shared_ptr<ReceivedHandle> h) {
+                                             auto s = weak.lock();
+                                             if (!s) return;
+                                             if (auto socket = adoptTcpSocket(*s, *h))
+                                                 ServerAccess::adopt(*s, std::move(socket));
+                                         }};
             listener = std::move(rr);
         } else {
             forget(key, indexesKey, index);
@@ -193,7 +198,8 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
         if (err) return ServerAccess::fail(*srv, bindError(err, address, o.port));
         const int port = listener->address() ? listener->address()->port : o.port;
         ServerAccess::startListening(*srv, std::move(listener));
-        if (auto w = thisWorker()) childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
+        if (auto w = thisWorker())
+            childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
         json listening = query;  // Node re-sends its query as 'listening', with the real port
         listening["act"] = "listening";
         listening["port"] = port;

@@ -16,9 +16,9 @@ namespace childproc::detail::cluster {
 
 namespace {
 
+using childproc::cluster::Worker;
 using childproc::cluster::WorkerAccess;
 using childproc::cluster::WorkerState;
-using childproc::cluster::Worker;
 
 struct WorkerSide {
     WorkerPtr self;
@@ -54,7 +54,8 @@ void setupWorker(int id) {
         // The primary went away without asking us to stop (it died): Node exits at once.
         if (!w.exitedAfterDisconnect() || side->destroying) std::exit(0);
     });
-    channel->onInternalMessage([](const nlohmann::json& m, std::shared_ptr<ReceivedHandle> h) { dispatch(m, std::move(h), onmessage); });
+    channel->onInternalMessage(
+        [](const nlohmann::json& m, std::shared_ptr<ReceivedHandle> h) { dispatch(m, std::move(h), onmessage); });
     sendToPrimary({{"act", "online"}});
 }
 
@@ -83,9 +84,8 @@ void workerDisconnect() {
     WorkerAccess::setExitedAfterDisconnect(w, true);
     // Wait for the primary's ack, so that it knows the exit is on purpose.
     closeWorkerServers([] {
-        if (!sendToPrimary({{"act", "exitedAfterDisconnect"}}, [](const nlohmann::json&, std::shared_ptr<ReceivedHandle>) {
-                process::disconnect();
-            }))
+        if (!sendToPrimary({{"act", "exitedAfterDisconnect"}},
+                           [](const nlohmann::json&, std::shared_ptr<ReceivedHandle>) { process::disconnect(); }))
             process::disconnect();
     });
 }
@@ -97,9 +97,8 @@ void workerDestroy() {
     if (!w.isConnected()) std::exit(0);
     WorkerAccess::setState(w, WorkerState::destroying);
     side->destroying = true;
-    sendToPrimary({{"act", "exitedAfterDisconnect"}}, [](const nlohmann::json&, std::shared_ptr<ReceivedHandle>) {
-        process::disconnect();
-    });
+    sendToPrimary({{"act", "exitedAfterDisconnect"}},
+                  [](const nlohmann::json&, std::shared_ptr<ReceivedHandle>) { process::disconnect(); });
 }
 
 }  // namespace childproc::detail::cluster

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "core/inherited_ipc.hpp"
 
+#include <fcntl.h>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 
 namespace childproc::detail {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/loop.hpp"
 
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <string>
-#include <unistd.h>
 
 #include "childproc/error.hpp"
 #include "childproc/loop.hpp"

@@ -13,7 +13,7 @@
 
 namespace childproc::detail {
 
-int initLoop(uv_loop_t* loop);  // uv_loop_init, or a negative libuv error
+int initLoop(uv_loop_t* loop);                  // uv_loop_init, or a negative libuv error
 uv_loop_t* tryDefaultLoop(int* err = nullptr);  // uv_default_loop, or nullptr and *err
 // ERR_CHILDPROC_NO_LOOP for `what` ("its default loop", ...), errnum = err.
 Error noLoopError(const std::string& what, int err);

@@ -29,10 +29,22 @@ Stream& Stream::onData(std::function<void(std::string_view)> fn) {
     return *this;
 }
 
-Stream& Stream::onEnd(std::function<void()> fn) { end_.add(std::move(fn)); return *this; }
-Stream& Stream::onDrain(std::function<void()> fn) { drain_.add(std::move(fn)); return *this; }
-Stream& Stream::onError(std::function<void(const Error&)> fn) { error_.add(std::move(fn)); return *this; }
-Stream& Stream::onClose(std::function<void()> fn) { close_.add(std::move(fn)); return *this; }
+Stream& Stream::onEnd(std::function<void()> fn) {
+    end_.add(std::move(fn));
+    return *this;
+}
+Stream& Stream::onDrain(std::function<void()> fn) {
+    drain_.add(std::move(fn));
+    return *this;
+}
+Stream& Stream::onError(std::function<void(const Error&)> fn) {
+    error_.add(std::move(fn));
+    return *this;
+}
+Stream& Stream::onClose(std::function<void()> fn) {
+    close_.add(std::move(fn));
+    return *this;
+}
 
 void Stream::startReading() {
     if (!readable_) return;

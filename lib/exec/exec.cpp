@@ -26,9 +26,12 @@ public:
     void attach(const ChildProcessPtr& child, std::chrono::milliseconds timeout) {
         child_ = child;
         auto self = shared_from_this();
-        if (auto* s = child->stdoutPipe()) s->onData([self](std::string_view d) { self->onOutput(self->out_, d, "stdout"); });
-        if (auto* s = child->stderrPipe()) s->onData([self](std::string_view d) { self->onOutput(self->err_, d, "stderr"); });
-        child->onClose([self](std::optional<int> code, std::optional<std::string> sig) { self->exithandler(code, sig); });
+        if (auto* s = child->stdoutPipe())
+            s->onData([self](std::string_view d) { self->onOutput(self->out_, d, "stdout"); });
+        if (auto* s = child->stderrPipe())
+            s->onData([self](std::string_view d) { self->onOutput(self->err_, d, "stderr"); });
+        child->onClose(
+            [self](std::optional<int> code, std::optional<std::string> sig) { self->exithandler(code, sig); });
         child->onError([self](const Error& e) { self->errorhandler(e); });
         if (timeout.count() > 0) startTimer(child->loop(), timeout);
     }
@@ -43,21 +46,26 @@ private:
         timer_ = new Timer{{}, shared_from_this()};
         uv_timer_init(loop, &timer_->handle);
         timer_->handle.data = timer_;
-        uv_timer_start(&timer_->handle, [](uv_timer_t* t) {
-            auto* tm = static_cast<Timer*>(t->data);
-            detail::guarded(t->loop, [&] { tm->run->kill(); });
-        }, static_cast<std::uint64_t>(timeout.count()), 0);
+        uv_timer_start(
+            &timer_->handle,
+            [](uv_timer_t* t) {
+                auto* tm = static_cast<Timer*>(t->data);
+                detail::guarded(t->loop, [&] { tm->run->kill(); });
+            },
+            static_cast<std::uint64_t>(timeout.count()), 0);
     }
 
     void clearTimer() {
         if (!timer_) return;
-        uv_close(reinterpret_cast<uv_handle_t*>(&timer_->handle), [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
+        uv_close(reinterpret_cast<uv_handle_t*>(&timer_->handle),
+                 [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
         timer_ = nullptr;
     }
 
     void onOutput(Capture& c, std::string_view chunk, const char* which) {
         if (c.add(chunk)) return;
-        ex_ = ExecError(std::string(which) + " maxBuffer length exceeded", "ERR_CHILD_PROCESS_STDIO_MAXBUFFER", "RangeError");
+        ex_ = ExecError(std::string(which) + " maxBuffer length exceeded", "ERR_CHILD_PROCESS_STDIO_MAXBUFFER",
+                        "RangeError");
         kill();
     }
 
@@ -145,11 +153,12 @@ std::future<ExecResult> promised(Start&& startRun) {
     auto promise = std::make_shared<std::promise<ExecResult>>();
     auto future = promise->get_future();
     auto holder = std::make_shared<ChildProcessPtr>();  // the child, for result.child; released once settled
-    *holder = startRun([promise, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
-        if (e) promise->set_exception(std::make_exception_ptr(*e));
-        else promise->set_value(ExecResult{out, err, *holder});
-        holder->reset();
-    });
+    *holder =
+        startRun([promise, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+            if (e) promise->set_exception(std::make_exception_ptr(*e));
+            else promise->set_value(ExecResult{out, err, *holder});
+            holder->reset();
+        });
     return future;
 }
 
@@ -180,7 +189,8 @@ std::future<ExecResult> execAsync(const std::string& command, ExecOptions option
     return promised([&](ExecCallback cb) { return exec(command, std::move(options), std::move(cb)); });
 }
 
-std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args, ExecOptions options) {
+std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
+                                      ExecOptions options) {
     return promised([&](ExecCallback cb) { return execFile(file, args, std::move(options), std::move(cb)); });
 }
 

@@ -4,8 +4,8 @@
 
 #include "childproc/pipeline.hpp"
 
-#include <array>
 #include <unistd.h>
+#include <array>
 
 #include "childproc/spawn.hpp"
 #include "core/convert_options.hpp"
@@ -121,9 +121,9 @@ PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions o
     };
     std::string cmd;
     for (const auto& c : commands) cmd += (cmd.empty() ? "" : " | ") + joined(c);
-    auto st = std::make_shared<State>(
-        State{detail::Capture(options.maxBuffer, detail::Capture::Overflow::truncate), std::nullopt, std::move(callback),
-              options.encoding, std::move(cmd), options.killSignal});
+    auto st = std::make_shared<State>(State{detail::Capture(options.maxBuffer, detail::Capture::Overflow::truncate),
+                                            std::nullopt, std::move(callback), options.encoding, std::move(cmd),
+                                            options.killSignal});
     Pipeline* raw = p.get();
     p->stdoutPipe()->onData([st, raw](std::string_view d) {
         if (st->out.add(d) || st->overflow) return;
@@ -173,11 +173,13 @@ PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOption
     if (loop.error()) throw detail::noLoopError("a loop for pipelineSync", loop.error());
     options.loop = loop.get();
     PipelineResult result;
-    execPipeline(commands, options, [&](const std::optional<ExecError>& e, const std::string& out, const std::vector<StageStatus>& stages) {
-        result.stdoutData = out;
-        result.stages = stages;
-        result.error = e;
-    });
+    execPipeline(
+        commands, options,
+        [&](const std::optional<ExecError>& e, const std::string& out, const std::vector<StageStatus>& stages) {
+            result.stdoutData = out;
+            result.stages = stages;
+            result.error = e;
+        });
     loop.run();
     return result;
 }

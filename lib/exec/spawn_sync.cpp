@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "childproc/spawn.hpp"
+#include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
-#include "core/convert_options.hpp"
 #include "exec/private_loop.hpp"
 #include "spawn/normalize.hpp"
 
@@ -86,7 +86,8 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
 
     std::vector<Capture> captures;
     captures.reserve(child->stdioCount());
-    for (std::size_t i = 0; i < child->stdioCount(); ++i) captures.emplace_back(o.maxBuffer, Capture::Overflow::keepChunk);
+    for (std::size_t i = 0; i < child->stdioCount(); ++i)
+        captures.emplace_back(o.maxBuffer, Capture::Overflow::keepChunk);
 
     std::optional<Error> spawnError;
     bool timedOut = false, overflowed = false;
@@ -136,8 +137,9 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
         uv_timer_init(loop.get(), &timer);
         timerOpen = true;
         timer.data = &onTimeout;
-        uv_timer_start(&timer, [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
-                       static_cast<std::uint64_t>(o.timeout.count()), 0);
+        uv_timer_start(
+            &timer, [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
+            static_cast<std::uint64_t>(o.timeout.count()), 0);
         child->onClose([&](auto, auto) { closeTimer(); });
     }
     loop.run();

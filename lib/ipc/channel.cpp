@@ -134,8 +134,7 @@ bool Channel::writeNow(Outgoing out) {
             std::optional<Error> err;
             if (status == UV_ECANCELED)
                 err = Error("Channel closed before the message was written", "ERR_IPC_CHANNEL_CLOSED");
-            else if (status < 0)
-                err = systemError(status, "write");
+            else if (status < 0) err = systemError(status, "write");
             if (rq->cb) rq->cb(err);
             else if (err && status != UV_ECANCELED && c->hooks_.error) c->hooks_.error(*err);
             if (!c->closing_) c->updateRef();
@@ -198,8 +197,9 @@ void Channel::takeHandles(std::string_view bytes) {
     std::size_t extra = 0;
     for (; uv_pipe_pending_count(&pipe_) > 0; ++extra) ReceivedHandleAccess::accept(&pipe_);  // closed at once
     if (extra > 0)
-        fail(Error(std::to_string(extra) + " more file descriptors than a message can carry arrived in one read; closed",
-                   "ERR_IPC_UNEXPECTED_HANDLE"));
+        fail(
+            Error(std::to_string(extra) + " more file descriptors than a message can carry arrived in one read; closed",
+                  "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
 std::shared_ptr<ReceivedHandle> Channel::handleForMessage(std::uint64_t message) {
@@ -353,7 +353,8 @@ void Channel::closePipe() {
     // so that their senders may free what they carry.
     if (handleQueue_) {
         for (auto& out : *handleQueue_)
-            if (out.cb) ticks_.post([cb = std::move(out.cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
+            if (out.cb)
+                ticks_.post([cb = std::move(out.cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
         handleQueue_.reset();
     }
     // 'disconnect' goes behind the messages already queued for delivery, as Node's

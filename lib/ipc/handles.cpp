@@ -12,8 +12,7 @@ uv_handle_type ReceivedHandle::kind() const { return handle_ ? handle_->type : U
 void ReceivedHandle::close() {
     if (!handle_) return;
     uv_handle_t* h = std::exchange(handle_, nullptr);
-    if (!uv_is_closing(h))
-        uv_close(h, [](uv_handle_t* closed) { delete reinterpret_cast<uv_any_handle*>(closed); });
+    if (!uv_is_closing(h)) uv_close(h, [](uv_handle_t* closed) { delete reinterpret_cast<uv_any_handle*>(closed); });
     if (auto done = std::move(onClose_)) done();
 }
 
@@ -39,7 +38,8 @@ std::shared_ptr<ReceivedHandle> ReceivedHandleAccess::accept(uv_pipe_t* ipc) {
     return out;
 }
 
-void ReceivedHandleAccess::describe(ReceivedHandle& h, std::string type, std::string key, std::function<void()> onClose) {
+void ReceivedHandleAccess::describe(ReceivedHandle& h, std::string type, std::string key,
+                                    std::function<void()> onClose) {
     h.type_ = std::move(type);
     h.key_ = std::move(key);
     h.onClose_ = std::move(onClose);
@@ -54,7 +54,8 @@ bool supportedHandleType(const std::string& type) {
 void validateSendHandle(const SendHandle& h) {
     const bool stream = h.handle && (h.handle->type == UV_TCP || h.handle->type == UV_NAMED_PIPE);
     if (!stream || !supportedHandleType(h.type))
-        throw Error("This handle type cannot be sent: '" + h.type + "' (a TCP or pipe handle as net.Server, net.Socket or net.Native)",
+        throw Error("This handle type cannot be sent: '" + h.type +
+                        "' (a TCP or pipe handle as net.Server, net.Socket or net.Native)",
                     "ERR_INVALID_HANDLE_TYPE", "TypeError");
 }
 

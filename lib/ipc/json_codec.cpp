@@ -23,7 +23,7 @@ const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) 
     while (end - p >= 8) {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
-        const std::uint64_t special = (v & highs)                  // >= 0x80
+        const std::uint64_t special = (v & highs)                         // >= 0x80
                                       | ((v - ones * 0x20) & ~v & highs)  // < 0x20
                                       | hasZero(v ^ (ones * '"')) | hasZero(v ^ (ones * '\\'));
         if (special) break;
@@ -317,7 +317,8 @@ private:
         }
         double d;
         auto r = std::from_chars(first, last, d);
-        if (r.ec == std::errc::result_out_of_range) d = *first == '-' ? -HUGE_VAL : HUGE_VAL;  // as JSON.parse: ±Infinity
+        if (r.ec == std::errc::result_out_of_range)
+            d = *first == '-' ? -HUGE_VAL : HUGE_VAL;  // as JSON.parse: ±Infinity
         out = d;
         return true;
     }
@@ -368,6 +369,8 @@ void encodeJson(const nlohmann::json& j, std::string& out) {
     }
 }
 
-std::optional<nlohmann::json> decodeJson(std::string_view text, std::string& why) { return Parser(text, why).document(); }
+std::optional<nlohmann::json> decodeJson(std::string_view text, std::string& why) {
+    return Parser(text, why).document();
+}
 
 }  // namespace childproc::detail

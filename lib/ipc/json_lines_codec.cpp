@@ -21,9 +21,10 @@ Decoded decodeLine(std::string_view line) {
     auto parsed = decodeJson(line, why);
     if (!parsed) {
         std::string shown(line.substr(0, 80));
-        d.error = Error("IPC message is not valid JSON (" + std::to_string(line.size()) + " bytes, " + why + "): " +
-                            (line.empty() ? std::string("an empty line") : "'" + shown + (line.size() > 80 ? "…'" : "'")),
-                        "ERR_IPC_BAD_MESSAGE", "SyntaxError");
+        d.error = Error(
+            "IPC message is not valid JSON (" + std::to_string(line.size()) + " bytes, " + why +
+                "): " + (line.empty() ? std::string("an empty line") : "'" + shown + (line.size() > 80 ? "…'" : "'")),
+            "ERR_IPC_BAD_MESSAGE", "SyntaxError");
     } else {
         d.message = std::move(*parsed);
     }

@@ -4,7 +4,6 @@
 
 #include "childproc/process.hpp"
 
-
 #include "core/guard.hpp"
 #include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"
@@ -31,7 +30,6 @@ struct ChildSide {
     Listeners<const Error&> error;
 };
 
-
 // Never destroyed: it lives as long as the process and the default loop.
 ChildSide& side() {
     static ChildSide* s = [] {
@@ -43,8 +41,8 @@ ChildSide& side() {
         if (fd < 0 || !serialization || !cs->loop) return cs;
         detail::Channel::Hooks hooks;
         hooks.error = [cs](const Error& e) { detail::emitGuarded(uv_default_loop(), cs->error, e); };
-        cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child, *serialization,
-                                                        std::move(hooks));
+        cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child,
+                                                        *serialization, std::move(hooks));
         if (uv_pipe_open(cs->channel->pipe(), fd) != 0) {
             cs->channel->destroy();
             return cs;
@@ -88,7 +86,8 @@ void disconnect() {
     ChildSide& s = side();
     if (s.channel) return s.channel->disconnect();
     s.ticks.post([&s] {
-        detail::emitGuarded(uv_default_loop(), s.error, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+        detail::emitGuarded(uv_default_loop(), s.error,
+                            Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
     });
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "launch/child_fds.hpp"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace childproc::detail {
 

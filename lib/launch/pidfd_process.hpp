@@ -4,8 +4,8 @@
 // reaping with waitid(P_PIDFD), and kill() through pidfd_send_signal, which can
 // never reach a recycled pid. Shared by the posix_spawn and vfork backends.
 
-#include <memory>
 #include <sys/types.h>
+#include <memory>
 
 #include "launch/launchers.hpp"
 

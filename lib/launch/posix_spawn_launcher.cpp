@@ -7,9 +7,9 @@
 
 #if defined(__linux__)
 
-#include <csignal>
 #include <fcntl.h>
 #include <spawn.h>
+#include <csignal>
 
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"
@@ -37,7 +37,8 @@ struct SpawnAttributes {
         attrInit = true;
         for (const FdOp& op : fds.ops()) {
             if (op.kind == FdOp::dup) posix_spawn_file_actions_adddup2(&actions, op.src, op.target);
-            else if (op.kind == FdOp::devnull) posix_spawn_file_actions_addopen(&actions, op.target, "/dev/null", O_RDWR, 0);
+            else if (op.kind == FdOp::devnull)
+                posix_spawn_file_actions_addopen(&actions, op.target, "/dev/null", O_RDWR, 0);
             else posix_spawn_file_actions_addclose(&actions, op.target);
         }
         // Nothing but the named slots reaches the child, even fds other code

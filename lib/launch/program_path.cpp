@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "launch/program_path.hpp"
 
-#include <cerrno>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace childproc::detail {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Backend 1: libuv's uv_spawn (fork + exec on Linux with libuv 1.44).
 
-#include <algorithm>
-#include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
+#include <algorithm>
+#include <cstdlib>
 
 #include "launch/launchers.hpp"
 

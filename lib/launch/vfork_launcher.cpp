@@ -11,14 +11,14 @@
 
 #if defined(__linux__)
 
-#include <cerrno>
-#include <csignal>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
 
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"

@@ -5,9 +5,9 @@
 #include "childproc/net.hpp"
 
 #include "childproc/loop.hpp"
-#include "net/listen_hook.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "net/listen_hook.hpp"
 #include "net/listener.hpp"
 
 namespace childproc::detail {
@@ -151,8 +151,7 @@ std::optional<Address> Server::address() const { return listener_ ? listener_->a
 
 void Server::close(std::function<void(const std::optional<Error>&)> cb) {
     if (!listening_ && !binding_) {
-        if (cb)
-            ticks_->post([cb = std::move(cb)] { cb(Error("Server is not running.", "ERR_SERVER_NOT_RUNNING")); });
+        if (cb) ticks_->post([cb = std::move(cb)] { cb(Error("Server is not running.", "ERR_SERVER_NOT_RUNNING")); });
         return;
     }
     if (cb) closeCallbacks_.push_back(std::move(cb));

@@ -20,9 +20,7 @@ std::string shown(const std::string& s) {
     return out + "'";
 }
 
-Error invalidArg(const std::string& message) {
-    return Error(message, "ERR_INVALID_ARG_VALUE", "TypeError");
-}
+Error invalidArg(const std::string& message) { return Error(message, "ERR_INVALID_ARG_VALUE", "TypeError"); }
 
 }  // namespace
 

@@ -14,8 +14,8 @@
 namespace childproc::detail {
 
 struct SpawnPlan {
-    LaunchSpec spec;                 // stdio[i].pipe is filled in by the caller
-    std::vector<StdioType> slotTypes; // normalised type of each slot (pipe, ignore, ...)
+    LaunchSpec spec;                   // stdio[i].pipe is filled in by the caller
+    std::vector<StdioType> slotTypes;  // normalised type of each slot (pipe, ignore, ...)
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
     std::chrono::milliseconds timeout{0};

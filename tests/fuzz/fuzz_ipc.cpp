@@ -4,12 +4,12 @@
 // Channel on a socketpair. Any crash, leak, sanitizer report or broken property
 // fails the run.
 
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"

@@ -11,9 +11,9 @@
 //   disconnect-self      listen on port argv[2], then cluster.worker.disconnect()
 //   kill-self            cluster.worker.kill(): tell the primary, disconnect, exit 0
 
+#include <unistd.h>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include <childproc/childproc.hpp>
 
@@ -29,7 +29,11 @@ std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
     });
     server->onError([](const Error& e) {
         process::send({{"error",
-                        {{"message", e.what()}, {"code", e.code}, {"errno", e.errnum}, {"syscall", e.syscall}, {"port", e.port.value_or(-1)}}}});
+                        {{"message", e.what()},
+                         {"code", e.code},
+                         {"errno", e.errnum},
+                         {"syscall", e.syscall},
+                         {"port", e.port.value_or(-1)}}}});
     });
     net::ListenOptions o;
     o.port = port;
@@ -47,7 +51,8 @@ int main(int argc, char** argv) {
 
     std::shared_ptr<net::Server> server;
     if (mode == "serve") {
-        server = serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
+        server =
+            serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
     } else if (mode == "decline") {
         server = serve(argc > 2 ? std::atoi(argv[2]) : 0, std::nullopt);
         server->maxConnections = 0;

@@ -3,16 +3,16 @@
 //   cp_helper out 5 hello exit 3   → writes "hello" 5 times to stdout, exits 3.
 // Kept to plain POSIX so that what a test sees is what the kernel did.
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -37,33 +37,35 @@ void spew(int fd, long long n) {
     static char buf[65536];
     for (std::size_t i = 0; i < sizeof buf; ++i) buf[i] = static_cast<char>('a' + i % 26);
     while (n > 0) {
-        auto k = static_cast<std::size_t>(n < static_cast<long long>(sizeof buf) ? n : static_cast<long long>(sizeof buf));
+        auto k =
+            static_cast<std::size_t>(n < static_cast<long long>(sizeof buf) ? n : static_cast<long long>(sizeof buf));
         writeAll(fd, buf, k);
         n -= static_cast<long long>(k);
     }
 }
 
 void usage() {
-    say(2, "usage: cp_helper CMD [ARGS] [CMD [ARGS]]...\n"
-           "  echo                 copy stdin to stdout until EOF\n"
-           "  count                read stdin to EOF, print the byte count\n"
-           "  out N TEXT           print TEXT N times to stdout\n"
-           "  err N TEXT           print TEXT N times to stderr\n"
-           "  fdout FD TEXT        print TEXT to fd FD\n"
-           "  spew FD BYTES        write BYTES pattern bytes to fd FD\n"
-           "  mix BYTES            interleave: 64 KiB to stdout, 64 KiB to stderr, read 64 KiB of\n"
-           "                       stdin, until BYTES went to each; then print the stdin count on stdout\n"
-           "  argv                 print each argv entry on a line\n"
-           "  env NAME             print $NAME or <unset>\n"
-           "  cwd                  print the working directory\n"
-           "  ids                  print 'pid ppid pgid sid uid gid'\n"
-           "  fds                  print the open fds, one per line\n"
-           "  isdevnull FD         print yes/no: is FD /dev/null\n"
-           "  sleep MS             sleep\n"
-           "  ignore SIG           ignore a signal\n"
-           "  closein              close stdin\n"
-           "  raise SIG            kill ourselves with SIG\n"
-           "  exit N               exit with N\n");
+    say(2,
+        "usage: cp_helper CMD [ARGS] [CMD [ARGS]]...\n"
+        "  echo                 copy stdin to stdout until EOF\n"
+        "  count                read stdin to EOF, print the byte count\n"
+        "  out N TEXT           print TEXT N times to stdout\n"
+        "  err N TEXT           print TEXT N times to stderr\n"
+        "  fdout FD TEXT        print TEXT to fd FD\n"
+        "  spew FD BYTES        write BYTES pattern bytes to fd FD\n"
+        "  mix BYTES            interleave: 64 KiB to stdout, 64 KiB to stderr, read 64 KiB of\n"
+        "                       stdin, until BYTES went to each; then print the stdin count on stdout\n"
+        "  argv                 print each argv entry on a line\n"
+        "  env NAME             print $NAME or <unset>\n"
+        "  cwd                  print the working directory\n"
+        "  ids                  print 'pid ppid pgid sid uid gid'\n"
+        "  fds                  print the open fds, one per line\n"
+        "  isdevnull FD         print yes/no: is FD /dev/null\n"
+        "  sleep MS             sleep\n"
+        "  ignore SIG           ignore a signal\n"
+        "  closein              close stdin\n"
+        "  raise SIG            kill ourselves with SIG\n"
+        "  exit N               exit with N\n");
 }
 
 }  // namespace
@@ -136,7 +138,8 @@ int main(int argc, char** argv) {
             say(1, std::string(getcwd(buf, sizeof buf) ? buf : "?") + "\n");
         } else if (cmd == "ids") {
             say(1, std::to_string(getpid()) + " " + std::to_string(getppid()) + " " + std::to_string(getpgrp()) + " " +
-                       std::to_string(getsid(0)) + " " + std::to_string(getuid()) + " " + std::to_string(getgid()) + "\n");
+                       std::to_string(getsid(0)) + " " + std::to_string(getuid()) + " " + std::to_string(getgid()) +
+                       "\n");
         } else if (cmd == "fds") {
             DIR* d = opendir("/proc/self/fd");
             int self = d ? dirfd(d) : -1;
@@ -148,7 +151,8 @@ int main(int argc, char** argv) {
             if (d) closedir(d);
             say(1, out);
         } else if (cmd == "isdevnull") {
-            struct stat a{}, b{};
+            struct stat a {
+            }, b{};
             bool yes = fstat(std::atoi(arg(1)), &a) == 0 && stat("/dev/null", &b) == 0 && a.st_rdev == b.st_rdev &&
                        S_ISCHR(a.st_mode);
             say(1, yes ? "yes\n" : "no\n");

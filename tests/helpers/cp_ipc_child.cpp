@@ -3,13 +3,13 @@
 // Node parent that uses fork() with execPath = this program passes it as the
 // "module path", which lands in argv[1] too.
 
+#include <unistd.h>
 #include <childproc/childproc.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 using namespace childproc;
@@ -42,9 +42,7 @@ void serve(uv_stream_t* server, std::string reply) {
 // themselves (NODE_CHANNEL_FD is gone from the environment before main).
 constexpr int kForkChannelFd = 3;
 
-void writeRaw(int fd, const std::string& bytes) {
-    [[maybe_unused]] auto n = ::write(fd, bytes.data(), bytes.size());
-}
+void writeRaw(int fd, const std::string& bytes) { [[maybe_unused]] auto n = ::write(fd, bytes.data(), bytes.size()); }
 
 }  // namespace
 
@@ -75,9 +73,11 @@ int main(int argc, char** argv) {
     if (mode == "env") {
         // The variables are gone before main runs (as in Node), yet the channel works.
         const bool had = std::getenv("NODE_CHANNEL_FD") != nullptr;
-        process::send({{"hadFdAtMain", had}, {"connected", process::connected()},
-                       {"fdAfter", std::getenv("NODE_CHANNEL_FD") ? json(std::getenv("NODE_CHANNEL_FD")) : json(nullptr)},
-                       {"modeAfter", std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") ? json("set") : json(nullptr)}});
+        process::send(
+            {{"hadFdAtMain", had},
+             {"connected", process::connected()},
+             {"fdAfter", std::getenv("NODE_CHANNEL_FD") ? json(std::getenv("NODE_CHANNEL_FD")) : json(nullptr)},
+             {"modeAfter", std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") ? json("set") : json(nullptr)}});
         run();
         return 0;
     }
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
         // (argv[2] is node: it would take fd 3 as its channel and abort).
         auto sh = execFileSync("sh", {"-c", "echo ${NODE_CHANNEL_FD-unset} ${NODE_UNIQUE_ID-unset}"});
         auto nodeRun = spawnSync(argv[2], {"-e", "console.log(typeof process.send)"});
-        process::send({{"sh", sh}, {"nodeStatus", nodeRun.status ? json(*nodeRun.status) : json(nullptr)},
+        process::send({{"sh", sh},
+                       {"nodeStatus", nodeRun.status ? json(*nodeRun.status) : json(nullptr)},
                        {"node", nodeRun.stdoutData.value_or("")}});
         process::disconnect();
         run();
@@ -118,8 +119,7 @@ int main(int argc, char** argv) {
         const long n = argc > 2 ? std::atol(argv[2]) : 10;
         if (mode == "burst")
             for (long i = 0; i < n; ++i) process::send({{"i", i}, {"text", "héllo €𝄞"}});
-        else
-            process::send({{"big", std::string(static_cast<std::size_t>(n), 'x')}});
+        else process::send({{"big", std::string(static_cast<std::size_t>(n), 'x')}});
         process::disconnect();  // queued sends still go out first
         run();
         return 0;
@@ -140,12 +140,15 @@ int main(int argc, char** argv) {
         static int seen = 0;
         static uv_timer_t late;
         uv_timer_init(uv_default_loop(), &late);
-        uv_timer_start(&late, [](uv_timer_t* t) {
-            process::onMessage([](const json&, auto) {
-                if (++seen == 1) process::disconnect();
-            });
-            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-        }, 200, 0);
+        uv_timer_start(
+            &late,
+            [](uv_timer_t* t) {
+                process::onMessage([](const json&, auto) {
+                    if (++seen == 1) process::disconnect();
+                });
+                uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+            },
+            200, 0);
         run();
         std::cout << "replayed " << seen << ", survived" << std::endl;
         return 0;
@@ -164,7 +167,8 @@ int main(int argc, char** argv) {
         int port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
         process::send({{"port", port}}, SendHandle::server(reinterpret_cast<uv_stream_t*>(server)),
                       [server](const std::optional<Error>&) {
-                          uv_close(reinterpret_cast<uv_handle_t*>(server), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+                          uv_close(reinterpret_cast<uv_handle_t*>(server),
+                                   [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
                           process::disconnect();
                       });
         run();
@@ -180,7 +184,8 @@ int main(int argc, char** argv) {
         if (is("disconnect")) return process::disconnect();
         if (is("exit")) std::exit(0);
         if (is("throw")) throw std::runtime_error("listener threw");
-        if (h && (h->type() == "net.Server" || h->type() == "net.Native") && h->kind() == UV_TCP && m == json{{"take", "native"}}) {
+        if (h && (h->type() == "net.Server" || h->type() == "net.Native") && h->kind() == UV_TCP &&
+            m == json{{"take", "native"}}) {
             serve(h->stream(), "native:" + std::to_string(::getpid()) + "\n");
             keep.push_back(h);
         } else if (h && h->type() == "net.Server") {
@@ -198,7 +203,8 @@ int main(int argc, char** argv) {
                 delete w;
             });
         }
-        process::send({{"echo", m}, {"pid", ::getpid()}, {"count", count}, {"handle", h ? json(h->type()) : json(nullptr)}});
+        process::send(
+            {{"echo", m}, {"pid", ::getpid()}, {"count", count}, {"handle", h ? json(h->type()) : json(nullptr)}});
     });
     process::onError([](const Error& e) { process::send({{"childError", e.code}}); });
     for (;;) {

@@ -6,10 +6,10 @@
 // syscall() here interposes it for libuv, and routing SYS_close through close()
 // lets TSan see the close. Every other call goes to the real syscall().
 
-#include <cstdarg>
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <cstdarg>
 
 extern "C" long syscall(long number, ...) {
     va_list ap;

@@ -4,9 +4,9 @@
 // (CTest label: stress; the fd-limit tests are in test_fd_limits.cpp.)
 
 #include <dirent.h>
-#include <fstream>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <fstream>
 
 #include "support.hpp"
 
@@ -109,12 +109,16 @@ TEST(Stress, FloodWithAPausedReaderStaysBounded) {
                 EXPECT_FALSE(c->exitCode().has_value()) << "the writer should be blocked, not done";
                 out.resume();
             });
-            uv_timer_start(t, [](uv_timer_t* h) {
-                auto* fn = static_cast<std::function<void()>*>(h->data);
-                (*fn)();
-                delete fn;
-                uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* hh) { delete reinterpret_cast<uv_timer_t*>(hh); });
-            }, 500, 0);
+            uv_timer_start(
+                t,
+                [](uv_timer_t* h) {
+                    auto* fn = static_cast<std::function<void()>*>(h->data);
+                    (*fn)();
+                    delete fn;
+                    uv_close(reinterpret_cast<uv_handle_t*>(h),
+                             [](uv_handle_t* hh) { delete reinterpret_cast<uv_timer_t*>(hh); });
+                },
+                500, 0);
         }
     });
     test::runLoop(std::chrono::minutes(2));

@@ -30,7 +30,8 @@ struct Options {
 // One request per connection: read the head, answer, close.
 void serve(const Options& o) {
     const std::string body = "hello from " + std::to_string(::getpid()) + "\n";
-    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     auto server = net::createServer([response](std::shared_ptr<net::Socket> s) {
         auto head = std::make_shared<std::string>();
         s->onError([](const Error&) {});
@@ -80,8 +81,8 @@ int primary(const Options& o) {
         std::cout << "worker " << w->id() << " (pid " << *w->process()->pid() << ") online" << std::endl;
     });
     cluster::onListening([&](const cluster::WorkerPtr& w, const cluster::Address& a) {
-        std::cout << "worker " << w->id() << " listening on port " << a.port << " (" << (o.policy == "none" ? "shared socket" : "round-robin")
-                  << ")" << std::endl;
+        std::cout << "worker " << w->id() << " listening on port " << a.port << " ("
+                  << (o.policy == "none" ? "shared socket" : "round-robin") << ")" << std::endl;
         if (++listening < o.workers || o.requests == 0) return;
         uv_async_init(uv_default_loop(), &load.done, [](uv_async_t* h) {
             auto* l = static_cast<Load*>(h->data);
@@ -98,7 +99,8 @@ int primary(const Options& o) {
         });
     });
     cluster::onExit([](const cluster::WorkerPtr& w, std::optional<int> code, std::optional<std::string> sig) {
-        std::cout << "worker " << w->id() << " exited: code=" << (code ? std::to_string(*code) : "null") << " signal=" << sig.value_or("null")
+        std::cout << "worker " << w->id() << " exited: code=" << (code ? std::to_string(*code) : "null")
+                  << " signal=" << sig.value_or("null")
                   << " exitedAfterDisconnect=" << (w->exitedAfterDisconnect() ? "true" : "false") << std::endl;
     });
     for (int i = 0; i < o.workers; ++i) cluster::fork();
@@ -110,14 +112,20 @@ int primary(const Options& o) {
 
 void addClusterCommand(CLI::App& app, int& status) {
     auto o = std::make_shared<Options>();
-    auto* cmd = app.add_subcommand("cluster", "Serve HTTP from N workers on one port, forked from this program (Node: cluster)");
-    cmd->add_option("--workers", o->workers, "how many workers (Node: cluster.fork() per worker)")->capture_default_str();
+    auto* cmd = app.add_subcommand("cluster",
+                                   "Serve HTTP from N workers on one port, forked from this program (Node: cluster)");
+    cmd->add_option("--workers", o->workers, "how many workers (Node: cluster.fork() per worker)")
+        ->capture_default_str();
     cmd->add_option("--port", o->port, "the port; 0 picks one, shared by every worker")->capture_default_str();
-    cmd->add_option("--policy", o->policy, "rr: the primary accepts and hands out; none: workers accept on a shared socket (Node: schedulingPolicy)")
+    cmd->add_option(
+           "--policy", o->policy,
+           "rr: the primary accepts and hands out; none: workers accept on a shared socket (Node: schedulingPolicy)")
         ->check(CLI::IsMember({"rr", "none"}))
         ->capture_default_str();
-    cmd->add_option("--requests", o->requests, "send this many requests, show which worker answered each, then disconnect the cluster");
-    cmd->footer("Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)");
+    cmd->add_option("--requests", o->requests,
+                    "send this many requests, show which worker answered each, then disconnect the cluster");
+    cmd->footer(
+        "Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)");
     cmd->callback([o, &status] { status = cluster::isWorker() ? (serve(*o), 0) : primary(*o); });
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // childproc exec / execfile: Node's exec and execFile, buffered, from a terminal.
 
-#include <iostream>
 #include <unistd.h>
+#include <iostream>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -79,10 +79,13 @@ int runBuffered(const ExecState& st, bool viaShell) {
     if (st.f.json) {
         nlohmann::json j;
         j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
-        j["exitCode"] = !spawnFailed && child->exitCode() ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
+        j["exitCode"] =
+            !spawnFailed && child->exitCode() ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
         j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
         // Invalid UTF-8 cannot go into JSON text: in buffer mode it is shown decoded.
-        j["stdout"] = o.encoding == Encoding::utf8 ? out : nlohmann::json(out).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        j["stdout"] = o.encoding == Encoding::utf8
+                          ? out
+                          : nlohmann::json(out).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         j["stderr"] = err;
         j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         j["error"] = error ? execErrorJson(*error) : nlohmann::json(nullptr);
@@ -97,7 +100,8 @@ int runBuffered(const ExecState& st, bool viaShell) {
 
 void addBufferedOptions(CLI::App& cmd, ExecState& st) {
     addCommonOptions(cmd, st.f, false);
-    cmd.add_option("--max-buffer", st.maxBuffer, "bytes kept per stream before the child is killed, or 'unlimited' (Node: options.maxBuffer)");
+    cmd.add_option("--max-buffer", st.maxBuffer,
+                   "bytes kept per stream before the child is killed, or 'unlimited' (Node: options.maxBuffer)");
     cmd.add_option("--encoding", st.encoding, "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)")
         ->check(CLI::IsMember({"utf8", "buffer"}));
 }
@@ -106,14 +110,16 @@ void addBufferedOptions(CLI::App& cmd, ExecState& st) {
 
 void addExecCommands(CLI::App& app, int& status) {
     auto st = std::make_shared<ExecState>();
-    auto* exec = app.add_subcommand("exec", "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec)");
+    auto* exec = app.add_subcommand(
+        "exec", "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec)");
     addBufferedOptions(*exec, *st);
     exec->add_option("command", st->command, "the command line, one argument (quote it)")->required();
     exec->footer("Exit status: the child's code, 128+N when killed by signal N, 127 when it could not start.");
     exec->callback([st, &status] { status = runBuffered(*st, true); });
 
     auto sf = std::make_shared<ExecState>();
-    auto* ef = app.add_subcommand("execfile", "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile)");
+    auto* ef = app.add_subcommand(
+        "execfile", "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile)");
     addBufferedOptions(*ef, *sf);
     ef->add_option("file", sf->command, "program to run, then its ARGS")->required();
     ef->prefix_command();

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // childproc fork / ipc-echo: Node's fork() and process.send() from a terminal.
 
+#include <unistd.h>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -43,19 +43,24 @@ void addForkCommands(CLI::App& app, int& status) {
         bool silent = false;
     };
     auto st = std::make_shared<State>();
-    auto* cmd = app.add_subcommand("fork", "Start PROGRAM with an IPC channel, send messages, print what comes back (Node: child_process.fork)");
+    auto* cmd = app.add_subcommand(
+        "fork", "Start PROGRAM with an IPC channel, send messages, print what comes back (Node: child_process.fork)");
     addCommonOptions(*cmd, st->f, false);
-    cmd->add_option("--exec-path", st->execPath, "run EXEC_PATH [--exec-arg...] PROGRAM ARGS, e.g. node (Node: options.execPath)");
-    cmd->add_option("--exec-arg", st->execArgv, "an argument for --exec-path before PROGRAM; repeatable (Node: options.execArgv)")
+    cmd->add_option("--exec-path", st->execPath,
+                    "run EXEC_PATH [--exec-arg...] PROGRAM ARGS, e.g. node (Node: options.execPath)");
+    cmd->add_option("--exec-arg", st->execArgv,
+                    "an argument for --exec-path before PROGRAM; repeatable (Node: options.execArgv)")
         ->allow_extra_args(false);
-    cmd->add_option("--send", st->sends, "a JSON message to send; repeatable, sent in order (Node: child.send)")->allow_extra_args(false);
+    cmd->add_option("--send", st->sends, "a JSON message to send; repeatable, sent in order (Node: child.send)")
+        ->allow_extra_args(false);
     cmd->add_flag("--disconnect", st->disconnect,
                   "disconnect once each --send has had a reply (at once without --send) (Node: child.disconnect)");
     cmd->add_flag("--silent", st->silent, "pipe the child's stdio instead of sharing ours (Node: options.silent)");
     cmd->add_option("program", st->program, "the program (or, with --exec-path, the module) and its ARGS")->required();
     cmd->prefix_command();
-    cmd->footer("Each message from the child is printed as one JSON line on stdout.\n"
-                "Try: childproc fork --trace --send '{\"hi\":1}' --disconnect childproc ipc-echo");
+    cmd->footer(
+        "Each message from the child is printed as one JSON line on stdout.\n"
+        "Try: childproc fork --trace --send '{\"hi\":1}' --disconnect childproc ipc-echo");
     cmd->callback([st, &status, cmd] {
         const Trace trace(st->f.trace);
         SpawnOptions so = toSpawnOptions(st->f, "pipe");
@@ -96,7 +101,9 @@ void addForkCommands(CLI::App& app, int& status) {
                   "; the channel is our end of a socketpair, the child's is its fd 3 (NODE_CHANNEL_FD=3)");
         trace.watch(*child);
         if (auto* ch = child->channel())
-            ch->onWire([&trace](bool out, std::string_view bytes) { trace(std::string(out ? "ipc out " : "ipc in  ") + wireView(bytes)); });
+            ch->onWire([&trace](bool out, std::string_view bytes) {
+                trace(std::string(out ? "ipc out " : "ipc in  ") + wireView(bytes));
+            });
         std::size_t replies = 0, received = 0;
         child->onMessage([&](const json& m, std::shared_ptr<ReceivedHandle> h) {
             ++received;
@@ -127,14 +134,18 @@ void addForkCommands(CLI::App& app, int& status) {
         }
     });
 
-    auto* echo = app.add_subcommand("ipc-echo", "As a child with an IPC channel, answer each message with {\"echo\": message, \"pid\": pid} "
-                                                "(Node: process.on('message') + process.send)");
-    echo->footer("Start it with childproc fork, or from Node: fork('ipc-echo', [], {execPath: 'childproc'}).\n"
-                 "It exits when the channel closes; without a channel it says so and exits 2.");
+    auto* echo =
+        app.add_subcommand("ipc-echo",
+                           "As a child with an IPC channel, answer each message with {\"echo\": message, \"pid\": pid} "
+                           "(Node: process.on('message') + process.send)");
+    echo->footer(
+        "Start it with childproc fork, or from Node: fork('ipc-echo', [], {execPath: 'childproc'}).\n"
+        "It exits when the channel closes; without a channel it says so and exits 2.");
     echo->callback([&status] {
         if (!process::connected()) {
-            complain("ipc-echo: no IPC channel (NODE_CHANNEL_FD is not set): start me with 'childproc fork', or from Node "
-                     "with fork(..., {execPath}) or spawn(..., {stdio: [..., 'ipc']})");
+            complain(
+                "ipc-echo: no IPC channel (NODE_CHANNEL_FD is not set): start me with 'childproc fork', or from Node "
+                "with fork(..., {execPath}) or spawn(..., {stdio: [..., 'ipc']})");
             status = 2;
             return;
         }

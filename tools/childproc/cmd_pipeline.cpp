@@ -17,11 +17,13 @@ void addPipelineCommand(CLI::App& app, int& status) {
         std::string maxBuffer = "unlimited";
     };
     auto st = std::make_shared<State>();
-    auto* cmd = app.add_subcommand("pipeline", "Join commands with kernel pipes, no shell: childproc pipeline ls -l '|' grep x "
-                                               "(Node: stdout.pipe(stdin), without bytes through the parent)");
+    auto* cmd = app.add_subcommand("pipeline",
+                                   "Join commands with kernel pipes, no shell: childproc pipeline ls -l '|' grep x "
+                                   "(Node: stdout.pipe(stdin), without bytes through the parent)");
     addCommonOptions(*cmd, st->f, false);
     cmd->add_option("--max-buffer", st->maxBuffer, "bytes of the last stage's output to keep, or 'unlimited'");
-    cmd->add_option("first", st->first, "the first program; then its args, and '|' before each next command")->required();
+    cmd->add_option("first", st->first, "the first program; then its args, and '|' before each next command")
+        ->required();
     cmd->prefix_command();
     cmd->footer("Quote the bar: '|'. Exit status: pipefail's — the rightmost failing stage's.");
     cmd->callback([st, &status, cmd] {
@@ -32,7 +34,9 @@ void addPipelineCommand(CLI::App& app, int& status) {
             else commands.back().args.push_back(word);
         }
         for (const auto& c : commands)
-            if (c.file.empty()) throw Error("pipeline: an empty stage (two bars in a row, or a bar at the end)", "ERR_INVALID_ARG_VALUE");
+            if (c.file.empty())
+                throw Error("pipeline: an empty stage (two bars in a row, or a bar at the end)",
+                            "ERR_INVALID_ARG_VALUE");
         const Trace trace(st->f.trace);
         SpawnOptions so = toSpawnOptions(st->f, "pipe");
         PipelineOptions o;
@@ -46,16 +50,21 @@ void addPipelineCommand(CLI::App& app, int& status) {
         std::optional<ExecError> error;
         std::string out;
         std::vector<StageStatus> stages;
-        auto p = execPipeline(commands, o, [&](const std::optional<ExecError>& e, const std::string& o1, const std::vector<StageStatus>& s) {
-            error = e;
-            out = o1;
-            stages = s;
-        });
+        auto p = execPipeline(
+            commands, o,
+            [&](const std::optional<ExecError>& e, const std::string& o1, const std::vector<StageStatus>& s) {
+                error = e;
+                out = o1;
+                stages = s;
+            });
         for (std::size_t i = 0; i < p->stages().size(); ++i) {
             auto& c = *p->stages()[i];
             trace("stage " + std::to_string(i + 1) + ": pid " + std::to_string(c.pid().value_or(0)) + " " +
-                  commands[i].file + (i == 0 ? " (stdin: a pipe we end at once)" : " (stdin: kernel pipe from stage " + std::to_string(i) + ")") +
-                  (i + 1 == commands.size() ? " (stdout: a pipe to us)" : " (stdout: kernel pipe to stage " + std::to_string(i + 2) + ")"));
+                  commands[i].file +
+                  (i == 0 ? " (stdin: a pipe we end at once)"
+                          : " (stdin: kernel pipe from stage " + std::to_string(i) + ")") +
+                  (i + 1 == commands.size() ? " (stdout: a pipe to us)"
+                                            : " (stdout: kernel pipe to stage " + std::to_string(i + 2) + ")"));
             trace.watch(c, "stage " + std::to_string(i + 1));
         }
         run();

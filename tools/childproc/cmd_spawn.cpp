@@ -33,8 +33,9 @@ void addSpawnCommand(CLI::App& app, int& status) {
     addCommonOptions(*cmd, st->f, true);
     cmd->add_option("file", st->file, "program to run (looked up in the child's PATH), then its ARGS")->required();
     cmd->prefix_command();  // everything after FILE belongs to the child, dashes included
-    cmd->footer("Default stdio: inherit,pipe,pipe with stdout/stderr relayed, so --trace can count the bytes.\n"
-                "Exit status: the child's code, 128+N when killed by signal N, 127 when it could not start.");
+    cmd->footer(
+        "Default stdio: inherit,pipe,pipe with stdout/stderr relayed, so --trace can count the bytes.\n"
+        "Exit status: the child's code, 128+N when killed by signal N, 127 when it could not start.");
     cmd->callback([st, &status, cmd] {
         st->args = cmd->remaining();  // prefix_command leaves the child's words here
         const Trace trace(st->f.trace);
@@ -50,8 +51,8 @@ void addSpawnCommand(CLI::App& app, int& status) {
         }
         const double spawnMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         if (child->pid())
-            trace("spawn() returned: pid " + std::to_string(*child->pid()) + ", backend " + child->backend() + ", took " +
-                  std::to_string(spawnMs) + " ms");
+            trace("spawn() returned: pid " + std::to_string(*child->pid()) + ", backend " + child->backend() +
+                  ", took " + std::to_string(spawnMs) + " ms");
         trace.watch(*child);
         std::optional<Error> spawnError;
         child->onError([&](const Error& e) {
@@ -70,7 +71,8 @@ void addSpawnCommand(CLI::App& app, int& status) {
         if (st->f.json) {
             nlohmann::json j;
             j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
-            j["exitCode"] = child->exitCode() && !spawnError ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
+            j["exitCode"] =
+                child->exitCode() && !spawnError ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
             j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
             j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             j["backend"] = child->backend();

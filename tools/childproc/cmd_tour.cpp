@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // childproc tour: every mode once, narrated, so a newcomer sees what happens.
 
+#include <unistd.h>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -76,48 +76,55 @@ std::vector<Step> steps() {
                      std::optional<Error> err;
                      c->onError([&](const Error& e) { err = e; });
                      run();
-                     if (err) say("error: " + err->message() + " (code " + err->code + ", errno " + std::to_string(err->errnum) + ")");
-                     say("exitCode: " + std::to_string(c->exitCode().value_or(0)) + ", pid: " + (c->pid() ? "set" : "unset"));
+                     if (err)
+                         say("error: " + err->message() + " (code " + err->code + ", errno " +
+                             std::to_string(err->errnum) + ")");
+                     say("exitCode: " + std::to_string(c->exitCode().value_or(0)) +
+                         ", pid: " + (c->pid() ? "set" : "unset"));
                      return err && err->code == "ENOENT";
                  }});
     s.push_back({"exec: a command line through /bin/sh, output buffered, one callback at the end",
                  "exec('echo $((6*7)); ls /nope', (err, stdout, stderr) => ...)", [] {
                      bool ok = false;
-                     exec("echo $((6*7)); ls /nope-childproc-tour", [&](const std::optional<ExecError>& e, const std::string& out,
-                                                                      const std::string& err) {
-                         say("stdout: " + nlohmann::json(out).dump());
-                         say("stderr: " + nlohmann::json(err).dump());
-                         if (e) say("error: exitCode=" + std::to_string(e->exitCode.value_or(-1)) + ", message starts " +
-                                    nlohmann::json(std::string(e->what()).substr(0, 40)).dump());
-                         ok = out == "42\n" && e && e->exitCode == 2;
-                     });
+                     exec("echo $((6*7)); ls /nope-childproc-tour",
+                          [&](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+                              say("stdout: " + nlohmann::json(out).dump());
+                              say("stderr: " + nlohmann::json(err).dump());
+                              if (e)
+                                  say("error: exitCode=" + std::to_string(e->exitCode.value_or(-1)) +
+                                      ", message starts " +
+                                      nlohmann::json(std::string(e->what()).substr(0, 40)).dump());
+                              ok = out == "42\n" && e && e->exitCode == 2;
+                          });
                      run();
                      return ok;
                  }});
     s.push_back({"execFile: no shell, so $HOME and ; are just characters",
                  "execFile('echo', ['$HOME;', 'not expanded'], cb)", [] {
                      std::string got;
-                     execFile("echo", {"$HOME;", "not expanded"}, [&](const auto&, const std::string& out, const auto&) { got = out; });
+                     execFile("echo", {"$HOME;", "not expanded"},
+                              [&](const auto&, const std::string& out, const auto&) { got = out; });
                      run();
                      say("stdout: " + nlohmann::json(got).dump());
                      return got == "$HOME; not expanded\n";
                  }});
-    s.push_back({"maxBuffer: output beyond the limit kills the child; exactly maxBuffer bytes are kept",
-                 "exec('yes', {maxBuffer: 1000}, cb)", [] {
-                     ExecOptions o;
-                     o.maxBuffer = 1000;
-                     std::optional<ExecError> err;
-                     std::size_t kept = 0;
-                     auto c = exec("yes", o, [&](const std::optional<ExecError>& e, const std::string& out, const auto&) {
-                         err = e;
-                         kept = out.size();
-                     });
-                     run();
-                     if (err) say("error: " + err->code + " — " + err->message());
-                     say("kept " + std::to_string(kept) + " bytes; the child ended by " + c->signalCode().value_or("exit") +
-                         " (stdout is destroyed first, so a writer often dies of SIGPIPE, as in Node)");
-                     return err && err->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER" && kept == 1000;
-                 }});
+    s.push_back(
+        {"maxBuffer: output beyond the limit kills the child; exactly maxBuffer bytes are kept",
+         "exec('yes', {maxBuffer: 1000}, cb)", [] {
+             ExecOptions o;
+             o.maxBuffer = 1000;
+             std::optional<ExecError> err;
+             std::size_t kept = 0;
+             auto c = exec("yes", o, [&](const std::optional<ExecError>& e, const std::string& out, const auto&) {
+                 err = e;
+                 kept = out.size();
+             });
+             run();
+             if (err) say("error: " + err->code + " — " + err->message());
+             say("kept " + std::to_string(kept) + " bytes; the child ended by " + c->signalCode().value_or("exit") +
+                 " (stdout is destroyed first, so a writer often dies of SIGPIPE, as in Node)");
+             return err && err->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER" && kept == 1000;
+         }});
     s.push_back({"fork with a message round trip: JSON lines over a socketpair at the child's fd 3",
                  "fork('echo.js').send({ping: 1}); child.on('message', m => ...)", [] {
                      auto c = fork(selfPath(), {"ipc-echo"});
@@ -134,21 +141,23 @@ std::vector<Step> steps() {
                      run();
                      say("we wrote " + nlohmann::json(wireOut).dump() + " (JSON.stringify + \\n, as Node does)");
                      say("the child (pid " + std::to_string(*c->pid()) + ") answered " + reply.dump());
-                     say("after disconnect() it had nothing to wait for: exit " + std::to_string(c->exitCode().value_or(-1)));
+                     say("after disconnect() it had nothing to wait for: exit " +
+                         std::to_string(c->exitCode().value_or(-1)));
                      return reply["echo"]["ping"] == 1 && c->exitCode() == 0;
                  }});
-    s.push_back({"a timeout: after 200 ms the child gets killSignal (SIGTERM)",
-                 "spawn('sleep', ['10'], {timeout: 200})", [] {
-                     SpawnOptions o;
-                     o.timeout = std::chrono::milliseconds(200);
-                     auto t0 = std::chrono::steady_clock::now();
-                     auto c = spawn("sleep", {"10"}, o);
-                     run();
-                     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-                     say("ended after " + std::to_string(ms) + " ms: " + codeText(c->exitCode(), c->signalCode()) +
-                         ", killed=" + (c->killed() ? "true" : "false"));
-                     return c->signalCode() == "SIGTERM";
-                 }});
+    s.push_back(
+        {"a timeout: after 200 ms the child gets killSignal (SIGTERM)", "spawn('sleep', ['10'], {timeout: 200})", [] {
+             SpawnOptions o;
+             o.timeout = std::chrono::milliseconds(200);
+             auto t0 = std::chrono::steady_clock::now();
+             auto c = spawn("sleep", {"10"}, o);
+             run();
+             auto ms =
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+             say("ended after " + std::to_string(ms) + " ms: " + codeText(c->exitCode(), c->signalCode()) +
+                 ", killed=" + (c->killed() ? "true" : "false"));
+             return c->signalCode() == "SIGTERM";
+         }});
     s.push_back({"a detached child that outlives its parent: new session, unref'd, stdio ignored",
                  "spawn(cmd, {detached: true, stdio: 'ignore'}).unref()", [] {
                      std::string file = "/tmp/childproc-tour-" + std::to_string(::getpid()) + ".txt";
@@ -174,30 +183,34 @@ std::vector<Step> steps() {
                      const std::string out = r.stdoutData.value_or("");
                      std::istringstream lines(out);
                      for (std::string line; std::getline(lines, line);) say(line);
-                     return r.status == 0 && out.find("× hello from") != std::string::npos && out.find("no answer") == std::string::npos &&
+                     return r.status == 0 && out.find("× hello from") != std::string::npos &&
+                            out.find("no answer") == std::string::npos &&
                             out.find("all workers disconnected and exited") != std::string::npos;
                  }});
-    s.push_back({"a pipeline without a shell: kernel pipes join the stages, no byte passes through us",
-                 "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", [] {
-                     auto r = pipelineSync({{"printf", {"cherry\\napple\\nbanana\\n"}}, {"sort", {}}, {"head", {"-n", "2"}}});
-                     say("stdout: " + nlohmann::json(r.stdoutData).dump());
-                     for (const auto& st : r.stages)
-                         say("stage '" + st.cmd + "' pid " + std::to_string(st.pid.value_or(0)) + " exit " +
-                             std::to_string(st.code.value_or(-1)));
-                     return !r.error && r.stdoutData == "apple\nbanana\n";
-                 }});
+    s.push_back(
+        {"a pipeline without a shell: kernel pipes join the stages, no byte passes through us",
+         "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", [] {
+             auto r = pipelineSync({{"printf", {"cherry\\napple\\nbanana\\n"}}, {"sort", {}}, {"head", {"-n", "2"}}});
+             say("stdout: " + nlohmann::json(r.stdoutData).dump());
+             for (const auto& st : r.stages)
+                 say("stage '" + st.cmd + "' pid " + std::to_string(st.pid.value_or(0)) + " exit " +
+                     std::to_string(st.code.value_or(-1)));
+             return !r.error && r.stdoutData == "apple\nbanana\n";
+         }});
     return s;
 }
 
 }  // namespace
 
 void addTourCommand(CLI::App& app, int& status, const char*) {
-    auto* cmd = app.add_subcommand("tour", "Run every mode once, narrating what happens (Node: the child_process docs, live)");
+    auto* cmd =
+        app.add_subcommand("tour", "Run every mode once, narrating what happens (Node: the child_process docs, live)");
     cmd->callback([&status] {
         auto all = steps();
         int failed = 0;
         for (std::size_t i = 0; i < all.size(); ++i) {
-            std::cout << "\n[" << i + 1 << "/" << all.size() << "] " << all[i].title << "\n    Node: " << all[i].node << std::endl;
+            std::cout << "\n[" << i + 1 << "/" << all.size() << "] " << all[i].title << "\n    Node: " << all[i].node
+                      << std::endl;
             bool ok = false;
             try {
                 ok = all[i].run();
@@ -207,8 +220,8 @@ void addTourCommand(CLI::App& app, int& status, const char*) {
             say(ok ? "ok" : "UNEXPECTED");
             failed += !ok;
         }
-        std::cout << "\ntour: " << all.size() - failed << " of " << all.size() << " steps behaved as Node's child_process does"
-                  << std::endl;
+        std::cout << "\ntour: " << all.size() - failed << " of " << all.size()
+                  << " steps behaved as Node's child_process does" << std::endl;
         status = failed ? 1 : 0;
     });
 }

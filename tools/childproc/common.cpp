@@ -15,17 +15,22 @@ void addCommonOptions(CLI::App& app, CommonFlags& f, bool withStdio) {
         ->allow_extra_args(false);
     app.add_flag("--clear-env", f.clearEnv, "start from an empty environment instead of ours");
     app.add_option("--argv0", f.argv0, "argv[0] the child sees (Node: options.argv0)");
-    app.add_option("--shell", f.shell, "run through a shell: --shell= for /bin/sh, or --shell=PATH (Node: options.shell)")
+    app.add_option("--shell", f.shell,
+                   "run through a shell: --shell= for /bin/sh, or --shell=PATH (Node: options.shell)")
         ->expected(0, 1)
         ->default_str("");
     if (withStdio)
-        app.add_option("--stdio", f.stdio, "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,pipe (Node: options.stdio)");
+        app.add_option(
+            "--stdio", f.stdio,
+            "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,pipe (Node: options.stdio)");
     app.add_flag("--detached", f.detached, "run the child in a new session (Node: options.detached)");
     app.add_flag("--unref", f.unref, "do not wait for the child (Node: child.unref())");
     app.add_option("--uid", f.uid, "user id for the child (Node: options.uid)");
     app.add_option("--gid", f.gid, "group id for the child (Node: options.gid)");
-    app.add_option("--timeout", f.timeoutMs, "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)");
-    app.add_option("--kill-signal", f.killSignal, "signal for timeout/abort, name or number (Node: options.killSignal)");
+    app.add_option("--timeout", f.timeoutMs,
+                   "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)");
+    app.add_option("--kill-signal", f.killSignal,
+                   "signal for timeout/abort, name or number (Node: options.killSignal)");
     app.add_option("--backend", f.backend, "auto|uv|posix_spawn: how the process is created")
         ->check(CLI::IsMember({"auto", "uv", "posix_spawn"}));
     app.add_flag("--json", f.json, "print one JSON object describing the run");
@@ -98,20 +103,20 @@ void Trace::watch(ChildProcess& child, const std::string& label) const {
         (*this)(who + "stdio[" + std::to_string(i) + "] " + what);
         if (!s) continue;
         s->onClose([this, s, i, who] {
-            (*this)(who + "stdio[" + std::to_string(i) + "] closed after " + std::to_string(s->bytesRead()) + " bytes read, " +
-                    std::to_string(s->bytesWritten()) + " bytes written");
+            (*this)(who + "stdio[" + std::to_string(i) + "] closed after " + std::to_string(s->bytesRead()) +
+                    " bytes read, " + std::to_string(s->bytesWritten()) + " bytes written");
         });
     }
     auto* c = &child;
     child.onSpawn([this, c, who] { (*this)(who + "spawn event"); });
     child.onError([this, who](const Error& e) { (*this)(who + "error event: " + e.message()); });
     child.onExit([this, who, c](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") + " signal=" + sig.value_or("null") +
-                (c->killed() ? " (we had sent it a signal: killed=true)" : ""));
+        (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") +
+                " signal=" + sig.value_or("null") + (c->killed() ? " (we had sent it a signal: killed=true)" : ""));
     });
     child.onClose([this, who](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "close event: code=" + (code ? std::to_string(*code) : "null") + " signal=" + sig.value_or("null") +
-                " (every stdio stream has ended)");
+        (*this)(who + "close event: code=" + (code ? std::to_string(*code) : "null") +
+                " signal=" + sig.value_or("null") + " (every stdio stream has ended)");
     });
 }
 
