@@ -15,8 +15,8 @@ namespace childproc {
 
 class CHILDPROC_EXPORT Error : public std::runtime_error {
 public:
-    explicit Error(const std::string& message, std::string code = {}, std::string name = "Error")
-        : std::runtime_error(message), name(std::move(name)), code(std::move(code)) {}
+    explicit Error(const std::string& message, std::string errorCode = {}, std::string className = "Error")
+        : std::runtime_error(message), name(std::move(className)), code(std::move(errorCode)) {}
 
     std::string name;  // JS class: "Error", "TypeError", "RangeError", "AbortError"
     std::string code;  // "ENOENT", "ERR_INVALID_ARG_VALUE", "ABORT_ERR", ...

@@ -253,10 +253,10 @@ WorkerPtr fork(const Env& env) {
     fo.silent = *s.silent;
     fo.serialization = *s.serialization;
     ChildProcessPtr child = childproc::fork(*s.exec, *s.args, std::move(fo));
-    WorkerPtr w = WorkerAccess::make(id, child);
+    WorkerPtr worker = WorkerAccess::make(id, child);
 
     // The child's listeners hold the worker until its 'close', the last event.
-    auto cell = std::make_shared<WorkerPtr>(w);
+    auto cell = std::make_shared<WorkerPtr>(worker);
     child->onMessage([cell](const json& m, std::shared_ptr<ReceivedHandle> h) {
         if (!*cell) return;
         emit(WorkerAccess::message(**cell), m, h);
@@ -294,16 +294,16 @@ WorkerPtr fork(const Env& env) {
     });
     child->onClose([cell](std::optional<int>, std::optional<std::string>) { cell->reset(); });
     if (auto* channel = detail::ChildAccess::channel(*child)) {
-        std::weak_ptr<Worker> weak = w;
+        std::weak_ptr<Worker> weak = worker;
         channel->onInternalMessage([weak](const json& m, std::shared_ptr<ReceivedHandle> h) {
             dispatch(m, std::move(h), [weak](const json& msg, std::shared_ptr<ReceivedHandle>) {
                 if (auto w = weak.lock()) onmessage(w, msg);
             });
         });
     }
-    p.ticks.post([w] { emit(primary().fork, w); });
-    p.workers[id] = w;
-    return w;
+    p.ticks.post([worker] { emit(primary().fork, worker); });
+    p.workers[id] = worker;
+    return worker;
 }
 
 void disconnect(std::function<void()> callback) {
