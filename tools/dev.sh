@@ -3,7 +3,7 @@
 # The README's two commands, on a fresh Debian 12 machine as root:
 #   bash tools/dev.sh tour    install what is missing, build, run the CLI's tour
 #   bash tools/dev.sh test    install what is missing, build, run the whole test
-#                             suite: the default build, then ASan+UBSan, then TSan,
+#                             suite: the format check, the default build, then ASan+UBSan, then TSan,
 #                             then 60 s of the IPC fuzzer (clang's libFuzzer), then
 #                             a stranger's plain Release builds (GCC static, clang
 #                             shared, no preset) with the install/consumer round trip
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ make cmake pkg-config libuv1-dev libcli11-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev)
+          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev clang-format python3)
 
 install_missing() {
     local missing=()
@@ -55,6 +55,17 @@ plain_build() {  # plain_build NAME C_COMPILER CXX_COMPILER SHARED
           -DLIBDIR=lib -DCXX="$3" -DWITH_CLI=ON -P tests/consumer/run.cmake
 }
 
+# The tree is formatted as .clang-format says (clang-format 14, Debian 12's).
+format_check() {
+    echo "==> format check (clang-format)"
+    local unformatted
+    unformatted=$(git ls-files '*.cpp' '*.hpp' '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | grep 'warning:' | cut -d: -f1 | sort -u)
+    if [ -n "$unformatted" ]; then
+        echo "not formatted (clang-format -i FILE): $unformatted"
+        return 1
+    fi
+}
+
 run_tests() {  # run_tests PRESET
     echo "==> testing ($1)"
     ctest --preset "$1"
@@ -69,6 +80,7 @@ tour)
 test)
     install_missing
     passed=0 failed=0
+    if format_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     for preset in default asan tsan; do
         build "$preset"
         if run_tests "$preset"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

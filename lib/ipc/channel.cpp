@@ -23,12 +23,6 @@ struct Channel::WriteReq {
     Channel* channel;
 };
 
-struct Channel::SocketList {
-    std::map<std::string, int> open;            // key → sockets received and still open
-    std::map<std::string, bool> notifyOnClose;  // key → the peer asked NODE_SOCKET_NOTIFY_CLOSE
-    Channel* channel = nullptr;                 // null once the channel is gone
-};
-
 Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Serialization serialization, Hooks hooks)
     : loop_(loop), ticks_(ticks), side_(side), hooks_(std::move(hooks)), codec_(makeCodec(serialization)),
       sockets_(std::make_shared<SocketList>()) {
@@ -187,43 +181,6 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
     }
 }
 
-// The kernel hands over fds with the read that ends in the first bytes of the
-// sendmsg() that carried them (it stops a read there), and a sender writes one
-// message per sendmsg(): so an fd belongs to the message holding this read's last byte.
-void Channel::takeHandles(std::string_view bytes) {
-    const std::uint64_t message = codec_->messageAtEndOf(bytes);
-    if (auto h = ReceivedHandleAccess::accept(&pipe_)) pendingHandles_.emplace_back(message, std::move(h));
-    // Node takes one fd per read; any more would sit in libuv until the channel closes.
-    std::size_t extra = 0;
-    for (; uv_pipe_pending_count(&pipe_) > 0; ++extra) ReceivedHandleAccess::accept(&pipe_);  // closed at once
-    if (extra > 0)
-        fail(
-            Error(std::to_string(extra) + " more file descriptors than a message can carry arrived in one read; closed",
-                  "ERR_IPC_UNEXPECTED_HANDLE"));
-}
-
-std::shared_ptr<ReceivedHandle> Channel::handleForMessage(std::uint64_t message) {
-    if (pendingHandles_.empty() || pendingHandles_.front().first != message) return nullptr;
-    auto h = std::move(pendingHandles_.front().second);
-    pendingHandles_.pop_front();
-    return h;
-}
-
-// An fd whose message has ended without a NODE_HANDLE taking it (a plain message, a
-// malformed or oversized one) is closed: no fd is kept that nobody claimed.
-void Channel::dropUnclaimedHandles() {
-    std::size_t dropped = 0;
-    while (!pendingHandles_.empty() && pendingHandles_.front().first < codec_->messagesEnded()) {
-        pendingHandles_.pop_front();
-        ++dropped;
-    }
-    if (dropped == 0) return;
-    strayHandles_ += dropped;
-    fail(Error("A file descriptor came with a message that is not a NODE_HANDLE; it was closed (" +
-                   std::to_string(strayHandles_) + " on this channel so far)",
-               "ERR_IPC_UNEXPECTED_HANDLE"));
-}
-
 void Channel::onDecoded(std::string_view wire, Decoded d) {
     if (!connected_) return;  // after disconnect() nothing more is delivered
     if (wireTap_) wireTap_(false, std::string(wire) + "\n");
@@ -271,47 +228,6 @@ void Channel::onInternal(const nlohmann::json& m) {
     if (hooks_.internal) {
         ticks_.post([hook = hooks_.internal, m] { hook(m, nullptr); });
     }
-}
-
-void Channel::onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle) {
-    const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
-    if (!handle || !supportedHandleType(type)) {
-        // No fd came with it (e.g. MSG_CTRUNC), or a type we cannot build: NACK, never stall the
-        // sender (Node crashes on an unknown type). A handle we cannot use is closed here.
-        writeControl({{"cmd", "NODE_HANDLE_NACK"}});
-        fail(Error(!handle ? "NODE_HANDLE arrived without a handle" : "NODE_HANDLE of unsupported type '" + type + "'",
-                   "ERR_IPC_BAD_HANDLE"));
-        return;
-    }
-    writeControl({{"cmd", "NODE_HANDLE_ACK"}});  // first, as Node does
-    const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
-    std::function<void()> onClose;
-    if (!key.empty()) {
-        ++sockets_->open[key];
-        onClose = [list = sockets_, key] {
-            if (--list->open[key] > 0 || !list->notifyOnClose[key] || !list->channel) return;
-            list->notifyOnClose[key] = false;
-            list->channel->writeControl({{"cmd", "NODE_SOCKET_ALL_CLOSED"}, {"key", key}});
-        };
-    }
-    ReceivedHandleAccess::describe(*handle, type, key, std::move(onClose));
-    nlohmann::json inner = m.contains("msg") ? m["msg"] : nlohmann::json();
-    if (isInternal(inner)) {
-        if (hooks_.internal) ticks_.post([hook = hooks_.internal, inner, handle] { hook(inner, handle); });
-        return;
-    }
-    deliver(std::move(inner), std::move(handle));
-}
-
-void Channel::handleQueueDrained() {
-    if (!handleQueue_) return;
-    auto queued = std::move(*handleQueue_);
-    handleQueue_.reset();
-    for (auto& out : queued) {
-        if (handleQueue_) handleQueue_->push_back(std::move(out));  // another handle re-armed the queue
-        else writeNow(std::move(out));
-    }
-    if (pendingDisconnect_ && !handleQueue_) finishDisconnect();
 }
 
 void Channel::disconnect() {

@@ -71,12 +71,17 @@ private:
         SendCallback cb;
     };
     struct WriteReq;
-    struct SocketList;  // received sockets per key, for NODE_SOCKET_* replies
+    struct SocketList {                             // received sockets per key, for NODE_SOCKET_* replies
+        std::map<std::string, int> open;            // key → sockets received and still open
+        std::map<std::string, bool> notifyOnClose;  // key → the peer asked NODE_SOCKET_NOTIFY_CLOSE
+        Channel* channel = nullptr;                 // null once the channel is gone
+    };
 
     bool enqueue(std::string bytes, const SendHandle* handle, SendCallback cb);
     bool writeNow(Outgoing out);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
+    // channel_handles.cpp: handle passing.
     void takeHandles(std::string_view bytes);
     std::shared_ptr<ReceivedHandle> handleForMessage(std::uint64_t message);
     void dropUnclaimedHandles();
