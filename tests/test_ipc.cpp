@@ -150,6 +150,26 @@ TEST(Ipc, DisconnectTwiceIsErrIpcDisconnected) {
     EXPECT_STREQ(t.errors[0].what(), "IPC channel is already disconnected");
 }
 
+// Node's stdioStringToArray: fork({stdio: 'pipe' | 'inherit' | 'ignore'}) is [s, s, s, 'ipc'].
+TEST(Ipc, ForkTakesTheStdioShorthandsWithTheChannelAsFd3) {
+    for (StdioType s : {StdioType::pipe, StdioType::inherit, StdioType::ignore}) {
+        ForkOptions o;
+        o.stdio = s;
+        auto c = fork(kChild, {"echo"}, o);
+        ASSERT_EQ(c->stdioCount(), 4u);
+        EXPECT_EQ(c->stdio(0) != nullptr, s == StdioType::pipe);
+        EXPECT_EQ(c->stdio(3), nullptr);  // the channel is not a stream, as in Node
+        json reply;
+        c->onMessage([&](const json& m, auto) {
+            reply = m;
+            c->disconnect();
+        });
+        c->send("hi");
+        test::runLoop();
+        EXPECT_FALSE(reply.is_null()) << "no answer over fd 3";
+    }
+}
+
 TEST(Ipc, ForkValidation) {
     EXPECT_EQ(test::thrownCode([] {
                   ForkOptions o;

@@ -128,7 +128,7 @@ void serverFrom(bool node) {
             });
         });
         int port = m["port"].get<int>();
-        fetched = std::async(std::launch::async, [port, &server] {
+        fetched = std::async(std::launch::async, [port] {
             std::string t = test::tcpFetch(port);
             return t;
         });

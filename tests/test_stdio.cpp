@@ -2,6 +2,7 @@
 // The stdio option: pipe, inherit, ignore, an fd number, per-slot lists, extra pipes.
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <fstream>
 #include <sstream>
@@ -131,4 +132,23 @@ TEST(Stdio, OnlyTheNamedFdsReachTheChild) {
     test::runLoop();
     ::close(fd);
     EXPECT_EQ(out, "0\n1\n2\n");
+}
+
+// A non-blocking fd given as a child's stdin reaches it blocking, on every backend,
+// as libuv's child makes fds 0-2 (a blocking reader such as grep would get EAGAIN).
+TEST(Stdio, InheritedStdioFdsAreBlockingInTheChild) {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    SpawnOptions o;
+    o.stdio = StdioOption{sv[1], StdioType::pipe, StdioType::pipe};
+    auto c = spawn("sh", {"-c", "grep flags /proc/self/fdinfo/0"}, o);
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    ::close(sv[0]);
+    ::close(sv[1]);
+    const auto at = out.find("flags:");
+    ASSERT_NE(at, std::string::npos) << out;
+    const long flags = std::strtol(out.c_str() + at + 6, nullptr, 8);
+    EXPECT_EQ(flags & O_NONBLOCK, 0) << out << " (" << c->backend() << ")";
 }

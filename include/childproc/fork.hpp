@@ -23,7 +23,7 @@ struct ForkOptions {
     std::optional<std::string> execPath;
     std::vector<std::string> execArgv;
     bool silent = false;               // stdio pipes instead of ours (ignored when stdio is given)
-    std::optional<StdioOption> stdio;  // must hold exactly one StdioType::ipc
+    std::optional<StdioOption> stdio;  // a list holds one StdioType::ipc; a shorthand gets it as fd 3
     bool detached = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;

@@ -42,6 +42,8 @@ public:
 
     // The normalised list: 'inherit' shorthand becomes [0, 1, 2], as in Node.
     std::vector<Stdio> slots() const;
+    // Whether this is a shorthand for all three slots ('pipe', 'ignore', 'inherit', ...).
+    bool isShorthand() const { return shorthand_.has_value(); }
 
 private:
     std::optional<StdioType> shorthand_;

@@ -12,6 +12,8 @@ ChildProcessPtr fork(const std::string& modulePath, const std::vector<std::strin
     std::vector<Stdio> slots;
     if (o.stdio) {
         slots = o.stdio->slots();
+        // Node's stdioStringToArray(stdio, 'ipc'): a shorthand gets the channel as fd 3.
+        if (o.stdio->isShorthand()) slots.emplace_back(StdioType::ipc);
         int ipc = 0;
         for (const auto& s : slots) ipc += s.type == StdioType::ipc;
         if (ipc == 0)

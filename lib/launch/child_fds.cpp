@@ -13,6 +13,13 @@ ChildFds::~ChildFds() {
     for (int fd : temporaries_) ::close(fd);
 }
 
+namespace {
+void clearNonblock(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+}  // namespace
+
 int ChildFds::park(int fd) {
     const int c = ::fcntl(fd, F_DUPFD_CLOEXEC, slots_);
     if (c >= 0) temporaries_.push_back(c);
@@ -30,7 +37,12 @@ int ChildFds::prepare(const LaunchSpec& spec) {
             // of that number lacks O_CLOEXEC (the fds past the slots are closed too).
             ops_.push_back({i < 3 ? FdOp::devnull : FdOp::close, -1, i});
             continue;
-        case StdioPlan::Kind::inherit: source = park(s.fd); break;
+        case StdioPlan::Kind::inherit:
+            // A child's stdio must block, whatever the parent set: libuv's child clears
+            // O_NONBLOCK on fds 0-2, and the file description is the parent's too.
+            if (i <= 2) clearNonblock(s.fd);
+            source = park(s.fd);
+            break;
         case StdioPlan::Kind::pipe: {
             int sv[2];
             if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -errno;

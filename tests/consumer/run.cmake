@@ -13,6 +13,9 @@ function(run what)
   set(out "${out}" PARENT_SCOPE)
 endfunction()
 
+foreach(dir BINARY_DIR WORK_DIR CONSUMER_DIR)
+  get_filename_component(${dir} "${${dir}}" ABSOLUTE)  # relative to where cmake -P runs
+endforeach()
 file(REMOVE_RECURSE ${WORK_DIR})
 run("install" ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/installed)
 # Relocatable: nothing may remember where it was installed.

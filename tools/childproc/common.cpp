@@ -108,7 +108,7 @@ void Trace::watch(ChildProcess& child, const std::string& label) const {
         });
     }
     auto* c = &child;
-    child.onSpawn([this, c, who] { (*this)(who + "spawn event"); });
+    child.onSpawn([this, who] { (*this)(who + "spawn event"); });
     child.onError([this, who](const Error& e) { (*this)(who + "error event: " + e.message()); });
     child.onExit([this, who, c](std::optional<int> code, std::optional<std::string> sig) {
         (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") +
