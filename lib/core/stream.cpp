@@ -119,7 +119,8 @@ void Stream::flushPending() {
 void Stream::maybeEnd() {
     if (endEmitted_ || !ended_ || !pending_.empty()) return;
     if (mode_ == Mode::paused) return;  // 'end' only once everything was consumed
-    if (mode_ == Mode::initial) return;
+    // Mode::initial with nothing buffered: Node's read(0) after EOF ends the stream
+    // even with no data listener, so an end()ed socket that never read is closed.
     endEmitted_ = true;
     detail::emitGuarded(h_.stream.loop, end_);
     // allowHalfOpen is false for child stdio in Node: the end of reading ends the socket.
