@@ -62,38 +62,35 @@ TEST(Hygiene, GrandchildrenSpawnedFirstDoNotInheritTheChannel) {
 }
 
 // 3. fds attached to plain messages are closed at once and reported; the messages
-// themselves are delivered.
-TEST(Hygiene, FdsOnPlainMessagesAreClosedAndReported) {
+// themselves are delivered. Returns how far above the start the fd count went.
+namespace {
+int strayFdsPeak(int messages, int fdsPerMessage, Collected& got) {
     const int before = test::openFds();
-    auto c = forkPeer("stray_fds.py", {"3000", "1"});
-    Collected got;
+    auto c = forkPeer("stray_fds.py", {std::to_string(messages), std::to_string(fdsPerMessage)});
     got.attach(*c);
-    int peak = 0;
+    int peak = before;
     c->onMessage([&](const json& m, auto) {
         peak = std::max(peak, test::openFds());
         if (m.contains("done")) c->disconnect();
     });
     test::runLoop();
+    return peak - before;
+}
+}  // namespace
+
+TEST(Hygiene, FdsOnPlainMessagesAreClosedAndReported) {
+    Collected got;
+    EXPECT_LT(strayFdsPeak(3000, 1, got), 20) << "fds held while the peer attached 3000 of them";
     ASSERT_EQ(got.messages.size(), 3001u);
     EXPECT_EQ(got.messages.back(), json({{"done", 3000}}));
     EXPECT_EQ(got.errorsWithCode("ERR_IPC_UNEXPECTED_HANDLE"), 3000u);
-    EXPECT_LT(peak - before, 20) << "fds held while the peer attached 3000 of them";
 }
 
 TEST(Hygiene, ExtraFdsInOneMessageAreClosed) {
-    const int before = test::openFds();
-    auto c = forkPeer("stray_fds.py", {"200", "5"});
     Collected got;
-    got.attach(*c);
-    int peak = 0;
-    c->onMessage([&](const json& m, auto) {
-        peak = std::max(peak, test::openFds());
-        if (m.contains("done")) c->disconnect();
-    });
-    test::runLoop();
+    EXPECT_LT(strayFdsPeak(200, 5, got), 20);
     ASSERT_EQ(got.messages.size(), 201u);
     EXPECT_GE(got.errorsWithCode("ERR_IPC_UNEXPECTED_HANDLE"), 200u);
-    EXPECT_LT(peak - before, 20);
 }
 
 // 4. One line is capped: the rest of it is dropped, framing resumes at the newline.

@@ -6,8 +6,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
+#include "launch/child_fds.hpp"
+#include "launch/program_path.hpp"
 
 namespace childproc::detail {
 
@@ -132,6 +135,28 @@ int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::E
 
 std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend) {
     return std::make_unique<FailedProcess>(loop, backend);
+}
+
+int PidfdLauncher::launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+                          std::unique_ptr<ProcessHandle>& out) {
+    const int r = start(loop, spec, std::move(onExit), out);
+    if (r != 0) out = failedProcess(loop, name_);
+    return r;
+}
+
+int PidfdLauncher::start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+                         std::unique_ptr<ProcessHandle>& out) {
+    std::string program;
+    if (int r = resolveProgram(spec, program); r != 0) return r;
+    ChildFds fds;
+    if (int r = fds.prepare(spec); r != 0) return r;
+    auto argv = cstrings(spec.args);
+    auto envp = cstrings(spec.env);
+    pid_t pid = 0;
+    if (int r = startChild(program, argv.data(), envp.data(), spec, fds, pid); r != 0) return r;
+    if (int r = watchChild(loop, pid, name_, std::move(onExit), out); r != 0) return r;
+    fds.openParentEnds();
+    return 0;
 }
 
 }  // namespace childproc::detail

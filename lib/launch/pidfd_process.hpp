@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <memory>
+#include <string>
 
 #include "launch/launchers.hpp"
 
@@ -18,5 +19,27 @@ int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::E
 
 // The handle of a spawn that failed before any process existed.
 std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend);
+
+class ChildFds;
+
+// A backend that starts the child itself and watches it through a pidfd (posix_spawn,
+// vfork): the program's path, the stdio plan, startChild, the watch, then our ends
+// of the child's pipes go to their handles.
+class PidfdLauncher : public Launcher {
+public:
+    int launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+               std::unique_ptr<ProcessHandle>& out) final;
+
+protected:
+    explicit PidfdLauncher(const char* name) : name_(name) {}
+    // 0 and the child's pid, or a negative errno.
+    virtual int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
+                           const ChildFds& fds, pid_t& pid) = 0;
+
+private:
+    int start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
+              std::unique_ptr<ProcessHandle>& out);
+    const char* name_;
+};
 
 }  // namespace childproc::detail

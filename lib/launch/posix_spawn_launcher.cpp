@@ -13,13 +13,10 @@
 
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"
-#include "launch/program_path.hpp"
 
 namespace childproc::detail {
 
 namespace {
-
-constexpr const char* kName = "posix_spawn";
 
 // Everything posix_spawn needs beside the argv, released on every path out.
 struct SpawnAttributes {
@@ -57,32 +54,16 @@ struct SpawnAttributes {
     }
 };
 
-class PosixSpawnLauncher final : public Launcher {
+class PosixSpawnLauncher final : public PidfdLauncher {
 public:
-    int launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-               std::unique_ptr<ProcessHandle>& out) override {
-        const int r = start(loop, spec, std::move(onExit), out);
-        if (r != 0) out = failedProcess(loop, kName);
-        return r;
-    }
+    PosixSpawnLauncher() : PidfdLauncher("posix_spawn") {}
 
 private:
-    static int start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-                     std::unique_ptr<ProcessHandle>& out) {
-        std::string program;
-        if (int r = resolveProgram(spec, program); r != 0) return r;
-        ChildFds fds;
-        if (int r = fds.prepare(spec); r != 0) return r;
+    int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
+                   const ChildFds& fds, pid_t& pid) override {
         SpawnAttributes sa;
         if (int r = sa.init(spec, fds); r != 0) return r;
-        auto argv = cstrings(spec.args);
-        auto envp = cstrings(spec.env);
-        pid_t pid = 0;
-        if (int r = ::posix_spawn(&pid, program.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data()); r != 0)
-            return -r;
-        if (int r = watchChild(loop, pid, kName, std::move(onExit), out); r != 0) return r;
-        fds.openParentEnds();
-        return 0;
+        return -::posix_spawn(&pid, program.c_str(), &sa.actions, &sa.attr, argv, envp);
     }
 };
 

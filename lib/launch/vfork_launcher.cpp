@@ -22,13 +22,10 @@
 
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"
-#include "launch/program_path.hpp"
 
 namespace childproc::detail {
 
 namespace {
-
-constexpr const char* kName = "vfork";
 
 // The pipe the child reports its exec errno through, above the slots, where no
 // dup2 of the child can land on it. 0 or a negative errno.
@@ -127,32 +124,14 @@ int vforkSpawn(const char* program, char* const* argv, char* const* envp, const 
     return 0;
 }
 
-class VforkLauncher final : public Launcher {
+class VforkLauncher final : public PidfdLauncher {
 public:
-    int launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-               std::unique_ptr<ProcessHandle>& out) override {
-        const int r = start(loop, spec, std::move(onExit), out);
-        if (r != 0) out = failedProcess(loop, kName);
-        return r;
-    }
+    VforkLauncher() : PidfdLauncher("vfork") {}
 
 private:
-    static int start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-                     std::unique_ptr<ProcessHandle>& out) {
-        std::string program;
-        if (int r = resolveProgram(spec, program); r != 0) return r;
-        ChildFds fds;
-        if (int r = fds.prepare(spec); r != 0) return r;
-        auto argv = cstrings(spec.args);
-        auto envp = cstrings(spec.env);
-        pid_t pid = 0;
-        if (int r = vforkSpawn(program.c_str(), argv.data(), envp.data(), fds, spec.cwd ? spec.cwd->c_str() : nullptr,
-                               spec.detached, pid);
-            r != 0)
-            return r;
-        if (int r = watchChild(loop, pid, kName, std::move(onExit), out); r != 0) return r;
-        fds.openParentEnds();
-        return 0;
+    int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
+                   const ChildFds& fds, pid_t& pid) override {
+        return vforkSpawn(program.c_str(), argv, envp, fds, spec.cwd ? spec.cwd->c_str() : nullptr, spec.detached, pid);
     }
 };
 
