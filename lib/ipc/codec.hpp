@@ -28,7 +28,8 @@ struct Decoded {
 // What a codec hands its messages to while it is fed.
 class CodecSink {
 public:
-    // `wire` is the message's bytes as they came (for the wire tap).
+    // `wire` is the message's bytes as they came, without their framing (the wire tap
+    // adds JSON lines' newline; a binary codec will have to hand the tap its own frame).
     virtual void onDecoded(std::string_view wire, Decoded decoded) = 0;
     // A message longer than the cap: it is being dropped, `seen` bytes so far.
     virtual void onTooLarge(std::size_t seen, std::size_t max) = 0;
