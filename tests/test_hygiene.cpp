@@ -3,6 +3,8 @@
 // NODE_* variables, fds nobody claimed, oversized lines, cancelled sends, and the
 // argument checks and memory use around them.
 
+#include <filesystem>
+
 #include <malloc.h>
 #include <sys/stat.h>
 
@@ -176,11 +178,16 @@ TEST(Hygiene, AnUnsearchableCwdIsNamed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the child as another user";
     const std::string dir = test::tempPath("locked");
     ::mkdir(dir.c_str(), 0700);
+    // A copy of the helper the other user can reach, wherever the build tree lives.
+    const std::string helper = test::tempPath("cp_ipc_child");
+    std::filesystem::copy_file(kChild, helper, std::filesystem::copy_options::overwrite_existing);
+    ::chmod(helper.c_str(), 0755);
     SpawnSyncOptions o;
     o.uid = 65534;
     o.gid = 65534;
-    auto r = spawnSync(kChild, {"spawn-in", dir}, o);
+    auto r = spawnSync(helper, {"spawn-in", dir}, o);
     ::rmdir(dir.c_str());
+    ::unlink(helper.c_str());
     ASSERT_FALSE(r.error) << r.error->what();
     ASSERT_TRUE(r.stdoutData);
     EXPECT_EQ(*r.stdoutData,
