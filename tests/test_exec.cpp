@@ -284,3 +284,52 @@ TEST(ExecAsync, LoopOnAnotherThread) {
     t.join();
     EXPECT_EQ(uv_loop_close(&loop), 0);
 }
+
+namespace {
+std::string hexOf(const std::string& s) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+// What the real node keeps of cmd's stdout under maxBuffer and encoding.
+nlohmann::json nodeExec(const std::string& cmd, std::size_t maxBuffer, const char* encoding) {
+    auto r = spawnSync(CP_NODE_PATH, {std::string(CP_NODE_SCRIPTS) + "/exec_max_buffer.js", cmd,
+                                      std::to_string(maxBuffer), encoding});
+    return nlohmann::json::parse(r.stdoutData.value_or(""), nullptr, false);
+}
+}  // namespace
+
+// With an encoding, Node counts bytes but cuts the chunk that crossed the limit
+// at that many UTF-16 units, and flushes an unfinished character as U+FFFD.
+TEST(MaxBuffer, TextCutLikeNode) {
+    const std::vector<std::pair<std::string, std::size_t>> cases = {
+        {"printf '\\344\\270\\255\\346\\226\\207\\346\\265\\213\\350\\257\\225\\n'", 10},  // 中文测试\n
+        {"printf '\\344\\270\\255\\346\\226\\207\\346\\265\\213\\350\\257\\225\\n'", 3},
+        {"printf 'a\\360\\237\\230\\200b'", 2},  // a😀b: the cut halves the pair
+        {"printf 'a\\360\\237\\230\\200b'", 3},
+        {"printf 'ab\\344\\270'", 3},  // an unfinished character, flushed at the end
+        {"printf 'ab\\344\\270'", 5},
+        {"printf 'ab\\344\\270'", 2},
+        {"printf 'ab\\377cd'", 4},
+    };
+    for (const auto& [cmd, max] : cases) {
+        for (const char* encoding : {"utf8", "buffer"}) {
+            Outcome r;
+            ExecOptions o;
+            o.maxBuffer = max;
+            o.encoding = std::string(encoding) == "buffer" ? Encoding::buffer : Encoding::utf8;
+            exec(cmd, o, into(r));
+            test::runLoop();
+            const auto node = nodeExec(cmd, max, encoding);
+            ASSERT_TRUE(node.is_object()) << cmd;
+            EXPECT_EQ(node["code"].is_null() ? "" : node["code"].get<std::string>(), r.error ? r.error->code : "")
+                << cmd << " maxBuffer " << max << " " << encoding;
+            EXPECT_EQ(node["hex"], hexOf(r.out)) << cmd << " maxBuffer " << max << " " << encoding;
+        }
+    }
+}

@@ -24,6 +24,15 @@ TEST(Options, Cwd) {
     EXPECT_EQ(outputOf(kHelper, {"cwd"}, o), "/tmp\n");
 }
 
+// Node's async spawn treats cwd '' as unset; the Sync calls hand it to chdir (SpawnSync.EmptyCwd).
+TEST(Options, EmptyCwdIsOurs) {
+    SpawnOptions o;
+    o.cwd = "";
+    char here[4096];
+    ASSERT_NE(::getcwd(here, sizeof here), nullptr);
+    EXPECT_EQ(outputOf(kHelper, {"cwd"}, o), std::string(here) + "\n");
+}
+
 TEST(Options, DefaultEnvIsOurs) {
     ::setenv("CHILDPROC_TEST_VAR", "inherited", 1);
     EXPECT_EQ(outputOf(kHelper, {"env", "CHILDPROC_TEST_VAR"}), "inherited\n");

@@ -61,6 +61,20 @@ TEST(SpawnSync, MissingCwdNamed) {
     EXPECT_EQ(r.error->syscall, "spawnSync " + kHelper);
 }
 
+// As Node 20: spawnSync('pwd', [], {cwd: ''}).error is "spawnSync pwd ENOENT", path 'pwd', pid 0.
+TEST(SpawnSync, EmptyCwd) {
+    SpawnSyncOptions o;
+    o.cwd = "";
+    auto r = spawnSync(kHelper, {"cwd"}, o);
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_STREQ(r.error->what(), ("spawnSync " + kHelper + " ENOENT").c_str());
+    EXPECT_EQ(r.error->path, kHelper);
+    EXPECT_EQ(r.pid, 0);
+    SpawnSyncOptions eo;
+    eo.cwd = "";
+    EXPECT_EQ(test::thrownCode([&] { execSync("pwd", eo); }), "ENOENT");
+}
+
 TEST(SpawnSync, TimeoutIsEtimedout) {
     SpawnSyncOptions o;
     o.timeout = 100ms;

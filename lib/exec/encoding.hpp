@@ -8,10 +8,28 @@
 
 namespace childproc::detail {
 
-// Node's UTF-8 decoding: each maximal invalid subsequence becomes U+FFFD.
+// Node's StringDecoder('utf8'): each maximal invalid subsequence becomes U+FFFD,
+// and a sequence cut at the end of one chunk waits for the next.
+class Utf8Decoder {
+public:
+    // Appends chunk's decoded text to out.
+    void decode(std::string_view chunk, std::string& out);
+    // The end of input: an unfinished sequence becomes one U+FFFD.
+    void end(std::string& out);
+
+private:
+    std::size_t completePending(std::string_view chunk, std::string& out);
+    std::string pending_;  // at most 3 bytes of a valid, unfinished sequence
+};
+
+// Node's UTF-8 decoding of a whole buffer.
 std::string decodeUtf8Lossy(std::string_view bytes);
 
 // The captured bytes as `encoding` asks: decoded (utf8) or untouched (buffer).
 std::string applyEncoding(std::string bytes, Encoding encoding);
+
+// The first `units` UTF-16 code units of valid UTF-8 text, as JavaScript's
+// String.prototype.slice cuts: half a surrogate pair becomes U+FFFD on output.
+std::string_view::size_type utf16Prefix(std::string_view text, std::size_t units, bool& halfPair);
 
 }  // namespace childproc::detail

@@ -7,7 +7,6 @@
 #include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
-#include "exec/encoding.hpp"
 #include "spawn/normalize.hpp"
 
 namespace childproc {
@@ -20,8 +19,8 @@ using detail::Capture;
 class ExecRun : public std::enable_shared_from_this<ExecRun> {
 public:
     ExecRun(std::string cmd, const ExecOptions& o, ExecCallback cb)
-        : cmd_(std::move(cmd)), killSignal_(o.killSignal), encoding_(o.encoding), cb_(std::move(cb)),
-          out_(o.maxBuffer, Capture::Overflow::truncate), err_(o.maxBuffer, Capture::Overflow::truncate) {}
+        : cmd_(std::move(cmd)), killSignal_(o.killSignal), cb_(std::move(cb)),
+          out_(o.maxBuffer, overflowRule(o.encoding)), err_(o.maxBuffer, overflowRule(o.encoding)) {}
 
     void attach(const ChildProcessPtr& child, std::chrono::milliseconds timeout) {
         child_ = child;
@@ -37,6 +36,10 @@ public:
     }
 
 private:
+    static Capture::Overflow overflowRule(Encoding e) {
+        return e == Encoding::buffer ? Capture::Overflow::truncate : Capture::Overflow::truncateText;
+    }
+
     struct Timer {
         uv_timer_t handle{};
         std::shared_ptr<ExecRun> run;
@@ -64,9 +67,13 @@ private:
 
     void onOutput(Capture& c, std::string_view chunk, const char* which) {
         if (c.add(chunk)) return;
+        overflowed(which);
+        kill();
+    }
+
+    void overflowed(const char* which) {
         ex_ = ExecError(std::string(which) + " maxBuffer length exceeded", "ERR_CHILD_PROCESS_STDIO_MAXBUFFER",
                         "RangeError");
-        kill();
     }
 
     void destroyOutput() {
@@ -99,8 +106,11 @@ private:
         if (exited_) return;
         exited_ = true;
         clearTimer();
-        std::string out = detail::applyEncoding(out_.take(), encoding_);
-        std::string err = detail::applyEncoding(err_.take(), encoding_);
+        // The streams ended: Node's decoder flushes an unfinished character as 'data'.
+        if (!ex_ && !out_.finish()) overflowed("stdout");
+        if (!ex_ && !err_.finish()) overflowed("stderr");
+        std::string out = out_.take();
+        std::string err = err_.take();
         ExecCallback cb = std::move(cb_);
         if (!ex_ && code == 0 && !sig) {
             cb(std::nullopt, out, err);
@@ -123,7 +133,6 @@ private:
 
     std::string cmd_;
     Signal killSignal_;
-    Encoding encoding_;
     ExecCallback cb_;
     Capture out_, err_;
     std::weak_ptr<ChildProcess> child_;  // the child owns us through its listeners

@@ -74,6 +74,11 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
         return res;
     }
 
+    if (o.cwd && o.cwd->empty()) {  // Node's spawn_sync.cc, unlike spawn(), hands '' to chdir
+        res.error = syncError(UV_ENOENT, file, args);
+        return res;
+    }
+
     ChildProcessPtr child;
     try {
         child = spawn(file, args, so);

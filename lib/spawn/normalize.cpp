@@ -81,7 +81,7 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     spec.args.insert(spec.args.begin(), o.argv0 ? *o.argv0 : spec.file);
 
     spec.env = envPairs(o.env);
-    spec.cwd = o.cwd;
+    if (o.cwd && !o.cwd->empty()) spec.cwd = o.cwd;  // Node's process_wrap passes no cwd for ''
     spec.detached = o.detached;
     spec.killWithParent = o.killWithParent;
     spec.uid = o.uid;
