@@ -298,8 +298,8 @@ std::string hexOf(const std::string& s) {
 
 // What the real node keeps of cmd's stdout under maxBuffer and encoding.
 nlohmann::json nodeExec(const std::string& cmd, std::size_t maxBuffer, const char* encoding) {
-    auto r = spawnSync(CP_NODE_PATH, {std::string(CP_NODE_SCRIPTS) + "/exec_max_buffer.js", cmd,
-                                      std::to_string(maxBuffer), encoding});
+    auto r = spawnSync(
+        CP_NODE_PATH, {std::string(CP_NODE_SCRIPTS) + "/exec_max_buffer.js", cmd, std::to_string(maxBuffer), encoding});
     return nlohmann::json::parse(r.stdoutData.value_or(""), nullptr, false);
 }
 }  // namespace
