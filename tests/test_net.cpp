@@ -24,3 +24,25 @@ TEST(Net, AnEndedSocketThatNeverReadClosesWhenThePeerDoes) {
     EXPECT_FALSE(*closed);
     EXPECT_EQ(server->connections(), 0u);
 }
+
+// Node: server.unref() lets the program end while the server listens; ref() undoes
+// it; both may come before listen().
+TEST(Net, UnrefLetsTheLoopEndAndRefKeepsIt) {
+    auto server = net::createServer();
+    server->unref();
+    bool listening = false;
+    server->listen(0, "127.0.0.1", [&] { listening = true; });
+    test::runLoop(5s);  // returns although the server listens
+    EXPECT_TRUE(listening);
+    EXPECT_TRUE(server->listening());
+    EXPECT_FALSE(uv_loop_alive(defaultLoop()));
+    server->ref();
+    EXPECT_TRUE(uv_loop_alive(defaultLoop()));
+    server->unref();
+    EXPECT_FALSE(uv_loop_alive(defaultLoop()));
+    server->ref();
+    bool closed = false;
+    server->close([&](const std::optional<Error>&) { closed = true; });
+    test::runLoop(5s);
+    EXPECT_TRUE(closed);
+}

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "support.hpp"
@@ -151,4 +152,55 @@ TEST(Stdio, InheritedStdioFdsAreBlockingInTheChild) {
     ASSERT_NE(at, std::string::npos) << out;
     const long flags = std::strtol(out.c_str() + at + 6, nullptr, 8);
     EXPECT_EQ(flags & O_NONBLOCK, 0) << out << " (" << c->backend() << ")";
+}
+
+// Node: spawn('tr', ['a-z', 'A-Z'], {stdio: [a.stdout, 'pipe', 'inherit']}). The
+// stream's fd becomes the child's, and the stream is paused here so that every
+// byte goes to the child (Node 20 prints "HI\nTHERE\n" and a.stdout.isPaused()).
+TEST(Stdio, AnotherChildsStreamAsStdin) {
+    auto a = spawn("sh", {"-c", "echo hi; sleep 0.2; echo there"});
+    std::string stolen;
+    a->stdoutPipe()->onData([&](std::string_view d) { stolen += d; });  // flowing before the hand-over
+    SpawnOptions o;
+    o.stdio = {*a->stdoutPipe(), StdioType::pipe, StdioType::inherit};
+    auto b = spawn("tr", {"a-z", "A-Z"}, o);
+    EXPECT_TRUE(a->stdoutPipe()->isPaused());
+    std::string got;
+    b->stdoutPipe()->onData([&](std::string_view d) { got += d; });
+    std::optional<int> bCode;
+    b->onClose([&](std::optional<int> code, auto) { bCode = code; });
+    ASSERT_TRUE(test::pumpUntil([&] { return bCode.has_value(); }));
+    EXPECT_EQ(got, "HI\nTHERE\n");
+    EXPECT_EQ(stolen, "");
+    EXPECT_EQ(bCode, 0);
+    a->stdoutPipe()->destroy();  // ours to close, as in Node
+    test::runLoop();
+}
+
+// A connection as a child's stdout: the child writes to the peer directly.
+TEST(Stdio, ASocketAsStdout) {
+    std::string reply;
+    auto server = net::createServer([&](std::shared_ptr<net::Socket> s) {
+        SpawnOptions o;
+        o.stdio = {StdioType::ignore, *s, StdioType::inherit};
+        spawn(kHelper, {"out", "1", "from the child\n"}, o)->onExit([s](auto, auto) { s->destroy(); });
+    });
+    int port = 0;
+    server->listen(0, "127.0.0.1", [&] { port = server->address()->port; });
+    ASSERT_TRUE(test::pumpUntil([&] { return port != 0; }));
+    auto fetched = std::async(std::launch::async, [port] { return test::tcpFetch(port); });
+    ASSERT_TRUE(
+        test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    EXPECT_EQ(fetched.get(), "from the child\n");
+    server->close();
+    test::runLoop();
+}
+
+TEST(Stdio, AClosedStreamIsRefused) {
+    auto a = spawn(kHelper, {"exit", "0"});
+    a->stdoutPipe()->destroy();
+    SpawnOptions o;
+    o.stdio = {*a->stdoutPipe()};
+    EXPECT_EQ(test::thrownCode([&] { spawn(kHelper, {"exit", "0"}, o); }), "ERR_INVALID_ARG_VALUE");
+    test::runLoop();
 }

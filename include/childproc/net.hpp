@@ -77,6 +77,12 @@ public:
     // listening gives cb ERR_SERVER_NOT_RUNNING.
     void close(std::function<void(const std::optional<Error>&)> cb = {});
 
+    // Node's server.ref()/unref(): whether the listening socket keeps the loop
+    // running (connections keep theirs). Kept until listen() when not yet listening.
+    // A worker's round-robin server has no socket of its own: no effect, as in Node.
+    Server& ref();
+    Server& unref();
+
     bool listening() const { return listening_; }
     // The listening socket, to pass to another process: SendHandle::server(server->handle()).
     // nullptr unless listening on a socket of our own (not through a cluster primary).
@@ -98,6 +104,7 @@ private:
     bool accepting() const;
     void adopt(std::shared_ptr<Socket> socket);
     void maybeClosed();
+    void applyRef();
 
     uv_loop_t* loop_;
     std::shared_ptr<detail::TickQueue> ticks_;  // shared with the connections, which may outlive us
@@ -105,6 +112,7 @@ private:
     bool listening_ = false;
     bool closing_ = false;
     bool binding_ = false;
+    bool unref_ = false;
     std::size_t connections_ = 0;
     std::shared_ptr<Server> self_;  // alive while listening or while connections are open
     Listeners<std::shared_ptr<Socket>> connection_;

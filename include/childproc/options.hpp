@@ -21,15 +21,22 @@
 
 namespace childproc {
 
-// One stdio slot. Node: 'pipe' | 'overlapped' | 'ignore' | 'inherit' | <fd> | 'ipc'.
-enum class StdioType { pipe, overlapped, ignore, inherit, fd, ipc };
+class Stream;
+
+// One stdio slot. Node: 'pipe' | 'overlapped' | 'ignore' | 'inherit' | <fd> | 'ipc'
+// | <Stream>. A stream (Node's 'wrap': another child's pipe, a socket) is given to
+// the child as its fd, and paused here so that its data goes to the child, as Node
+// does; it stays open, so its own child's 'close' waits for it as in Node.
+enum class StdioType { pipe, overlapped, ignore, inherit, fd, ipc, stream };
 
 struct Stdio {
     StdioType type = StdioType::pipe;
-    int fd = -1;  // only for StdioType::fd
+    int fd = -1;               // only for StdioType::fd
+    Stream* stream = nullptr;  // only for StdioType::stream; must be alive during spawn()
 
     Stdio(StdioType t) : type(t) {}  // NOLINT(google-explicit-constructor): {pipe, inherit, 5} lists
     Stdio(int inheritFd) : type(StdioType::fd), fd(inheritFd) {}  // NOLINT(google-explicit-constructor)
+    Stdio(Stream& s) : type(StdioType::stream), stream(&s) {}     // NOLINT(google-explicit-constructor)
 };
 
 // Node's `stdio` option: a shorthand for all three slots ('pipe', 'ignore',

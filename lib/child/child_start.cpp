@@ -86,7 +86,11 @@ void ChildProcess::start(detail::SpawnPlan& plan) {
     detached_ = plan.spec.detached;
     openStdio(plan);
     if (plan.ipcIndex >= 0) openChannel(plan);
-    if (int err = launch(plan); err != 0) return failLaunch(err, plan);
+    const int err = launch(plan);
+    // A stream given as stdio is the child's now: paused, as Node does unless spawn throws.
+    if (err == 0 || reportedAsync(err))
+        for (Stream* s : plan.handedOver) s->pause();
+    if (err != 0) return failLaunch(err, plan);
     pid_ = process_->pid();
     for (auto& s : stdio_)
         if (s) s->startReading();

@@ -15,7 +15,8 @@ std::vector<Stdio> StdioOption::slots() const {
     case StdioType::ignore: return {*shorthand_, *shorthand_, *shorthand_};
     case StdioType::inherit: return {0, 1, 2};
     case StdioType::fd:
-    case StdioType::ipc: break;
+    case StdioType::ipc:
+    case StdioType::stream: break;
     }
     throw Error("The argument 'stdio' is invalid: only 'pipe', 'overlapped', 'ignore' and 'inherit' are shorthands",
                 "ERR_INVALID_ARG_VALUE", "TypeError");

@@ -121,7 +121,27 @@ void Server::startListening(std::unique_ptr<detail::Listener> listener) {
     }
     listener_ = std::move(listener);
     listening_ = true;
+    applyRef();
     ticks_->post([self = shared_from_this()] { detail::emitGuarded(self->loop_, self->listeningEvent_); });
+}
+
+Server& Server::ref() {
+    unref_ = false;
+    applyRef();
+    return *this;
+}
+
+Server& Server::unref() {
+    unref_ = true;
+    applyRef();
+    return *this;
+}
+
+void Server::applyRef() {
+    auto* h = reinterpret_cast<uv_handle_t*>(handle());
+    if (!h) return;
+    if (unref_) uv_unref(h);
+    else uv_ref(h);
 }
 
 void Server::fail(Error e) {

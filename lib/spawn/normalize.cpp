@@ -2,6 +2,7 @@
 #include "spawn/normalize.hpp"
 
 #include "childproc/error.hpp"
+#include "childproc/stream.hpp"
 #include "ipc/codec.hpp"
 
 extern char** environ;
@@ -113,6 +114,17 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
                 p.fd = slots[i].fd;
             }
             break;
+        case StdioType::stream: {
+            uv_os_fd_t fd = -1;
+            if (!slots[i].stream || slots[i].stream->destroyed() ||
+                uv_fileno(reinterpret_cast<uv_handle_t*>(slots[i].stream->handle()), &fd) != 0)
+                throw invalidArg("The argument 'stdio' is invalid. Received a closed Stream at stdio[" +
+                                 std::to_string(i) + "]");
+            p.kind = StdioPlan::Kind::inherit;
+            p.fd = fd;
+            plan.handedOver.push_back(slots[i].stream);
+            break;
+        }
         case StdioType::ipc:
             p.kind = StdioPlan::Kind::pipe;  // the launcher opens it; the Channel owns it
             plan.ipcIndex = static_cast<int>(i);

@@ -16,6 +16,7 @@ namespace childproc::detail {
 struct SpawnPlan {
     LaunchSpec spec;                   // stdio[i].pipe is filled in by the caller
     std::vector<StdioType> slotTypes;  // normalised type of each slot (pipe, ignore, ...)
+    std::vector<Stream*> handedOver;   // streams given as stdio: paused once the child is launched
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
     std::chrono::milliseconds timeout{0};
