@@ -9,6 +9,7 @@
 
 #include "childproc/child_process.hpp"
 #include "childproc/cluster.hpp"
+#include "childproc/dgram.hpp"
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
 #include "childproc/exec.hpp"

@@ -37,6 +37,7 @@ CHILDPROC_EXPORT const char* stateName(WorkerState s);  // "none", "online", ...
 // The 'listening' event's address: { addressType, address, port, fd }.
 struct Address {
     int addressType = 4;                 // 4, 6, or -1 for a pipe
+    bool udp = false;                    // a dgram bind: Node's addressType 'udp4' / 'udp6'
     std::optional<std::string> address;  // null when listen() named no host
     int port = 0;
 };

@@ -34,9 +34,10 @@ inline constexpr std::size_t kDefaultMaxMessageSize = 32 * 1024 * 1024;
 // A libuv handle to send along with a message: child.send(msg, handle).
 // The type says what the peer should make of it, as Node's handle conversion does.
 struct SendHandle {
-    std::string type;               // "net.Server", "net.Socket" or "net.Native"
-    uv_handle_t* handle = nullptr;  // a uv_tcp_t or uv_pipe_t (listening or connected)
+    std::string type;               // "net.Server", "net.Socket", "net.Native", "dgram.Socket" or "dgram.Native"
+    uv_handle_t* handle = nullptr;  // a uv_tcp_t or uv_pipe_t (listening or connected), or a bound uv_udp_t
     bool keepOpen = false;          // Node's options.keepOpen (net.Socket): we never close your handle either way
+    std::string dgramType = {};     // "udp4" or "udp6" for dgram.Socket: Node's message.dgramType
 
     static SendHandle server(uv_stream_t* listening) {
         return {"net.Server", reinterpret_cast<uv_handle_t*>(listening)};
@@ -45,11 +46,16 @@ struct SendHandle {
         return {"net.Socket", reinterpret_cast<uv_handle_t*>(connected), keepOpen};
     }
     static SendHandle native(uv_stream_t* h) { return {"net.Native", reinterpret_cast<uv_handle_t*>(h)}; }
+    // A bound UDP socket (dgram::Socket::handle()); a Node peer gets a dgram.Socket.
+    static SendHandle dgram(uv_udp_t* bound, bool ipv6 = false) {
+        return {"dgram.Socket", reinterpret_cast<uv_handle_t*>(bound), false, std::string(ipv6 ? "udp6" : "udp4")};
+    }
+    static SendHandle dgramNative(uv_udp_t* bound) { return {"dgram.Native", reinterpret_cast<uv_handle_t*>(bound)}; }
 };
 
 // A handle that arrived with a message. It owns the libuv handle: the handle is
-// closed when the last reference goes (or by close()). For "net.Server", call
-// uv_listen(stream(), ...) to start accepting on the shared listening socket.
+// closed when the last reference goes (or by close()). For "net.Server", pass it
+// to net::Server::listen; for "dgram.Socket" or "dgram.Native", to dgram::Socket::bind.
 class CHILDPROC_EXPORT ReceivedHandle {
 public:
     ReceivedHandle(const ReceivedHandle&) = delete;
@@ -57,7 +63,9 @@ public:
     ~ReceivedHandle();
 
     const std::string& type() const { return type_; }  // as the sender named it
-    uv_handle_type kind() const;                       // UV_TCP or UV_NAMED_PIPE
+    uv_handle_type kind() const;                       // UV_TCP, UV_NAMED_PIPE or UV_UDP
+    // For "dgram.Socket": the socket type the sender named ("udp4" or "udp6").
+    const std::string& dgramType() const { return dgramType_; }
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(handle_); }
     uv_handle_t* handle() { return handle_; }
     // Re-send it (to another child, as cluster does).
@@ -69,6 +77,7 @@ private:
     ReceivedHandle() = default;
     std::string type_;
     std::string key_;  // net.Socket from a server: Node's connection key
+    std::string dgramType_;
     uv_handle_t* handle_ = nullptr;
     std::function<void()> onClose_;
 };

@@ -123,10 +123,13 @@ void queryServer(const WorkerPtr& w, const json& m) {
         q.backlog = intField(m, "backlog", 0);
         if (q.backlog <= 0) q.backlog = 511;  // Node's workers send 0 for "unset"; listen() reads it as 511
         const json type = m.value("addressType", json());
-        const bool udp = type.is_string();  // 'udp4'/'udp6' always share; only TCP is served here
+        if (type == "udp4" || type == "udp6") {  // UDP is always shared, as in Node
+            q.udpType = type.get<std::string>();
+            q.udpFlags = static_cast<unsigned>(intField(m, "flags"));
+        }
         it = p.handles
-                 .emplace(key,
-                          p.policy == SchedulingPolicy::rr && !udp ? makeRoundRobinHandle(key, q) : makeSharedHandle(q))
+                 .emplace(key, p.policy == SchedulingPolicy::rr && q.udpType.empty() ? makeRoundRobinHandle(key, q)
+                                                                                     : makeSharedHandle(q))
                  .first;
     }
     if (it->second->data.is_null()) it->second->data = m.value("data", json());
@@ -156,7 +159,9 @@ void onmessage(const WorkerPtr& w, const json& m) {
         queryServer(w, m);
     } else if (act == "listening") {
         Address info;
-        info.addressType = intField(m, "addressType", 4);
+        const json type = m.value("addressType", json());
+        info.udp = type == "udp4" || type == "udp6";
+        info.addressType = info.udp ? (type == "udp6" ? 6 : 4) : intField(m, "addressType", 4);
         if (m.contains("address") && m["address"].is_string()) info.address = m["address"].get<std::string>();
         info.port = intField(m, "port");
         WorkerAccess::setState(*w, WorkerState::listening);

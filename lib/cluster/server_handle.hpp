@@ -29,12 +29,15 @@ public:
     nlohmann::json data;  // Node's custom server data, from the first query
 };
 
-// What the worker asked for: address (null or a string), port, ipv6Only, backlog.
+// What the worker asked for: address (null or a string), port, ipv6Only, backlog;
+// for dgram, its type ("udp4"/"udp6") and libuv's UV_UDP_* flags.
 struct Query {
     std::optional<std::string> address;
     int port = 0;
     bool ipv6Only = false;
     int backlog = 511;
+    std::string udpType;  // empty for TCP
+    unsigned udpFlags = 0;
 };
 
 std::unique_ptr<ServerHandle> makeRoundRobinHandle(const std::string& key, const Query& q);

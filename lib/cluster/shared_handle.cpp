@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SCHED_NONE (Node's SharedHandle): the primary binds once and passes the bound
-// socket to every worker, which listen and accept on it themselves.
+// socket to every worker, which listen and accept on it themselves. UDP sockets
+// are always shared this way.
 
 #include <set>
 
@@ -8,6 +9,7 @@
 #include "cluster/server_handle.hpp"
 #include "net/listener.hpp"
 #include "net/tcp.hpp"
+#include "net/udp.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -16,16 +18,23 @@ namespace {
 class SharedHandle : public ServerHandle {
 public:
     explicit SharedHandle(const Query& q) {
-        errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &handle_);
+        if (q.udpType.empty()) {
+            errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &tcp_);
+        } else {
+            // Node's dgram._createSocketHandle: the worker always names the address.
+            errno_ =
+                bindUdpHandle(defaultLoop(), q.udpType == "udp6", q.address.value_or(""), q.port, q.udpFlags, &udp_);
+        }
     }
-    ~SharedHandle() override {
-        if (handle_) closeTcp(handle_, {});
-    }
+    ~SharedHandle() override { closeHandle(); }
 
     void add(const WorkerPtr& worker, Reply reply) override {
         workers_.insert(worker->id());
-        if (handle_) {
-            const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(handle_));
+        if (tcp_) {
+            const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(tcp_));
+            reply(errno_, nlohmann::json::object(), &h);
+        } else if (udp_) {
+            const SendHandle h = SendHandle::dgramNative(udp_);
             reply(errno_, nlohmann::json::object(), &h);
         } else {
             reply(errno_, nlohmann::json::object(), nullptr);
@@ -34,13 +43,19 @@ public:
 
     bool remove(const WorkerPtr& worker) override {
         if (!workers_.erase(worker->id()) || !workers_.empty()) return false;
-        if (handle_) closeTcp(std::exchange(handle_, nullptr), {});
+        closeHandle();
         return true;
     }
 
 private:
+    void closeHandle() {
+        if (tcp_) closeTcp(std::exchange(tcp_, nullptr), {});
+        if (udp_) closeUdp(std::exchange(udp_, nullptr));
+    }
+
     int errno_ = 0;
-    uv_tcp_t* handle_ = nullptr;
+    uv_tcp_t* tcp_ = nullptr;
+    uv_udp_t* udp_ = nullptr;
     std::set<int> workers_;
 };
 

@@ -19,11 +19,12 @@ namespace {
 
 using nlohmann::json;
 
-// One listen in this worker that the primary knows by key.
+// One listen (or dgram bind) in this worker that the primary knows by key.
 struct Entry {
     std::weak_ptr<net::Server> server;
-    std::function<bool()> accepting;                                  // round-robin only
-    std::function<void(std::shared_ptr<ReceivedHandle>)> connection;  // round-robin only
+    std::function<bool()> accepting = {};                                  // round-robin only
+    std::function<void(std::shared_ptr<ReceivedHandle>)> connection = {};  // round-robin only
+    std::weak_ptr<dgram::Socket> dgram = {};
 };
 
 struct Servers {
@@ -139,8 +140,58 @@ bool listenThroughPrimary(net::Server& server, const net::ListenOptions& options
     return true;
 }
 
+// Node's dgram: bind() in a worker goes through the primary unless `exclusive`;
+// the primary binds once and every worker receives on the shared socket.
+bool bindThroughPrimary(dgram::Socket& socket, const dgram::BindOptions& o, const std::string& address,
+                        unsigned flags) {
+    if (o.exclusive || !isWorkerProcess()) return false;
+    const std::string type = socket.type() == dgram::Type::udp4 ? "udp4" : "udp6";
+    const std::string indexesKey = address + ":" + std::to_string(o.port) + ":" + type + ":-1";
+    auto& slot = servers().indexes[indexesKey];
+    const int index = slot.first++;
+    slot.second.insert(index);
+    const json query = {{"act", "queryServer"}, {"index", index},      {"data", nullptr}, {"address", address},
+                        {"port", o.port},       {"addressType", type}, {"fd", -1},        {"flags", flags}};
+    std::weak_ptr<dgram::Socket> weak = socket.shared_from_this();
+    auto onReply = [weak, query, indexesKey, index, address, port = o.port](const json& reply,
+                                                                            std::shared_ptr<ReceivedHandle> handle) {
+        const std::string key = stringField(reply, "key");
+        int err = replyErrno(reply);
+        if (err == 0 && !handle) err = UV_EINVAL;
+        auto owner = weak.lock();
+        if (err != 0 || !owner) {
+            if (handle) handle->close();
+            if (err == 0) sendClose(key);  // it went away meanwhile: the primary may close its socket
+            forget(key, indexesKey, index);
+            if (owner) DgramAccess::bindFailed(*owner, err, address, port);
+            return;
+        }
+        servers().byKey[key] = Entry{{}, {}, {}, weak};
+        DgramAccess::bound(*owner, std::move(handle), [key, indexesKey, index] {
+            sendClose(key);
+            forget(key, indexesKey, index);
+        });
+        if (auto w = thisWorker())
+            childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
+        json listening = query;  // as for net: the query again, as 'listening', with the real port
+        listening["act"] = "listening";
+        try {
+            listening["port"] = owner->address().port;
+        } catch (const Error&) {
+            // closed meanwhile: the asked port stands
+        }
+        sendToPrimary(std::move(listening));
+    };
+    if (!sendToPrimary(query, std::move(onReply))) {
+        forget("", indexesKey, index);
+        DgramAccess::bindFailed(socket, UV_ENOTCONN, address, o.port);
+    }
+    return true;
+}
+
 // Installed before main: this file is linked whenever the cluster API is.
-[[maybe_unused]] const bool hookInstalled = (setListenHook(&listenThroughPrimary), true);
+[[maybe_unused]] const bool hookInstalled =
+    (setListenHook(&listenThroughPrimary), setDgramBindHook(&bindThroughPrimary), true);
 
 }  // namespace
 
@@ -228,11 +279,18 @@ void closeWorkerServers(std::function<void()> done) {
         if (--*waiting == 0 && *finish) (*finish)();
     };
     std::vector<std::shared_ptr<net::Server>> open;
-    for (auto& [key, entry] : servers().byKey)
+    std::vector<std::shared_ptr<dgram::Socket>> sockets;
+    for (auto& [key, entry] : servers().byKey) {
         if (auto srv = entry.server.lock()) open.push_back(std::move(srv));
+        if (auto socket = entry.dgram.lock()) sockets.push_back(std::move(socket));
+    }
     for (auto& srv : open) {
         ++*waiting;
         srv->close([check](const std::optional<Error>&) { check(); });
+    }
+    for (auto& socket : sockets) {
+        ++*waiting;
+        socket->close(check);
     }
     check();
 }

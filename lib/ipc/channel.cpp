@@ -84,7 +84,7 @@ bool Channel::send(const nlohmann::json& message, const SendHandle* handle, Send
         return false;
     }
     std::string bytes;
-    if (handle) codec_->encodeHandle(handle->type, message, bytes);
+    if (handle) codec_->encodeHandle(*handle, message, bytes);
     else codec_->encode(message, bytes);
     return enqueue(std::move(bytes), handle, std::move(cb));
 }

@@ -67,7 +67,9 @@ void Channel::onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedH
             list->channel->writeControl({{"cmd", "NODE_SOCKET_ALL_CLOSED"}, {"key", key}});
         };
     }
-    ReceivedHandleAccess::describe(*handle, type, key, std::move(onClose));
+    const std::string dgramType =
+        m.contains("dgramType") && m["dgramType"].is_string() ? m["dgramType"].get<std::string>() : "";
+    ReceivedHandleAccess::describe(*handle, type, key, dgramType, std::move(onClose));
     nlohmann::json inner = m.contains("msg") ? m["msg"] : nlohmann::json();
     if (isInternal(inner)) {
         if (hooks_.internal) ticks_.post([hook = hooks_.internal, inner, handle] { hook(inner, handle); });

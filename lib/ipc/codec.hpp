@@ -44,8 +44,8 @@ public:
 
     // Append one message, framed, to `out`.
     virtual void encode(const nlohmann::json& message, std::string& out) const = 0;
-    // Append Node's {"cmd":"NODE_HANDLE","type":…,"msg":…} envelope, framed.
-    virtual void encodeHandle(const std::string& type, const nlohmann::json& message, std::string& out) const = 0;
+    // Append Node's {"cmd":"NODE_HANDLE","type":…,"msg":…[,"dgramType":…]} envelope, framed.
+    virtual void encodeHandle(const SendHandle& handle, const nlohmann::json& message, std::string& out) const = 0;
 
     // Feed bytes in the order they came; complete messages go to `sink`.
     virtual void feed(std::string_view bytes, CodecSink& sink) = 0;

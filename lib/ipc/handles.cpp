@@ -38,25 +38,35 @@ std::shared_ptr<ReceivedHandle> ReceivedHandleAccess::accept(uv_pipe_t* ipc) {
     return out;
 }
 
-void ReceivedHandleAccess::describe(ReceivedHandle& h, std::string type, std::string key,
+void ReceivedHandleAccess::describe(ReceivedHandle& h, std::string type, std::string key, std::string dgramType,
                                     std::function<void()> onClose) {
     h.type_ = std::move(type);
     h.key_ = std::move(key);
+    h.dgramType_ = std::move(dgramType);
     h.onClose_ = std::move(onClose);
 }
 
 namespace detail {
 
+namespace {
+bool isDgramType(const std::string& type) { return type == "dgram.Socket" || type == "dgram.Native"; }
+}  // namespace
+
 bool supportedHandleType(const std::string& type) {
-    return type == "net.Server" || type == "net.Socket" || type == "net.Native";
+    return type == "net.Server" || type == "net.Socket" || type == "net.Native" || isDgramType(type);
 }
 
 void validateSendHandle(const SendHandle& h) {
     const bool stream = h.handle && (h.handle->type == UV_TCP || h.handle->type == UV_NAMED_PIPE);
-    if (!stream || !supportedHandleType(h.type))
+    const bool udp = h.handle && h.handle->type == UV_UDP;
+    if (!supportedHandleType(h.type) || (isDgramType(h.type) ? !udp : !stream))
         throw Error("This handle type cannot be sent: '" + h.type +
-                        "' (a TCP or pipe handle as net.Server, net.Socket or net.Native)",
+                        "' (a TCP or pipe handle as net.Server, net.Socket or net.Native; a UDP handle as "
+                        "dgram.Socket or dgram.Native)",
                     "ERR_INVALID_HANDLE_TYPE", "TypeError");
+    if (h.type == "dgram.Socket" && h.dgramType != "udp4" && h.dgramType != "udp6")
+        throw Error("A dgram.Socket is sent with its dgramType, 'udp4' or 'udp6'", "ERR_INVALID_HANDLE_TYPE",
+                    "TypeError");
 }
 
 }  // namespace detail

@@ -36,12 +36,16 @@ void JsonLinesCodec::encode(const nlohmann::json& message, std::string& out) con
     out += '\n';
 }
 
-void JsonLinesCodec::encodeHandle(const std::string& type, const nlohmann::json& message, std::string& out) const {
+void JsonLinesCodec::encodeHandle(const SendHandle& handle, const nlohmann::json& message, std::string& out) const {
     // Node's envelope, its keys in Node's order; the message is not copied into it.
     out += "{\"cmd\":\"NODE_HANDLE\",\"type\":";
-    encodeJson(type, out);
+    encodeJson(handle.type, out);
     out += ",\"msg\":";
     encodeJson(message, out);
+    if (!handle.dgramType.empty()) {
+        out += ",\"dgramType\":";
+        encodeJson(handle.dgramType, out);
+    }
     out += "}\n";
 }
 

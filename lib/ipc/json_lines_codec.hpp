@@ -84,7 +84,7 @@ Decoded decodeLine(std::string_view line);
 class JsonLinesCodec final : public Codec {
 public:
     void encode(const nlohmann::json& message, std::string& out) const override;
-    void encodeHandle(const std::string& type, const nlohmann::json& message, std::string& out) const override;
+    void encodeHandle(const SendHandle& handle, const nlohmann::json& message, std::string& out) const override;
     void feed(std::string_view bytes, CodecSink& sink) override;
     std::uint64_t messagesEnded() const override { return decoder_.lines(); }
     std::uint64_t messageAtEndOf(std::string_view bytes) const override;

@@ -2,30 +2,11 @@
 // Node's _createServerHandle for TCP: resolve, create and bind, not listen.
 // No host means '::' (dual stack), or '0.0.0.0' where there is no IPv6.
 
-#include <netdb.h>
-
-#include <cstring>
-
 #include "net/tcp.hpp"
 
 namespace childproc::detail {
 
 namespace {
-
-// Node looks names up with dns.lookup; getaddrinfo answers numeric addresses
-// without a query.
-int resolve(const std::string& host, int port, sockaddr_storage& out) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return UV_EAI_NONAME;
-    std::memcpy(&out, res->ai_addr, res->ai_addrlen);
-    ::freeaddrinfo(res);
-    if (out.ss_family == AF_INET) reinterpret_cast<sockaddr_in&>(out).sin_port = htons(static_cast<uint16_t>(port));
-    else reinterpret_cast<sockaddr_in6&>(out).sin6_port = htons(static_cast<uint16_t>(port));
-    return 0;
-}
 
 int bindTo(uv_loop_t* loop, const sockaddr* addr, unsigned flags, int port, uv_tcp_t** out) {
     auto* h = new uv_tcp_t;
@@ -49,7 +30,7 @@ int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int p
     const unsigned v6flags = ipv6Only ? UV_TCP_IPV6ONLY : 0;
     if (host) {
         sockaddr_storage ss{};
-        if (int r = resolve(*host, port, ss)) return r;
+        if (int r = resolveAddress(*host, port, AF_UNSPEC, ss)) return r;
         return bindTo(loop, reinterpret_cast<sockaddr*>(&ss), ss.ss_family == AF_INET6 ? v6flags : 0, port, out);
     }
     sockaddr_in6 any6{};

@@ -12,6 +12,7 @@
 
 #include "childproc/ipc.hpp"
 #include "childproc/net.hpp"
+#include "net/address.hpp"
 
 namespace childproc::detail {
 
@@ -28,8 +29,5 @@ void closeTcp(uv_tcp_t* h, std::function<void()> done);
 // libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port:
 // UV_EADDRINUSE unless `h` is bound to `port` (0 asks nothing).
 int checkBoundPort(uv_tcp_t* h, int port);
-
-// Node's sockaddr → { address, family, port }.
-std::optional<net::Address> addressOf(const sockaddr_storage& ss);
 
 }  // namespace childproc::detail

@@ -87,26 +87,6 @@ private:
 
 }  // namespace
 
-std::optional<net::Address> addressOf(const sockaddr_storage& ss) {
-    char ip[INET6_ADDRSTRLEN] = {};
-    net::Address a;
-    if (ss.ss_family == AF_INET) {
-        const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
-        uv_ip4_name(&in, ip, sizeof ip);
-        a.family = "IPv4";
-        a.port = ntohs(in.sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
-        uv_ip6_name(&in6, ip, sizeof ip);
-        a.family = "IPv6";
-        a.port = ntohs(in6.sin6_port);
-    } else {
-        return std::nullopt;
-    }
-    a.address = ip;
-    return a;
-}
-
 BindResult bindTcp(net::Server& server, const net::ListenOptions& o) {
     BindResult out;
     uv_tcp_t* bound = nullptr;

@@ -10,6 +10,8 @@
 //   idle                 be a worker, do nothing
 //   disconnect-self      listen on port argv[2], then cluster.worker.disconnect()
 //   kill-self            cluster.worker.kill(): tell the primary, disconnect, exit 0
+//   udp <port>           bind a udp4 socket on 127.0.0.1 (through the primary); answer
+//                        each datagram with our pid. A bind error goes to the primary.
 
 #include <unistd.h>
 #include <cstdlib>
@@ -50,7 +52,16 @@ int main(int argc, char** argv) {
     auto self = cluster::worker();
 
     std::shared_ptr<net::Server> server;
-    if (mode == "serve") {
+    std::shared_ptr<dgram::Socket> udp;
+    if (mode == "udp") {
+        udp = dgram::createSocket(dgram::Type::udp4);
+        auto* s = udp.get();
+        udp->onMessage([s](std::string_view, const dgram::RemoteInfo& from) {
+            s->send(std::to_string(::getpid()), from.port, from.address);
+        });
+        udp->onError([](const Error& e) { process::send({{"error", {{"message", e.what()}, {"code", e.code}}}}); });
+        udp->bind(argc > 2 ? std::atoi(argv[2]) : 0, "127.0.0.1");
+    } else if (mode == "serve") {
         server =
             serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
     } else if (mode == "decline") {

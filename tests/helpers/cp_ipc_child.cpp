@@ -153,6 +153,18 @@ int main(int argc, char** argv) {
         std::cout << "replayed " << seen << ", survived" << std::endl;
         return 0;
     }
+    if (mode == "offer-dgram") {
+        // Bind a UDP socket, send it to the parent, close ours once it is written.
+        auto udp = dgram::createSocket(dgram::Type::udp4);
+        udp->bind(0, "127.0.0.1", [udp] {
+            process::send({{"port", udp->address().port}}, udp->sendHandle(), [udp](const std::optional<Error>&) {
+                udp->close();
+                process::disconnect();
+            });
+        });
+        run();
+        return 0;
+    }
     if (mode == "offer-server") {
         // Bind, send the listening socket to the parent, stop listening ourselves.
         auto* server = new uv_tcp_t;
@@ -191,6 +203,14 @@ int main(int argc, char** argv) {
         } else if (h && h->type() == "net.Server") {
             serve(h->stream(), "child:" + std::to_string(::getpid()) + "\n");
             keep.push_back(h);
+        } else if (h && (h->type() == "dgram.Socket" || h->type() == "dgram.Native")) {
+            // Answer each datagram "child:<it>" from the socket we were given.
+            auto udp = dgram::createSocket(h->dgramType() == "udp6" ? dgram::Type::udp6 : dgram::Type::udp4);
+            auto* s = udp.get();
+            udp->onMessage([s](std::string_view d, const dgram::RemoteInfo& from) {
+                s->send("child:" + std::string(d), from.port, from.address);
+            });
+            udp->bind(h);
         } else if (h && h->type() == "net.Socket") {
             auto* req = new uv_write_t;
             static std::string text = "child got socket\n";

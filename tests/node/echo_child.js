@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Node child for the interop tests: echoes messages; serves received handles.
+const dgram = require('dgram');
 const net = require('net');
 const servers = [];
 process.on('message', (m, h) => {
@@ -21,6 +22,8 @@ process.on('message', (m, h) => {
     servers.push(h);
   } else if (h instanceof net.Socket) {
     h.end('node got socket\n');
+  } else if (h instanceof dgram.Socket) {
+    h.on('message', (d, from) => h.send('node:' + d, from.port, from.address));
   }
   process.send({ echo: m, pid: process.pid, handle: h ? h.constructor.name : null });
 });

@@ -3,10 +3,11 @@
 // own fork()/spawn() and checks messages, ordering, disconnect and handles.
 // Prints one JSON line with the results; exits non-zero on any mismatch.
 const cp = require('child_process');
+const dgram = require('dgram');
 const net = require('net');
 const assert = require('assert');
 const child = process.argv[2];
-const how = process.argv[3];  // fork | spawn | handles | socket | burst
+const how = process.argv[3];  // fork | spawn | handles | socket | burst | offer-server | dgram | offer-dgram
 
 function start(mode, args = []) {
   if (how === 'spawn') return cp.spawn(child, [mode, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
@@ -89,6 +90,42 @@ if (how === 'fork' || how === 'spawn') {
       process.exit(text === 'node-parent-took-it\n' ? 0 : 1);
     });
   });
+} else if (how === 'dgram') {
+  // Node sends a bound UDP socket to the C++ child, closes its own, and pings the port.
+  const c = start('echo');
+  const sock = dgram.createSocket('udp4');
+  sock.bind(0, '127.0.0.1', () => {
+    const port = sock.address().port;
+    c.send({ take: 'dgram' }, sock);
+    c.on('message', (m) => {
+      if (m.handle !== 'dgram.Socket') fail('child got ' + JSON.stringify(m));
+      sock.close();  // from now on only the child receives
+      pingUntilAnswered(port, 'child:ping', () => c.kill());
+    });
+  });
+} else if (how === 'offer-dgram') {
+  // The C++ child sends Node its bound UDP socket.
+  const c = start('offer-dgram');
+  c.on('message', (m, h) => {
+    if (!(h instanceof dgram.Socket)) fail('no dgram socket: ' + JSON.stringify(m));
+    h.on('message', (d, from) => h.send('node-parent:' + d, from.port, from.address));
+    pingUntilAnswered(m.port, 'node-parent:ping', () => h.close());
+  });
 } else {
   fail('unknown mode ' + how);
+}
+
+// UDP may drop a datagram: ping every 50 ms until the expected answer comes.
+function pingUntilAnswered(port, expected, done) {
+  const client = dgram.createSocket('udp4');
+  const timer = setInterval(() => client.send('ping', port, '127.0.0.1'), 50);
+  client.send('ping', port, '127.0.0.1');
+  client.on('message', (d) => {
+    clearInterval(timer);
+    client.close();
+    const text = d.toString();
+    console.log(JSON.stringify({ ok: text === expected, text }));
+    done();
+    process.exit(text === expected ? 0 : 1);
+  });
 }
