@@ -3,6 +3,8 @@
 // throws for the rest, and argument validation with Node's codes.
 
 #include <sys/stat.h>
+#include <unistd.h>
+#include <cstdio>
 #include <fstream>
 
 #include "support.hpp"
@@ -121,4 +123,27 @@ TEST(SpawnErrors, NoListenerMeansNoCrash) {
     c->onClose([&](auto, auto) { closed = true; });
     test::runLoop();
     EXPECT_TRUE(closed);
+}
+
+// execvp's rule, as Node's children (libuv) follow it: an executable script without
+// "#!" runs through /bin/sh, async and Sync, on every backend.
+TEST(SpawnErrors, AScriptWithoutShebangRunsThroughBinSh) {
+    const std::string script = test::tempPath("no-shebang.sh");
+    {
+        std::FILE* f = std::fopen(script.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fputs("echo \"sh ran $0 with $1\"\n", f);
+        std::fclose(f);
+    }
+    ::chmod(script.c_str(), 0755);
+    std::string out;
+    auto c = spawn(script, {"arg1"});
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);
+    EXPECT_EQ(out, "sh ran " + script + " with arg1\n");
+    auto r = spawnSync(script, {"arg2"});
+    EXPECT_FALSE(r.error) << r.error->what();
+    EXPECT_EQ(r.stdoutData, "sh ran " + script + " with arg2\n");
+    ::unlink(script.c_str());
 }

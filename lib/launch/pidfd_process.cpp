@@ -153,8 +153,17 @@ int PidfdLauncher::start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle:
     auto argv = cstrings(spec.args);
     auto envp = cstrings(spec.env);
     pid_t pid = 0;
-    if (int r = startChild(program, argv.data(), envp.data(), spec, fds, pid); r != 0) return r;
-    if (int r = watchChild(loop, pid, name_, std::move(onExit), out); r != 0) return r;
+    int r = startChild(program, argv.data(), envp.data(), spec, fds, pid);
+    if (r == -ENOEXEC) {  // libuv has no UV_ENOEXEC; its errors are -errno
+        // execvp's rule, which the uv backend's children follow and Node relies on: a
+        // file the kernel will not run (a script without "#!") is run by /bin/sh.
+        std::vector<std::string> viaShell{"/bin/sh", program};
+        viaShell.insert(viaShell.end(), spec.args.begin() + 1, spec.args.end());
+        auto shArgv = cstrings(viaShell);
+        r = startChild("/bin/sh", shArgv.data(), envp.data(), spec, fds, pid);
+    }
+    if (r != 0) return r;
+    if ((r = watchChild(loop, pid, name_, std::move(onExit), out)) != 0) return r;
     fds.openParentEnds();
     return 0;
 }
