@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The childproc CLI as a user runs it: exit statuses, --json, --trace.
+// The childproc CLI as a user runs it, as env(1) and timeout(1) are run: options
+// before the program, exit statuses, stdin, --json, --trace.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "support.hpp"
 
@@ -17,10 +24,17 @@ struct Run {
     std::string out, err;
 };
 
-Run cli(const std::vector<std::string>& args) {
+std::string lastLine(const std::string& s) {
+    const auto end = s.size() && s.back() == '\n' ? s.size() - 1 : s.size();
+    const auto start = s.rfind('\n', end ? end - 1 : 0);
+    return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+}
+
+Run cli(const std::vector<std::string>& args, std::optional<std::string> input = std::nullopt) {
     SpawnSyncOptions o;
     o.stdio = StdioType::pipe;
     o.maxBuffer = unlimited;
+    o.input = std::move(input);
     auto r = spawnSync(kTool, args, o);
     return {r.status.value_or(-1), r.stdoutData.value_or(""), r.stderrData.value_or("")};
 }
@@ -50,7 +64,7 @@ TEST(Cli, ChildArgumentsWithDashesBelongToTheChild) {
 
 TEST(Cli, SpawnJson) {
     auto r = cli({"spawn", "--json", "--stdio", "ignore", kHelper, "exit", "4"});
-    auto j = nlohmann::json::parse(r.out);
+    auto j = nlohmann::json::parse(lastLine(r.err));
     EXPECT_EQ(j["exitCode"], 4);
     EXPECT_TRUE(j["signal"].is_null());
     EXPECT_GT(j["pid"].get<int>(), 0);
@@ -61,7 +75,7 @@ TEST(Cli, SpawnJson) {
 
 TEST(Cli, SpawnJsonError) {
     auto r = cli({"spawn", "--json", "no-such-program-xyz"});
-    auto j = nlohmann::json::parse(r.out);
+    auto j = nlohmann::json::parse(lastLine(r.err));
     EXPECT_TRUE(j["pid"].is_null());
     EXPECT_EQ(j["error"]["code"], "ENOENT");
     EXPECT_EQ(j["error"]["errno"], UV_ENOENT);
@@ -117,8 +131,10 @@ TEST(Cli, ShellFlag) {
 
 TEST(Cli, TraceShowsEachEvent) {
     auto r = cli({"spawn", "--trace", kHelper, "out", "1", "12345"});
-    for (const char* needle : {"spawn() returned: pid", "backend", "stdio[0]", "stdio[1] pipe", "spawn event",
-                               "stdio[1] closed after 5 bytes read", "exit event: code=0", "close event: code=0"})
+    for (const std::string& needle : std::vector<std::string>{
+             "spawn() started the child", "backend=", "argv=[\"" + kHelper + "\",\"out\",\"1\",\"12345\"]",
+             std::string("stdio[0]"), "stdio[1] pipe", "spawn event", "stdio[1] closed bytesRead=5",
+             "exit event code=0", "close event"})
         EXPECT_NE(r.err.find(needle), std::string::npos) << needle << "\n" << r.err;
     EXPECT_NE(r.err.find(" ms] "), std::string::npos);  // timestamped
 }
@@ -136,8 +152,8 @@ TEST(Cli, PipelineJoinsStagesAndReportsPipefail) {
 
 TEST(Cli, BadOptionValueIsAClearError) {
     auto r = cli({"spawn", "--kill-signal", "SIGNOPE", "true"});
-    EXPECT_EQ(r.status, 2);
-    EXPECT_NE(r.err.find("Unknown signal: SIGNOPE"), std::string::npos);
+    EXPECT_EQ(r.status, 125);
+    EXPECT_NE(r.err.find("childproc: --kill-signal: unknown signal 'SIGNOPE'"), std::string::npos) << r.err;
 }
 
 TEST(Cli, HelpNamesTheNodeEquivalent) {
@@ -168,7 +184,7 @@ TEST(Cli, ForkTraceShowsWireBytes) {
 
 TEST(Cli, IpcEchoWithoutAChannelSaysSo) {
     auto r = cli({"ipc-echo"});
-    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.status, 125);
     EXPECT_NE(r.err.find("no IPC channel"), std::string::npos);
 }
 
@@ -189,8 +205,8 @@ TEST(Cli, NodeParentTalksToIpcEcho) {
 
 TEST(Cli, ForkJsonSummaryAfterTheMessages) {
     auto r = cli({"fork", "--json", "--send", "1", "--disconnect", kTool, "ipc-echo"});
-    auto last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
-    auto j = nlohmann::json::parse(last);
+    auto j = nlohmann::json::parse(lastLine(r.err));
+    EXPECT_EQ(r.out, "{\"echo\":1,\"pid\":" + j["pid"].dump() + "}\n");
     EXPECT_EQ(j["exitCode"], 0);
     EXPECT_EQ(j["messagesSent"], 1);
     EXPECT_EQ(j["messagesReceived"], 1);
@@ -198,5 +214,171 @@ TEST(Cli, ForkJsonSummaryAfterTheMessages) {
 
 TEST(Cli, TraceSaysWhenWeSentTheSignal) {
     auto r = cli({"spawn", "--trace", "--timeout", "50", kHelper, "sleep", "5000"});
-    EXPECT_NE(r.err.find("signal=SIGTERM (we had sent it a signal: killed=true)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("exit event (we had sent it a signal: killed=true) code=null signal=\"SIGTERM\""),
+              std::string::npos)
+        << r.err;
+}
+
+// ---- env(1)/timeout(1) conventions -----------------------------------------
+
+TEST(Cli, OurOptionsOnlyBeforeTheCommandAndDoubleDashIsConsumed) {
+    EXPECT_EQ(cli({"spawn", "--", "echo", "a", "b"}).out, "a b\n");
+    auto r = cli({"spawn", "echo", "--json", "--timeout", "5"});  // the child's words
+    EXPECT_EQ(r.out, "--json --timeout 5\n");
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(cli({"spawn", "--", "--not-ours"}).status, 127);  // after --, even a dash word is the program
+    EXPECT_EQ(cli({"execfile", "--timeout", "5000", "--", "echo", "--", "x"}).out, "-- x\n");
+}
+
+TEST(Cli, AnUnknownOptionIsAUsageError) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"spawn", "--frobnicate", "true"},
+                                                                  {"spawn", "--timout", "100", "sleep", "2"},
+                                                                  {"exec", "--json=yes", "true"},
+                                                                  {"spawn", "-x", "true"},
+                                                                  {"frobnicate"},
+                                                                  {}}) {
+        auto r = cli(args);
+        EXPECT_EQ(r.status, 125) << r.err;
+        EXPECT_EQ(r.out, "");
+        EXPECT_EQ(r.err.rfind("childproc: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find("--help' for more information."), std::string::npos) << r.err;
+    }
+    EXPECT_NE(cli({"spawn", "--frobnicate", "true"}).err.find("unrecognized option '--frobnicate'"), std::string::npos);
+}
+
+TEST(Cli, ExitStatusesAreEnvs) {
+    EXPECT_EQ(cli({"spawn", "no-such-program-xyz"}).status, 127);
+    const std::string plain = test::tempPath("not-executable");
+    std::fclose(std::fopen(plain.c_str(), "w"));
+    auto r = cli({"spawn", plain});
+    EXPECT_EQ(r.status, 126) << r.err;  // found, cannot be run: EACCES
+    EXPECT_NE(r.err.find("EACCES"), std::string::npos);
+    ::unlink(plain.c_str());
+    EXPECT_EQ(cli({"spawn", "--cwd", "/no/such/dir", "true"}).status, 125);  // env -C's status
+    EXPECT_EQ(cli({"spawn", kHelper, "exit", "7"}).status, 7);
+    EXPECT_EQ(cli({"spawn", kHelper, "raise", std::to_string(SIGTERM)}).status, 128 + SIGTERM);
+}
+
+TEST(Cli, Version) {
+    auto r = cli({"--version"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "childproc " CHILDPROC_VERSION "\n");
+}
+
+TEST(Cli, HelpDocumentsTheExitStatuses) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"spawn", "--help"}}) {
+        auto r = cli(args);
+        EXPECT_EQ(r.status, 0);
+        for (const char* needle : {"Exit status:", "125", "126", "127", "128+N"})
+            EXPECT_NE(r.out.find(needle), std::string::npos) << needle;
+    }
+}
+
+TEST(Cli, StdinPassesThrough) {
+    EXPECT_EQ(cli({"exec", "cat"}, "hi\n").out, "hi\n");
+    EXPECT_EQ(cli({"execfile", "cat"}, "hi\n").out, "hi\n");
+    EXPECT_EQ(cli({"spawn", "--stdio", "pipe", "cat"}, "piped\n").out, "piped\n");
+    EXPECT_EQ(cli({"spawn", "cat"}, "inherited\n").out, "inherited\n");
+    EXPECT_EQ(cli({"pipeline", "cat", "|", "wc", "-c"}, std::string(1000, 'y')).out, "1000\n");
+    EXPECT_EQ(cli({"exec", "head -c 3"}, std::string(1 << 20, 'z')).out, "zzz");  // stops reading: no hang
+}
+
+// A child that exits without reading: our stdin (still open) must not keep us waiting.
+TEST(Cli, AChildThatIgnoresStdinDoesNotHangUs) {
+    SpawnOptions o;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe};
+    auto c = spawn(kTool, {"exec", "echo done"}, o);  // its stdin pipe stays open
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    std::optional<int> code;
+    c->onExit([&](std::optional<int> x, auto) { code = x; });
+    ASSERT_TRUE(test::pumpUntil([&] { return code.has_value(); }, std::chrono::seconds(10)));
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(out, "done\n");
+    c->stdinPipe()->end();
+    test::runLoop();
+}
+
+TEST(Cli, PipelineRefusesPerProcessOptionsAndMalformedBars) {
+    for (const char* option :
+         {"--uid=12345", "--gid=1", "--shell", "--argv0=x", "--detached", "--unref", "--stdio=pipe"})
+        EXPECT_EQ(cli({"pipeline", option, "true"}).status, 125) << option;
+    for (const auto& words :
+         std::vector<std::vector<std::string>>{{"|", "true"}, {"true", "|"}, {"true", "|", "|", "true"}}) {
+        std::vector<std::string> args{"pipeline"};
+        args.insert(args.end(), words.begin(), words.end());
+        auto r = cli(args);
+        EXPECT_EQ(r.status, 125);
+        EXPECT_NE(r.err.find("empty stage"), std::string::npos) << r.err;
+    }
+}
+
+TEST(Cli, NumbersAreChecked) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"exec", "--max-buffer", "lots", "true"},
+                                               {"exec", "--max-buffer", "-1", "true"},
+                                               {"exec", "--timeout", "-5", "true"},
+                                               {"exec", "--timeout", "123456789012345678901", "true"},
+                                               {"spawn", "--uid", "4294967296", "true"},
+                                               {"spawn", "--stdio", "pipe,-3", "true"},
+                                               {"cluster", "--workers", "0"}}) {
+        auto r = cli(args);
+        EXPECT_EQ(r.status, 125) << args[1];
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;  // the error and the --help pointer
+        EXPECT_NE(r.err.find("is not a whole number"), std::string::npos) << r.err;
+    }
+}
+
+TEST(Cli, AScriptWithoutShebangRunsThroughSh) {
+    const std::string script = test::tempPath("cli-no-shebang");
+    std::FILE* f = std::fopen(script.c_str(), "w");
+    std::fputs("echo via sh $1\n", f);
+    std::fclose(f);
+    ::chmod(script.c_str(), 0755);
+    auto r = cli({"spawn", script, "ok"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "via sh ok\n");
+    ::unlink(script.c_str());
+}
+
+TEST(Cli, ATimeoutKillIsSaidInOneLine) {
+    auto r = cli({"exec", "--timeout", "100", "sleep 5"});
+    EXPECT_EQ(r.status, 128 + SIGTERM);
+    EXPECT_EQ(r.err, "childproc: killed by SIGTERM after 100 ms timeout\n");
+    r = cli({"spawn", "--timeout", "100", "--kill-signal", "SIGKILL", "sleep", "5"});
+    EXPECT_EQ(r.status, 128 + SIGKILL);
+    EXPECT_EQ(r.err, "childproc: killed by SIGKILL after 100 ms timeout\n");
+}
+
+// The record never mixes with the child's stdout: stderr for spawn, or --json-fd N.
+TEST(Cli, JsonGoesWhereTheChildsStdoutIsNot) {
+    auto r = cli({"spawn", "--json", "echo", "{not json}"});
+    EXPECT_EQ(r.out, "{not json}\n");
+    EXPECT_EQ(nlohmann::json::parse(lastLine(r.err))["exitCode"], 0);
+    // --json-fd 3: our fd 3 is a pipe back to the test, read through an extra stdio slot.
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, StdioType::pipe, StdioType::pipe, StdioType::pipe};
+    auto c = spawn(kTool, {"spawn", "--json-fd", "3", "echo", "out"}, o);
+    std::string out, fd3;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    c->stdio(3)->onData([&](std::string_view d) { fd3 += d; });
+    test::runLoop();
+    EXPECT_EQ(out, "out\n");
+    EXPECT_EQ(nlohmann::json::parse(fd3)["argv"], (nlohmann::json{"echo", "out"}));
+}
+
+TEST(Cli, TraceJsonIsOneObjectPerLine) {
+    auto r = cli({"spawn", "--trace=json", "echo", "x"});
+    std::istringstream lines(r.err);
+    int n = 0;
+    bool sawArgv = false;
+    for (std::string line; std::getline(lines, line); ++n) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << line;
+        EXPECT_TRUE(j["t"].is_number());
+        EXPECT_TRUE(j["event"].is_string());
+        sawArgv = sawArgv || j.contains("argv");
+    }
+    EXPECT_GT(n, 4);
+    EXPECT_TRUE(sawArgv);
 }

@@ -133,3 +133,19 @@ TEST(Pipeline, OutlivesTheCallersPointer) {
     test::runLoop();
     EXPECT_TRUE(called);
 }
+
+// writeStdin: the buffered form leaves the first stage's stdin to the caller.
+TEST(Pipeline, WriteStdinLeavesTheFirstStdinToTheCaller) {
+    PipelineOptions o;
+    o.writeStdin = true;
+    std::optional<std::string> out;
+    auto p = execPipeline({{"sort", {}}, {"head", {"-n", "2"}}}, o,
+                          [&](const std::optional<ExecError>& e, const std::string& s, const auto&) {
+                              EXPECT_FALSE(e);
+                              out = s;
+                          });
+    p->stdinPipe()->write("c\n");
+    p->stdinPipe()->end("a\nb\n");
+    test::runLoop();
+    EXPECT_EQ(out, "a\nb\n");
+}

@@ -29,6 +29,9 @@ struct PipelineOptions {
     std::size_t maxBuffer = 1024 * 1024;  // buffered forms: the last stage's stdout
     Encoding encoding = Encoding::buffer;
     std::optional<std::string> input;  // written to the first stage's stdin, then EOF
+    // execPipeline without input: false ends the first stage's stdin at once; true
+    // leaves it to the caller, who writes stdinPipe() and ends it (the CLI's stdin).
+    bool writeStdin = false;
     std::stop_token signal;
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;

@@ -110,7 +110,7 @@ PipelinePtr pipeline(const std::vector<Command>& commands, PipelineOptions optio
 
 PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions options, PipelineCallback callback) {
     auto p = PipelineAccess::start(commands, options);
-    if (!options.input) p->stdinPipe()->end();  // buffered form: no input means EOF
+    if (!options.input && !options.writeStdin) p->stdinPipe()->end();  // buffered form: no input means EOF
     struct State {
         detail::Capture out;
         std::optional<ExecError> overflow;

@@ -110,23 +110,31 @@ int primary(const Options& o) {
 
 }  // namespace
 
-void addClusterCommand(CLI::App& app, int& status) {
+Command clusterCommand() {
     auto o = std::make_shared<Options>();
-    auto* cmd = app.add_subcommand("cluster",
-                                   "Serve HTTP from N workers on one port, forked from this program (Node: cluster)");
-    cmd->add_option("--workers", o->workers, "how many workers (Node: cluster.fork() per worker)")
-        ->capture_default_str();
-    cmd->add_option("--port", o->port, "the port; 0 picks one, shared by every worker")->capture_default_str();
-    cmd->add_option(
-           "--policy", o->policy,
-           "rr: the primary accepts and hands out; none: workers accept on a shared socket (Node: schedulingPolicy)")
-        ->check(CLI::IsMember({"rr", "none"}))
-        ->capture_default_str();
-    cmd->add_option("--requests", o->requests,
-                    "send this many requests, show which worker answered each, then disconnect the cluster");
-    cmd->footer(
-        "Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)");
-    cmd->callback([o, &status] { status = cluster::isWorker() ? (serve(*o), 0) : primary(*o); });
+    Command c;
+    c.name = "cluster";
+    c.summary = "Serve HTTP from N workers on one port, forked from this program (Node: cluster).";
+    c.takesCommand = false;
+    c.options.push_back(
+        {"--workers", "N", "how many workers, 1 to 256; default 2 (Node: cluster.fork() per worker)",
+         [o](const std::string& v) { o->workers = static_cast<int>(parseWhole("--workers", v, 1, 256)); }});
+    c.options.push_back({"--port", "N", "the port; 0 (default) picks one, shared by every worker",
+                         [o](const std::string& v) { o->port = static_cast<int>(parseWhole("--port", v, 0, 65535)); }});
+    c.options.push_back({"--policy", "P",
+                         "rr (default): the primary accepts and hands out; none: workers accept on a shared socket "
+                         "(Node: schedulingPolicy)",
+                         [o](const std::string& v) {
+                             if (v != "rr" && v != "none") throw UsageError("--policy: '" + v + "' is not rr or none");
+                             o->policy = v;
+                         }});
+    c.options.push_back(
+        {"--requests", "N", "send N requests, show which worker answered each, then disconnect the cluster",
+         [o](const std::string& v) { o->requests = static_cast<int>(parseWhole("--requests", v, 0, 1000000)); }});
+    c.footer =
+        "Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)";
+    c.run = [o](const std::vector<std::string>&) { return cluster::isWorker() ? (serve(*o), 0) : primary(*o); };
+    return c;
 }
 
 }  // namespace cli

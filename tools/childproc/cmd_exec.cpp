@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // childproc exec / execfile: Node's exec and execFile, buffered, from a terminal.
 
-#include <unistd.h>
-#include <iostream>
+#include <climits>
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "stdin_relay.hpp"
 
 namespace cli {
 
@@ -15,14 +15,12 @@ namespace {
 
 struct ExecState {
     CommonFlags f;
-    std::string command;  // exec: the command line; execfile: the file
-    std::vector<std::string> args;
-    std::string maxBuffer = "1048576";
-    std::string encoding = "utf8";
+    std::size_t maxBuffer = 1024 * 1024;
+    Encoding encoding = Encoding::utf8;
 };
 
 ExecOptions toExecOptions(const ExecState& st) {
-    SpawnOptions so = toSpawnOptions(st.f, "pipe");
+    SpawnOptions so = toSpawnOptions(st.f, {});
     ExecOptions o;
     o.cwd = so.cwd;
     o.env = so.env;
@@ -32,23 +30,14 @@ ExecOptions toExecOptions(const ExecState& st) {
     o.uid = so.uid;
     o.gid = so.gid;
     o.backend = so.backend;
-    o.maxBuffer = st.maxBuffer == "unlimited" ? unlimited : std::stoull(st.maxBuffer);
-    o.encoding = st.encoding == "buffer" ? Encoding::buffer : Encoding::utf8;
+    o.maxBuffer = st.maxBuffer;
+    o.encoding = st.encoding;
     return o;
 }
 
-void writeAll(int fd, const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        ssize_t w = ::write(fd, s.data() + off, s.size() - off);
-        if (w <= 0) return;
-        off += static_cast<std::size_t>(w);
-    }
-}
-
 // Runs one exec/execFile to completion and reports it; returns the exit status.
-int runBuffered(const ExecState& st, bool viaShell) {
-    const Trace trace(st.f.trace);
+int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool viaShell) {
+    const Trace trace(st.f);
     ExecOptions o = toExecOptions(st);
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<ExecError> error;
@@ -57,76 +46,100 @@ int runBuffered(const ExecState& st, bool viaShell) {
         error = e;
         out = o1;
         err = e1;
-        trace("callback: " + std::string(e ? "error: " + e->message() : "success") + ", " + std::to_string(o1.size()) +
-              " bytes of stdout, " + std::to_string(e1.size()) + " of stderr");
+        trace("callback: " + std::string(e ? "error: " + e->message() : "success"),
+              {{"stdoutBytes", o1.size()}, {"stderrBytes", e1.size()}});
     };
     ChildProcessPtr child;
     try {
-        child = viaShell ? exec(st.command, o, done) : execFile(st.command, st.args, o, done);
+        child = viaShell ? exec(words.front(), o, done)
+                         : execFile(words.front(), {words.begin() + 1, words.end()}, o, done);
     } catch (const Error& e) {
         complain(e.message());
-        return 127;
+        return startFailureStatus(e);
     }
-    if (child->pid())
-        trace(std::string(viaShell ? "exec" : "execFile") + ": pid " + std::to_string(*child->pid()) + " via " +
-              child->backend() + ", maxBuffer " + st.maxBuffer + " bytes per stream");
+    trace.started(*child, viaShell ? "exec()" : "execFile()");
     trace.watch(*child);
+    relayStdin(*child);
     if (st.f.unref) child->unref();
     run();
     const bool spawnFailed = error && !child->pid();
     int status = shellStatus(*child, spawnFailed ? error : std::nullopt);
     if (error && status == 0) status = 1;  // e.g. maxBuffer: the child itself may have exited 0
+    const bool overflow = error && error->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
     if (st.f.json) {
         nlohmann::json j;
         j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
+        j["argv"] = child->spawnargs();
         j["exitCode"] =
             !spawnFailed && child->exitCode() ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
         j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
-        // Invalid UTF-8 cannot go into JSON text: in buffer mode it is shown decoded.
-        j["stdout"] = o.encoding == Encoding::utf8
-                          ? out
-                          : nlohmann::json(out).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        j["stdout"] = out;  // in buffer mode, invalid UTF-8 is shown as U+FFFD (writeJson)
         j["stderr"] = err;
         j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         j["error"] = error ? execErrorJson(*error) : nlohmann::json(nullptr);
-        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+        writeJson(st.f, 1, j);  // the output is in the record, not printed beside it
     } else {
         writeAll(1, out);
         writeAll(2, err);
-        if (error && (spawnFailed || error->code == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")) complain(error->message());
     }
+    if (spawnFailed) complain(error->message());
+    if (overflow)
+        complain(error->message() +
+                 (child->signalCode() ? "; killed by " + *child->signalCode() : std::string("; the child had exited")));
+    else reportTimeoutKill(st.f, *child);
     return status;
 }
 
-void addBufferedOptions(CLI::App& cmd, ExecState& st) {
-    addCommonOptions(cmd, st.f, false);
-    cmd.add_option("--max-buffer", st.maxBuffer,
-                   "bytes kept per stream before the child is killed, or 'unlimited' (Node: options.maxBuffer)");
-    cmd.add_option("--encoding", st.encoding, "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)")
-        ->check(CLI::IsMember({"utf8", "buffer"}));
+void addBufferedOptions(Command& c, ExecState& st) {
+    addCommonOptions(c, st.f, kShell | kIdentity | kUnref);
+    c.options.push_back(
+        {"--max-buffer", "N", "bytes kept per stream before the child is killed, or 'unlimited' (Node: maxBuffer)",
+         [&st](const std::string& v) {
+             st.maxBuffer =
+                 v == "unlimited" ? unlimited : static_cast<std::size_t>(parseWhole("--max-buffer", v, 0, LLONG_MAX));
+         }});
+    c.options.push_back({"--encoding", "E", "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)",
+                         [&st](const std::string& v) {
+                             if (v == "utf8") st.encoding = Encoding::utf8;
+                             else if (v == "buffer") st.encoding = Encoding::buffer;
+                             else throw UsageError("--encoding: '" + v + "' is not utf8 or buffer");
+                         }});
 }
+
+constexpr const char* kBufferedFooter =
+    "Our stdin passes through to the child's. The output is printed when the child has ended.\n"
+    "--json: the record, output included, goes to stdout (or to --json-fd N).\n"
+    "A timeout or maxBuffer kill is said on stderr: \"childproc: killed by SIGTERM after 100 ms timeout\".";
 
 }  // namespace
 
-void addExecCommands(CLI::App& app, int& status) {
+Command execCommand() {
     auto st = std::make_shared<ExecState>();
-    auto* exec = app.add_subcommand(
-        "exec", "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec)");
-    addBufferedOptions(*exec, *st);
-    exec->add_option("command", st->command, "the command line, one argument (quote it)")->required();
-    exec->footer("Exit status: the child's code, 128+N when killed by signal N, 127 when it could not start.");
-    exec->callback([st, &status] { status = runBuffered(*st, true); });
+    Command c;
+    c.name = "exec";
+    c.operands = "COMMAND";
+    c.summary = "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec).";
+    addBufferedOptions(c, *st);
+    c.footer = std::string("COMMAND is one argument: quote it.\n") + kBufferedFooter;
+    c.run = [st](const std::vector<std::string>& words) {
+        if (words.size() != 1)
+            throw UsageError("exec takes the command line as one argument (quote it); got " +
+                             std::to_string(words.size()));
+        return runBuffered(*st, words, true);
+    };
+    return c;
+}
 
-    auto sf = std::make_shared<ExecState>();
-    auto* ef = app.add_subcommand(
-        "execfile", "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile)");
-    addBufferedOptions(*ef, *sf);
-    ef->add_option("file", sf->command, "program to run, then its ARGS")->required();
-    ef->prefix_command();
-    ef->callback([sf, &status, ef] {
-        sf->args = ef->remaining();
-        status = runBuffered(*sf, false);
-    });
+Command execFileCommand() {
+    auto st = std::make_shared<ExecState>();
+    Command c;
+    c.name = "execfile";
+    c.operands = "FILE [ARG]...";
+    c.summary = "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile).";
+    addBufferedOptions(c, *st);
+    c.footer = kBufferedFooter;
+    c.run = [st](const std::vector<std::string>& words) { return runBuffered(*st, words, false); };
+    return c;
 }
 
 }  // namespace cli

@@ -32,44 +32,45 @@ std::string wireView(std::string_view bytes) {
 
 }  // namespace
 
-void addForkCommands(CLI::App& app, int& status) {
+Command forkCommand() {
     struct State {
         CommonFlags f;
-        std::string program;
         std::optional<std::string> execPath;
         std::vector<std::string> execArgv;
-        std::vector<std::string> sends;
+        std::vector<json> sends;
         bool disconnect = false;
         bool silent = false;
     };
     auto st = std::make_shared<State>();
-    auto* cmd = app.add_subcommand(
-        "fork", "Start PROGRAM with an IPC channel, send messages, print what comes back (Node: child_process.fork)");
-    addCommonOptions(*cmd, st->f, false);
-    cmd->add_option("--exec-path", st->execPath,
-                    "run EXEC_PATH [--exec-arg...] PROGRAM ARGS, e.g. node (Node: options.execPath)");
-    cmd->add_option("--exec-arg", st->execArgv,
-                    "an argument for --exec-path before PROGRAM; repeatable (Node: options.execArgv)")
-        ->allow_extra_args(false);
-    cmd->add_option("--send", st->sends, "a JSON message to send; repeatable, sent in order (Node: child.send)")
-        ->allow_extra_args(false);
-    cmd->add_flag("--disconnect", st->disconnect,
-                  "disconnect once each --send has had a reply (at once without --send) (Node: child.disconnect)");
-    cmd->add_flag("--silent", st->silent, "pipe the child's stdio instead of sharing ours (Node: options.silent)");
-    cmd->add_option("program", st->program, "the program (or, with --exec-path, the module) and its ARGS")->required();
-    cmd->prefix_command();
-    cmd->footer(
+    Command c;
+    c.name = "fork";
+    c.operands = "PROGRAM [ARG]...";
+    c.summary = "Start PROGRAM with an IPC channel, send messages, print what comes back (Node: child_process.fork).";
+    addCommonOptions(c, st->f, kIdentity | kDetached | kUnref);
+    c.options.push_back({"--exec-path", "PATH", "run PATH [--exec-arg]... PROGRAM ARGS, e.g. node (Node: execPath)",
+                         [st](const std::string& v) { st->execPath = v; }});
+    c.options.push_back({"--exec-arg", "ARG", "an argument for --exec-path before PROGRAM; repeatable (Node: execArgv)",
+                         [st](const std::string& v) { st->execArgv.push_back(v); }});
+    c.options.push_back({"--send", "JSON", "a message to send; repeatable, sent in order (Node: child.send)",
+                         [st](const std::string& v) {
+                             auto m = json::parse(v, nullptr, false);
+                             if (m.is_discarded()) throw UsageError("--send: not JSON: " + v);
+                             st->sends.push_back(std::move(m));
+                         }});
+    c.options.push_back({"--disconnect", "",
+                         "disconnect once each --send has had a reply (at once without --send) (Node: disconnect)",
+                         [st](const std::string&) { st->disconnect = true; }});
+    c.options.push_back({"--silent", "", "pipe the child's stdio instead of sharing ours (Node: options.silent)",
+                         [st](const std::string&) { st->silent = true; }});
+    c.footer =
         "Each message from the child is printed as one JSON line on stdout.\n"
-        "Try: childproc fork --trace --send '{\"hi\":1}' --disconnect childproc ipc-echo");
-    cmd->callback([st, &status, cmd] {
-        const Trace trace(st->f.trace);
-        SpawnOptions so = toSpawnOptions(st->f, "pipe");
-        std::vector<json> messages;
-        for (const auto& s : st->sends) {
-            auto m = json::parse(s, nullptr, false);
-            if (m.is_discarded()) throw Error("--send: not JSON: " + s, "ERR_INVALID_ARG_VALUE");
-            messages.push_back(std::move(m));
-        }
+        "--json: a summary record goes to stderr at the end (or to --json-fd N).\n"
+        "Try: childproc fork --trace --send '{\"hi\":1}' --disconnect childproc ipc-echo";
+    c.run = [st](const std::vector<std::string>& words) {
+        const CommonFlags& f = st->f;
+        const Trace trace(f);
+        SpawnOptions so = toSpawnOptions(f, {});
+        const auto& messages = st->sends;
         ForkOptions o;
         o.cwd = so.cwd;
         o.env = so.env;
@@ -85,20 +86,17 @@ void addForkCommands(CLI::App& app, int& status) {
         const auto t0 = std::chrono::steady_clock::now();
         ChildProcessPtr child;
         try {
-            child = fork(st->program, cmd->remaining(), o);
+            child = fork(words.front(), {words.begin() + 1, words.end()}, o);
         } catch (const Error& e) {
             complain(e.message());
-            status = 127;
-            return;
+            return startFailureStatus(e);
         }
         std::optional<Error> spawnError;
         child->onError([&](const Error& e) {
             if (!child->pid()) spawnError = e;
             else trace("error event: " + e.message());
         });
-        if (child->pid())
-            trace("fork: pid " + std::to_string(*child->pid()) + " via " + child->backend() +
-                  "; the channel is our end of a socketpair, the child's is its fd 3 (NODE_CHANNEL_FD=3)");
+        trace.started(*child, "fork() (the channel is our end of a socketpair, the child's fd 3: NODE_CHANNEL_FD=3)");
         trace.watch(*child);
         if (auto* ch = child->channel())
             ch->onWire([&trace](bool out, std::string_view bytes) {
@@ -114,47 +112,54 @@ void addForkCommands(CLI::App& app, int& status) {
         child->onDisconnect([&] { trace("disconnect event: the channel is closed"); });
         for (const auto& m : messages) child->send(m);
         if (st->disconnect && messages.empty()) child->disconnect();
-        if (st->f.unref) {
+        if (f.unref) {
             child->unref();
             if (auto* ch = child->channel()) ch->unref();
         }
         run();
         if (spawnError) complain(spawnError->message());
-        status = shellStatus(*child, spawnError);
-        if (st->f.json) {  // after the message lines, one summary object
+        reportTimeoutKill(f, *child);
+        if (f.json) {
             json j;
             j["pid"] = child->pid() ? json(*child->pid()) : json(nullptr);
+            j["argv"] = child->spawnargs();
             j["exitCode"] = !spawnError && child->exitCode() ? json(*child->exitCode()) : json(nullptr);
             j["signal"] = child->signalCode() ? json(*child->signalCode()) : json(nullptr);
             j["messagesSent"] = messages.size();
             j["messagesReceived"] = received;
             j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             j["error"] = spawnError ? errorJson(*spawnError) : json(nullptr);
-            std::cout << j.dump() << std::endl;
+            writeJson(f, 2, j);
         }
-    });
+        return shellStatus(*child, spawnError);
+    };
+    return c;
+}
 
-    auto* echo =
-        app.add_subcommand("ipc-echo",
-                           "As a child with an IPC channel, answer each message with {\"echo\": message, \"pid\": pid} "
-                           "(Node: process.on('message') + process.send)");
-    echo->footer(
+Command ipcEchoCommand() {
+    Command c;
+    c.name = "ipc-echo";
+    c.summary =
+        "As a child with an IPC channel, answer each message with {\"echo\": message, \"pid\": pid} "
+        "(Node: process.on('message') + process.send).";
+    c.takesCommand = false;
+    c.footer =
         "Start it with childproc fork, or from Node: fork('ipc-echo', [], {execPath: 'childproc'}).\n"
-        "It exits when the channel closes; without a channel it says so and exits 2.");
-    echo->callback([&status] {
+        "It exits when the channel closes; without a channel it says so and exits 125.";
+    c.run = [](const std::vector<std::string>&) {
         if (!process::connected()) {
             complain(
                 "ipc-echo: no IPC channel (NODE_CHANNEL_FD is not set): start me with 'childproc fork', or from Node "
                 "with fork(..., {execPath}) or spawn(..., {stdio: [..., 'ipc']})");
-            status = 2;
-            return;
+            return kUsageStatus;
         }
         process::onMessage([](const json& m, std::shared_ptr<ReceivedHandle>) {
             process::send({{"echo", m}, {"pid", ::getpid()}});
         });
         run();
-        status = 0;
-    });
+        return 0;
+    };
+    return c;
 }
 
 }  // namespace cli

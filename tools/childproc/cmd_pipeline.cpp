@@ -1,51 +1,67 @@
 // SPDX-License-Identifier: MIT
 // childproc pipeline: a | b | c without a shell, kernel pipes between the stages.
 
-#include <iostream>
+#include <climits>
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "stdin_relay.hpp"
 
 namespace cli {
 
 using namespace childproc;
 
-void addPipelineCommand(CLI::App& app, int& status) {
+Command pipelineCommand() {
     struct State {
         CommonFlags f;
-        std::string first;
-        std::string maxBuffer = "unlimited";
+        std::size_t maxBuffer = unlimited;
     };
     auto st = std::make_shared<State>();
-    auto* cmd = app.add_subcommand("pipeline",
-                                   "Join commands with kernel pipes, no shell: childproc pipeline ls -l '|' grep x "
-                                   "(Node: stdout.pipe(stdin), without bytes through the parent)");
-    addCommonOptions(*cmd, st->f, false);
-    cmd->add_option("--max-buffer", st->maxBuffer, "bytes of the last stage's output to keep, or 'unlimited'");
-    cmd->add_option("first", st->first, "the first program; then its args, and '|' before each next command")
-        ->required();
-    cmd->prefix_command();
-    cmd->footer("Quote the bar: '|'. Exit status: pipefail's — the rightmost failing stage's.");
-    cmd->callback([st, &status, cmd] {
-        std::vector<Command> commands{{st->first, {}}};
-        for (const auto& word : cmd->remaining()) {
-            if (word == "|") commands.push_back({});
-            else if (commands.back().file.empty()) commands.back().file = word;
-            else commands.back().args.push_back(word);
-        }
-        for (const auto& c : commands)
-            if (c.file.empty())
-                throw Error("pipeline: an empty stage (two bars in a row, or a bar at the end)",
-                            "ERR_INVALID_ARG_VALUE");
-        const Trace trace(st->f.trace);
-        SpawnOptions so = toSpawnOptions(st->f, "pipe");
+    Command c;
+    c.name = "pipeline";
+    c.operands = "FILE [ARG]... ['|' FILE [ARG]...]...";
+    c.summary = "Join commands with kernel pipes, no shell (Node: a.stdout.pipe(b.stdin), without bytes through us).";
+    // Every stage shares these; the options that name one process (--uid, --shell,
+    // --argv0, --stdio, --detached, --unref) are not offered, so they are usage errors.
+    addCommonOptions(c, st->f, 0);
+    c.options.push_back({"--max-buffer", "N", "bytes of the last stage's output to keep, or 'unlimited' (default)",
+                         [st](const std::string& v) {
+                             st->maxBuffer =
+                                 v == "unlimited"
+                                     ? unlimited
+                                     : static_cast<std::size_t>(parseWhole("--max-buffer", v, 0, LLONG_MAX));
+                         }});
+    c.footer =
+        "Quote the bar: '|'. Our stdin passes through to the first stage.\n"
+        "Exit status: pipefail's, the rightmost failing stage's.\n"
+        "--json: the record, output included, goes to stdout (or to --json-fd N).";
+    c.run = [st](const std::vector<std::string>& words) {
+        const CommonFlags& f = st->f;
+        const std::vector<childproc::Command> commands = [&] {
+            std::vector<childproc::Command> out{{}};
+            for (const auto& word : words) {
+                if (word == "|") {
+                    if (out.back().file.empty()) throw UsageError("pipeline: an empty stage before a '|'");
+                    out.push_back({});
+                } else if (out.back().file.empty()) {
+                    out.back().file = word;
+                } else {
+                    out.back().args.push_back(word);
+                }
+            }
+            if (out.back().file.empty()) throw UsageError("pipeline: an empty stage after the last '|'");
+            return out;
+        }();
+        const Trace trace(f);
+        SpawnOptions so = toSpawnOptions(f, {});
         PipelineOptions o;
         o.cwd = so.cwd;
         o.env = so.env;
         o.timeout = so.timeout;
         o.killSignal = so.killSignal;
         o.backend = so.backend;
-        o.maxBuffer = st->maxBuffer == "unlimited" ? unlimited : std::stoull(st->maxBuffer);
+        o.maxBuffer = st->maxBuffer;
+        o.writeStdin = true;
         const auto t0 = std::chrono::steady_clock::now();
         std::optional<ExecError> error;
         std::string out;
@@ -58,23 +74,27 @@ void addPipelineCommand(CLI::App& app, int& status) {
                 stages = s;
             });
         for (std::size_t i = 0; i < p->stages().size(); ++i) {
-            auto& c = *p->stages()[i];
-            trace("stage " + std::to_string(i + 1) + ": pid " + std::to_string(c.pid().value_or(0)) + " " +
-                  commands[i].file +
-                  (i == 0 ? " (stdin: a pipe we end at once)"
-                          : " (stdin: kernel pipe from stage " + std::to_string(i) + ")") +
-                  (i + 1 == commands.size() ? " (stdout: a pipe to us)"
-                                            : " (stdout: kernel pipe to stage " + std::to_string(i + 2) + ")"));
-            trace.watch(c, "stage " + std::to_string(i + 1));
+            auto& stage = *p->stages()[i];
+            const std::string label = "stage " + std::to_string(i + 1);
+            trace.started(stage, "execPipeline()", label);
+            trace(label +
+                  (i == 0 ? " stdin: a pipe we copy our stdin into"
+                          : " stdin: kernel pipe from stage " + std::to_string(i)) +
+                  (i + 1 == commands.size() ? ", stdout: a pipe to us"
+                                            : ", stdout: kernel pipe to stage " + std::to_string(i + 2)));
+            trace.watch(stage, label);
         }
+        if (!p->stages().empty()) relayStdin(*p->stages().front());
         run();
         // pipefail: the rightmost stage that failed gives the status.
-        status = 0;
+        int status = 0;
         for (const auto& s : stages) {
             if (s.ok()) continue;
-            status = s.error ? 127 : s.signal ? 128 + signalNumber(*s.signal).value_or(0) : s.code.value_or(1);
+            status = s.error    ? startFailureStatus(*s.error)
+                     : s.signal ? 128 + signalNumber(*s.signal).value_or(0)
+                                : s.code.value_or(1);
         }
-        if (st->f.json) {
+        if (f.json) {
             nlohmann::json j;
             j["stdout"] = out;
             j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -87,13 +107,20 @@ void addPipelineCommand(CLI::App& app, int& status) {
                                        {"stderr", s.stderrData},
                                        {"error", s.error ? errorJson(*s.error) : nlohmann::json(nullptr)}});
             j["error"] = error ? execErrorJson(*error) : nlohmann::json(nullptr);
-            std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+            writeJson(f, 1, j);
         } else {
-            std::cout << out << std::flush;
-            for (const auto& s : stages) std::cerr << s.stderrData;
-            if (error) complain(error->message());
+            writeAll(1, out);
+            for (const auto& s : stages) writeAll(2, s.stderrData);
         }
-    });
+        if (error) {
+            if (f.timeoutMs > 0 && error->killed)
+                complain("killed by " + error->signal.value_or(f.killSignal.name()) + " after " +
+                         std::to_string(f.timeoutMs) + " ms timeout");
+            else complain(error->message());
+        }
+        return status;
+    };
+    return c;
 }
 
 }  // namespace cli

@@ -202,10 +202,12 @@ std::vector<Step> steps() {
 
 }  // namespace
 
-void addTourCommand(CLI::App& app, int& status, const char*) {
-    auto* cmd =
-        app.add_subcommand("tour", "Run every mode once, narrating what happens (Node: the child_process docs, live)");
-    cmd->callback([&status] {
+Command tourCommand() {
+    Command c;
+    c.name = "tour";
+    c.summary = "Run every mode once, narrating what happens (Node: the child_process docs, live).";
+    c.takesCommand = false;
+    c.run = [](const std::vector<std::string>&) {
         auto all = steps();
         int failed = 0;
         for (std::size_t i = 0; i < all.size(); ++i) {
@@ -222,8 +224,9 @@ void addTourCommand(CLI::App& app, int& status, const char*) {
         }
         std::cout << "\ntour: " << all.size() - failed << " of " << all.size()
                   << " steps behaved as Node's child_process does" << std::endl;
-        status = failed ? 1 : 0;
-    });
+        return failed ? 1 : 0;
+    };
+    return c;
 }
 
 }  // namespace cli

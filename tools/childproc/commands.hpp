@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// One function per subcommand; each sets `status` to the process exit status.
+// One function per subcommand: its options, help and what it runs.
 
-#include <CLI/CLI.hpp>
+#include "args.hpp"
 
 namespace cli {
 
-void addSpawnCommand(CLI::App& app, int& status);
-void addExecCommands(CLI::App& app, int& status);
-void addPipelineCommand(CLI::App& app, int& status);
-void addForkCommands(CLI::App& app, int& status);
-void addClusterCommand(CLI::App& app, int& status);
-void addTourCommand(CLI::App& app, int& status, const char* self);
+Command spawnCommand();
+Command execCommand();
+Command execFileCommand();
+Command pipelineCommand();
+Command forkCommand();
+Command ipcEchoCommand();
+Command clusterCommand();
+Command tourCommand();
 
 }  // namespace cli

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <climits>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -9,76 +13,120 @@ namespace cli {
 
 using namespace childproc;
 
-void addCommonOptions(CLI::App& app, CommonFlags& f, bool withStdio) {
-    app.add_option("--cwd", f.cwd, "working directory of the child (Node: options.cwd)");
-    app.add_option("--env", f.env, "K=V added to the child's environment; repeatable (Node: options.env)")
-        ->allow_extra_args(false);
-    app.add_flag("--clear-env", f.clearEnv, "start from an empty environment instead of ours");
-    app.add_option("--argv0", f.argv0, "argv[0] the child sees (Node: options.argv0)");
-    app.add_option("--shell", f.shell,
-                   "run through a shell: --shell= for /bin/sh, or --shell=PATH (Node: options.shell)")
-        ->expected(0, 1)
-        ->default_str("");
-    if (withStdio)
-        app.add_option(
-            "--stdio", f.stdio,
-            "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,pipe (Node: options.stdio)");
-    app.add_flag("--detached", f.detached, "run the child in a new session (Node: options.detached)");
-    app.add_flag("--unref", f.unref, "do not wait for the child (Node: child.unref())");
-    app.add_option("--uid", f.uid, "user id for the child (Node: options.uid)");
-    app.add_option("--gid", f.gid, "group id for the child (Node: options.gid)");
-    app.add_option("--timeout", f.timeoutMs,
-                   "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)");
-    app.add_option("--kill-signal", f.killSignal,
-                   "signal for timeout/abort, name or number (Node: options.killSignal)");
-    app.add_option("--backend", f.backend, "auto|uv|posix_spawn: how the process is created")
-        ->check(CLI::IsMember({"auto", "uv", "posix_spawn"}));
-    app.add_flag("--json", f.json, "print one JSON object describing the run");
-    app.add_flag("--trace", f.trace, "print a timeline of what happens underneath on stderr");
-}
-
 namespace {
+
+// Node's largest safe integer: what its integer checks accept.
+constexpr long long kMaxSafeInteger = 9007199254740991LL;
 
 Stdio slotFrom(const std::string& s) {
     if (s == "pipe") return StdioType::pipe;
     if (s == "inherit") return StdioType::inherit;
     if (s == "ignore") return StdioType::ignore;
-    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return std::stoi(s);
-    throw Error("--stdio: '" + s + "' is not pipe, inherit, ignore or an fd number", "ERR_INVALID_ARG_VALUE");
+    return static_cast<int>(parseWhole("--stdio", s, 0, INT_MAX));
+}
+
+std::vector<Stdio> parseStdio(const std::string& spec) {
+    if (spec == "pipe" || spec == "inherit" || spec == "ignore") return StdioOption(slotFrom(spec).type).slots();
+    std::vector<Stdio> slots;
+    std::stringstream ss(spec);
+    for (std::string part; std::getline(ss, part, ',');) slots.push_back(slotFrom(part));
+    if (slots.empty()) throw UsageError("--stdio: empty");
+    return slots;
+}
+
+Signal parseSignal(const std::string& s) {
+    const bool numeric = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+    try {
+        return numeric ? Signal(static_cast<int>(parseWhole("--kill-signal", s, 1, 64))) : Signal(s);
+    } catch (const Error&) {
+        throw UsageError("--kill-signal: unknown signal '" + s + "'");
+    }
 }
 
 }  // namespace
 
-SpawnOptions toSpawnOptions(const CommonFlags& f, const std::string& defaultStdio) {
+void addCommonOptions(Command& c, CommonFlags& f, unsigned extra) {
+    auto& o = c.options;
+    o.push_back({"--cwd", "DIR", "working directory of the child (Node: options.cwd)",
+                 [&f](const std::string& v) { f.cwd = v; }});
+    o.push_back({"--env", "K=V", "add K=V to the child's environment; repeatable (Node: options.env)",
+                 [&f](const std::string& v) {
+                     if (v.find('=') == std::string::npos || v.front() == '=')
+                         throw UsageError("--env takes K=V, got '" + v + "'");
+                     f.env.push_back(v);
+                 }});
+    o.push_back({"--clear-env", "", "start from an empty environment instead of ours",
+                 [&f](const std::string&) { f.clearEnv = true; }});
+    if (extra & kArgv0)
+        o.push_back({"--argv0", "NAME", "argv[0] the child sees (Node: options.argv0)",
+                     [&f](const std::string& v) { f.argv0 = v; }});
+    if (extra & kShell)
+        o.push_back({"--shell", "PATH", "run through /bin/sh, or the shell at PATH (Node: options.shell)",
+                     [&f](const std::string& v) { f.shell = v; }, true});
+    if (extra & kStdio)
+        o.push_back({"--stdio", "SPEC",
+                     "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,3 (Node: options.stdio)",
+                     [&f](const std::string& v) { f.stdio = parseStdio(v); }});
+    if (extra & kDetached)
+        o.push_back({"--detached", "", "run the child in a new session (Node: options.detached)",
+                     [&f](const std::string&) { f.detached = true; }});
+    if (extra & kUnref)
+        o.push_back({"--unref", "", "do not wait for the child (Node: child.unref())",
+                     [&f](const std::string&) { f.unref = true; }});
+    if (extra & kIdentity) {
+        o.push_back({"--uid", "N", "user id for the child (Node: options.uid)", [&f](const std::string& v) {
+                         f.uid = static_cast<uint32_t>(parseWhole("--uid", v, 0, UINT32_MAX));
+                     }});
+        o.push_back({"--gid", "N", "group id for the child (Node: options.gid)", [&f](const std::string& v) {
+                         f.gid = static_cast<uint32_t>(parseWhole("--gid", v, 0, UINT32_MAX));
+                     }});
+    }
+    o.push_back({"--timeout", "MS", "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)",
+                 [&f](const std::string& v) { f.timeoutMs = parseWhole("--timeout", v, 0, kMaxSafeInteger); }});
+    o.push_back({"--kill-signal", "SIG", "signal for --timeout, a name or a number; default SIGTERM (Node: killSignal)",
+                 [&f](const std::string& v) { f.killSignal = parseSignal(v); }});
+    o.push_back({"--backend", "B", "auto|uv|posix_spawn: how the process is created", [&f](const std::string& v) {
+                     if (v == "auto") f.backend = Backend::automatic;
+                     else if (v == "uv") f.backend = Backend::uv;
+                     else if (v == "posix_spawn") f.backend = Backend::posixSpawn;
+                     else throw UsageError("--backend: '" + v + "' is not auto, uv or posix_spawn");
+                 }});
+    o.push_back({"--json", "", "print one JSON record of the run (where: see below)",
+                 [&f](const std::string&) { f.json = true; }});
+    o.push_back({"--json-fd", "N", "write the --json record to file descriptor N", [&f](const std::string& v) {
+                     f.jsonFd = static_cast<int>(parseWhole("--json-fd", v, 0, INT_MAX));
+                     if (::fcntl(f.jsonFd, F_GETFD) < 0) throw UsageError("--json-fd: fd " + v + " is not open");
+                     f.json = true;
+                 }});
+    o.push_back({"--trace", "json", "print a timeline of what happens underneath on stderr; --trace=json: JSON lines",
+                 [&f](const std::string& v) {
+                     if (!v.empty() && v != "json") throw UsageError("--trace: '" + v + "' is not json");
+                     f.trace = true;
+                     f.traceJson = v == "json";
+                 },
+                 true});
+}
+
+SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<Stdio>& defaultStdio) {
     SpawnOptions o;
     o.cwd = f.cwd;
     if (f.clearEnv || !f.env.empty()) {
         Env env = f.clearEnv ? Env{} : processEnv();
         for (const auto& kv : f.env) {
-            auto eq = kv.find('=');
-            if (eq == std::string::npos) throw Error("--env takes K=V, got '" + kv + "'", "ERR_INVALID_ARG_VALUE");
+            const auto eq = kv.find('=');
             env[kv.substr(0, eq)] = kv.substr(eq + 1);
         }
         o.env = env;
     }
     o.argv0 = f.argv0;
     if (f.shell) o.shell = f.shell->empty() ? Shell(true) : Shell(*f.shell);
-    const std::string stdio = f.stdio.empty() ? defaultStdio : f.stdio;
-    if (stdio.find(',') == std::string::npos && (stdio == "pipe" || stdio == "inherit" || stdio == "ignore")) {
-        o.stdio = slotFrom(stdio).type;
-    } else {
-        std::vector<Stdio> slots;
-        std::stringstream ss(stdio);
-        for (std::string part; std::getline(ss, part, ',');) slots.push_back(slotFrom(part));
-        o.stdio = slots;
-    }
+    o.stdio = f.stdio.value_or(defaultStdio);
     o.detached = f.detached;
     o.uid = f.uid;
     o.gid = f.gid;
     o.timeout = std::chrono::milliseconds(f.timeoutMs);
-    bool numeric = !f.killSignal.empty() && f.killSignal.find_first_not_of("0123456789") == std::string::npos;
-    o.killSignal = numeric ? Signal(std::stoi(f.killSignal)) : Signal(f.killSignal);
-    o.backend = f.backend == "uv" ? Backend::uv : f.backend == "posix_spawn" ? Backend::posixSpawn : Backend::automatic;
+    o.killSignal = f.killSignal;
+    o.backend = f.backend;
     return o;
 }
 
@@ -86,11 +134,30 @@ double Trace::elapsedMs() const {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
 }
 
-void Trace::operator()(const std::string& line) const {
+void Trace::operator()(const std::string& line, const nlohmann::json& fields) const {
     if (!on_) return;
+    if (json_) {
+        nlohmann::json j = {{"t", elapsedMs()}, {"event", line}};
+        if (fields.is_object())
+            for (const auto& [k, v] : fields.items()) j[k] = v;
+        std::cerr << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
+        return;
+    }
     char stamp[32];
     std::snprintf(stamp, sizeof stamp, "[%9.3f ms] ", elapsedMs());
-    std::cerr << stamp << line << '\n' << std::flush;
+    std::cerr << stamp << line;
+    if (fields.is_object())
+        for (const auto& [k, v] : fields.items())
+            std::cerr << ' ' << k << '=' << v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::cerr << '\n' << std::flush;
+}
+
+void Trace::started(const ChildProcess& child, const std::string& how, const std::string& label) const {
+    if (!on_ || !child.pid()) return;
+    (*this)((label.empty() ? "" : label + ": ") + how + " started the child", {{"pid", *child.pid()},
+                                                                               {"backend", child.backend()},
+                                                                               {"file", child.spawnfile()},
+                                                                               {"argv", child.spawnargs()}});
 }
 
 void Trace::watch(ChildProcess& child, const std::string& label) const {
@@ -103,27 +170,42 @@ void Trace::watch(ChildProcess& child, const std::string& label) const {
         (*this)(who + "stdio[" + std::to_string(i) + "] " + what);
         if (!s) continue;
         s->onClose([this, s, i, who] {
-            (*this)(who + "stdio[" + std::to_string(i) + "] closed after " + std::to_string(s->bytesRead()) +
-                    " bytes read, " + std::to_string(s->bytesWritten()) + " bytes written");
+            (*this)(who + "stdio[" + std::to_string(i) + "] closed",
+                    {{"bytesRead", s->bytesRead()}, {"bytesWritten", s->bytesWritten()}});
         });
     }
     auto* c = &child;
     child.onSpawn([this, who] { (*this)(who + "spawn event"); });
     child.onError([this, who](const Error& e) { (*this)(who + "error event: " + e.message()); });
     child.onExit([this, who, c](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "exit event: code=" + (code ? std::to_string(*code) : "null") +
-                " signal=" + sig.value_or("null") + (c->killed() ? " (we had sent it a signal: killed=true)" : ""));
+        (*this)(who + "exit event" + (c->killed() ? " (we had sent it a signal: killed=true)" : ""),
+                {{"code", code ? nlohmann::json(*code) : nlohmann::json(nullptr)},
+                 {"signal", sig ? nlohmann::json(*sig) : nlohmann::json(nullptr)}});
     });
     child.onClose([this, who](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "close event: code=" + (code ? std::to_string(*code) : "null") +
-                " signal=" + sig.value_or("null") + " (every stdio stream has ended)");
+        (*this)(who + "close event (every stdio stream has ended)",
+                {{"code", code ? nlohmann::json(*code) : nlohmann::json(nullptr)},
+                 {"signal", sig ? nlohmann::json(*sig) : nlohmann::json(nullptr)}});
     });
 }
 
+int startFailureStatus(const Error& e) {
+    // A failure about the program names it in path; one about the cwd names the cwd
+    // and says so ("(cwd ...)").
+    const bool aboutProgram = e.path && e.message().find(" (cwd \"") == std::string::npos;
+    if (!aboutProgram) return kUsageStatus;
+    return e.code == "ENOENT" ? kNotFoundStatus : kCannotRunStatus;
+}
+
 int shellStatus(const ChildProcess& child, const std::optional<Error>& spawnError) {
-    if (spawnError) return 127;
+    if (spawnError) return startFailureStatus(*spawnError);
     if (auto sig = child.signalCode()) return 128 + signalNumber(*sig).value_or(0);
     return child.exitCode().value_or(1);
+}
+
+void reportTimeoutKill(const CommonFlags& f, const ChildProcess& child) {
+    if (f.timeoutMs <= 0 || !child.killed() || !child.signalCode()) return;
+    complain("killed by " + *child.signalCode() + " after " + std::to_string(f.timeoutMs) + " ms timeout");
 }
 
 nlohmann::json errorJson(const Error& e) {
@@ -144,6 +226,22 @@ nlohmann::json execErrorJson(const ExecError& e) {
     return j;
 }
 
-void complain(const std::string& message) { std::cerr << "childproc: " << message << '\n'; }
+void writeJson(const CommonFlags& f, int defaultFd, const nlohmann::json& record) {
+    std::cout << std::flush;
+    std::cerr << std::flush;
+    writeAll(f.jsonFd >= 0 ? f.jsonFd : defaultFd,
+             record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+void complain(const std::string& message) { std::cerr << "childproc: " << message << '\n' << std::flush; }
+
+void writeAll(int fd, std::string_view d) {
+    while (!d.empty()) {
+        const ssize_t w = ::write(fd, d.data(), d.size());
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        d.remove_prefix(static_cast<std::size_t>(w));
+    }
+}
 
 }  // namespace cli

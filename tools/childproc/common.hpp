@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // What the subcommands share: the options that map onto SpawnOptions, the
-// --trace timeline, --json output and the shell-like exit status.
+// --trace timeline, the --json record and the exit statuses.
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <childproc/childproc.hpp>
 #include <nlohmann/json.hpp>
+
+#include "args.hpp"
 
 namespace cli {
 
@@ -20,47 +21,76 @@ struct CommonFlags {
     bool clearEnv = false;
     std::optional<std::string> argv0;
     std::optional<std::string> shell;  // "" → /bin/sh
-    std::string stdio;                 // pipe|inherit|ignore or a comma list
+    std::optional<std::vector<childproc::Stdio>> stdio;
     bool detached = false;
     bool unref = false;
     std::optional<uint32_t> uid, gid;
-    long timeoutMs = 0;
-    std::string killSignal = "SIGTERM";
-    std::string backend = "auto";
+    long long timeoutMs = 0;
+    childproc::Signal killSignal = SIGTERM;
+    childproc::Backend backend = childproc::Backend::automatic;
     bool json = false;
+    int jsonFd = -1;  // -1: the command's default place
     bool trace = false;
+    bool traceJson = false;
 };
 
-// Registers the options on a subcommand; `withStdio` for modes that take --stdio.
-void addCommonOptions(CLI::App& app, CommonFlags& f, bool withStdio);
+// Which of the spawn options a command takes (the rest are usage errors there).
+enum OptionSet : unsigned {
+    kStdio = 1,
+    kIdentity = 2,  // --uid, --gid
+    kShell = 4,
+    kArgv0 = 8,
+    kDetached = 16,
+    kUnref = 32,
+    kAllSpawnOptions = 63,
+};
 
-// The SpawnOptions the flags describe. Throws childproc::Error on a bad value.
-childproc::SpawnOptions toSpawnOptions(const CommonFlags& f, const std::string& defaultStdio);
+// Adds --cwd, --env, --clear-env, --timeout, --kill-signal, --backend, --json,
+// --json-fd, --trace, and those of `extra`. Bad values are UsageErrors.
+void addCommonOptions(Command& c, CommonFlags& f, unsigned extra);
 
-// The --trace timeline on stderr, timestamped from the first event.
+// The SpawnOptions the flags describe.
+childproc::SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<childproc::Stdio>& defaultStdio);
+
+// The --trace timeline on stderr, timestamped from the first event; with
+// --trace=json one JSON object per line: {"t": ms, "event": text, ...fields}.
 class Trace {
 public:
-    explicit Trace(bool on) : on_(on), t0_(std::chrono::steady_clock::now()) {}
+    explicit Trace(const CommonFlags& f) : on_(f.trace), json_(f.traceJson), t0_(std::chrono::steady_clock::now()) {}
     bool on() const { return on_; }
-    void operator()(const std::string& line) const;
+    void operator()(const std::string& line, const nlohmann::json& fields = nullptr) const;
     double elapsedMs() const;
     // Every event of the child on the timeline (and the stdio slots it has).
     void watch(childproc::ChildProcess& child, const std::string& label = "") const;
+    // The program and argv the child was started with.
+    void started(const childproc::ChildProcess& child, const std::string& how, const std::string& label = "") const;
 
 private:
-    bool on_;
+    bool on_, json_;
     std::chrono::steady_clock::time_point t0_;
 };
 
-// A shell's exit status for how the child ended: code, 128+N for signal N, 127 for
-// a spawn failure.
+// env(1)'s statuses for a child that could not start: 127 not found, 126 found
+// but not runnable, 125 for anything else (a bad cwd, our own failure).
+int startFailureStatus(const childproc::Error& e);
+// A shell's exit status for how the child ended: its code, 128+N for signal N, or
+// the start failure's status.
 int shellStatus(const childproc::ChildProcess& child, const std::optional<childproc::Error>& spawnError);
+
+// One line on stderr when our timeout killed the child:
+// "childproc: killed by SIGTERM after 100 ms timeout".
+void reportTimeoutKill(const CommonFlags& f, const childproc::ChildProcess& child);
 
 nlohmann::json errorJson(const childproc::Error& e);
 // errorJson plus exec's fields: exitCode, killed, signal, cmd.
 nlohmann::json execErrorJson(const childproc::ExecError& e);
+// Writes the --json record to --json-fd, or to `defaultFd`.
+void writeJson(const CommonFlags& f, int defaultFd, const nlohmann::json& record);
 
 // "childproc: spawn foo ENOENT" on stderr.
 void complain(const std::string& message);
+
+// All of `bytes` to fd, retrying short writes.
+void writeAll(int fd, std::string_view bytes);
 
 }  // namespace cli
