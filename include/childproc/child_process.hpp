@@ -77,8 +77,14 @@ public:
     // callback, or to 'error' without one.
     bool send(const nlohmann::json& message, SendCallback cb = {});
     bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+    // send() of a Value: whole with serialization 'advanced' (a Buffer, Date, Map,
+    // cycle, … as Node's peer sees it), as JSON.stringify would make it with 'json'.
+    bool sendValue(const Value& message, SendCallback cb = {});
+    bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb = {});
     // Messages that arrive before the first listener are kept and replayed to it.
     ChildProcess& onMessage(MessageListener fn);
+    // The same 'message' event with the message whole, as a Value.
+    ChildProcess& onMessageValue(ValueMessageListener fn);
     ChildProcess& onDisconnect(std::function<void()> fn);
     // Close the channel; a second call is an 'error' (ERR_IPC_DISCONNECTED).
     void disconnect();
@@ -108,6 +114,7 @@ private:
     void openHandle(bool countsForClose);
     void handleDone(bool countsForClose);
     bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
+    bool noChannel(SendCallback cb);
     void onProcessExit(std::int64_t status, int termSignal);
     void onAbort();
     void maybeClose();

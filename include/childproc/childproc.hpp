@@ -24,4 +24,5 @@
 #include "childproc/spawn.hpp"
 #include "childproc/stream.hpp"
 #include "childproc/sync.hpp"
+#include "childproc/value.hpp"
 #include "childproc/version.hpp"

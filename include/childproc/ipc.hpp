@@ -19,8 +19,8 @@
 
 namespace childproc {
 
-// Node's `serialization`: 'json' (the wire format here) or 'advanced' (V8's
-// serializer, not supported yet: refused with ERR_INVALID_ARG_VALUE).
+// Node's `serialization`: 'json' (JSON lines) or 'advanced' (V8's serializer, which
+// carries what childproc::Value holds: Buffers, Dates, Maps, Sets, BigInts, cycles).
 enum class Serialization { json, advanced };
 
 // Beyond Node: the largest IPC message a channel accepts from its peer, in bytes
@@ -82,7 +82,10 @@ private:
     std::function<void()> onClose_;
 };
 
+class Value;  // childproc/value.hpp
 using MessageListener = std::function<void(const nlohmann::json& message, std::shared_ptr<ReceivedHandle> handle)>;
+// A message whole (serialization 'advanced': Buffers, Dates, Maps, …; see value.hpp).
+using ValueMessageListener = std::function<void(const Value& message, std::shared_ptr<ReceivedHandle> handle)>;
 using SendCallback = std::function<void(const std::optional<Error>& error)>;
 
 // Node's child.channel / process.channel: ref(), unref(), fd.

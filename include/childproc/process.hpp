@@ -26,8 +26,13 @@ CHILDPROC_EXPORT bool connected();
 // ERR_IPC_CHANNEL_CLOSED to the callback (or to onError).
 CHILDPROC_EXPORT bool send(const nlohmann::json& message, SendCallback cb = {});
 CHILDPROC_EXPORT bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback cb = {});
+// process.send() of a Value: whole under serialization 'advanced' (see ChildProcess::sendValue).
+CHILDPROC_EXPORT bool sendValue(const Value& message, SendCallback cb = {});
+CHILDPROC_EXPORT bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb = {});
 // Messages that came before the first listener are replayed to it.
 CHILDPROC_EXPORT void onMessage(MessageListener fn);
+// The same messages whole, as Values.
+CHILDPROC_EXPORT void onMessageValue(ValueMessageListener fn);
 CHILDPROC_EXPORT void onDisconnect(std::function<void()> fn);
 // Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
 CHILDPROC_EXPORT void onError(std::function<void(const Error&)> fn);

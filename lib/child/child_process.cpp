@@ -42,6 +42,20 @@ bool ChildProcess::send(const nlohmann::json& message, const SendHandle& handle,
 
 bool ChildProcess::send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
     if (channel_) return channel_->send(message, handle, std::move(cb));
+    return noChannel(std::move(cb));
+}
+
+bool ChildProcess::sendValue(const Value& message, SendCallback cb) {
+    if (channel_) return channel_->send(message, nullptr, std::move(cb));
+    return noChannel(std::move(cb));
+}
+
+bool ChildProcess::sendValue(const Value& message, const SendHandle& handle, SendCallback cb) {
+    if (channel_) return channel_->send(message, &handle, std::move(cb));
+    return noChannel(std::move(cb));
+}
+
+bool ChildProcess::noChannel(SendCallback cb) {
     Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");  // no channel at all: as a closed one
     if (cb) ticks_->post([cb = std::move(cb), e] { cb(e); });
     else ticks_->post([this, e] { detail::emitGuarded(loop_, error_, e); });
@@ -50,6 +64,11 @@ bool ChildProcess::send(const nlohmann::json& message, const SendHandle* handle,
 
 ChildProcess& ChildProcess::onMessage(MessageListener fn) {
     if (channel_) channel_->onMessage(std::move(fn));
+    return *this;
+}
+
+ChildProcess& ChildProcess::onMessageValue(ValueMessageListener fn) {
+    if (channel_) channel_->onMessageValue(std::move(fn));
     return *this;
 }
 

@@ -55,11 +55,20 @@ void Channel::destroy() {
 
 void Channel::onMessage(MessageListener fn) {
     message_.add(std::move(fn));
-    // Node queues messages that came before any listener and replays them now.
+    replayBacklog();
+}
+
+void Channel::onMessageValue(ValueMessageListener fn) {
+    valueMessage_.add(std::move(fn));
+    replayBacklog();
+}
+
+// Node queues messages that came before any listener and replays them now.
+void Channel::replayBacklog() {
     while (!backlog_.empty()) {
-        auto [m, h] = std::move(backlog_.front());
+        Incoming in = std::move(backlog_.front());
         backlog_.pop_front();
-        deliver(std::move(m), std::move(h));
+        deliver(std::move(in.message), std::move(in.value), std::move(in.handle));
     }
     updateRef();
 }
@@ -76,6 +85,21 @@ void Channel::fail(Error e) const {
 }
 
 bool Channel::send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+    return sendEncoded(handle, std::move(cb), [&](std::string& bytes) {
+        if (handle) codec_->encodeHandle(*handle, message, bytes);
+        else codec_->encode(message, bytes);
+    });
+}
+
+bool Channel::send(const Value& message, const SendHandle* handle, SendCallback cb) {
+    return sendEncoded(handle, std::move(cb), [&](std::string& bytes) {
+        if (handle) codec_->encodeHandleValue(*handle, message, bytes);
+        else codec_->encodeValue(message, bytes);
+    });
+}
+
+template <class Encode>
+bool Channel::sendEncoded(const SendHandle* handle, SendCallback cb, Encode encode) {
     if (handle) validateSendHandle(*handle);
     if (!connected_) {
         Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
@@ -84,8 +108,7 @@ bool Channel::send(const nlohmann::json& message, const SendHandle* handle, Send
         return false;
     }
     std::string bytes;
-    if (handle) codec_->encodeHandle(*handle, message, bytes);
-    else codec_->encode(message, bytes);
+    encode(bytes);
     return enqueue(std::move(bytes), handle, std::move(cb));
 }
 
@@ -183,13 +206,13 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 void Channel::onDecoded(std::string_view wire, Decoded d) {
     if (!connected_) return;  // after disconnect() nothing more is delivered
-    if (wireTap_) wireTap_(false, std::string(wire) + "\n");
+    if (wireTap_) wireTap_(false, codec_->asOnTheWire(wire));
     if (d.error) {
         fail(*d.error);
         return;
     }
-    if (isInternal(*d.message)) onInternal(*d.message);
-    else deliver(std::move(*d.message), nullptr);
+    if (isInternal(*d.message)) onInternal(*d.message, d.value);
+    else deliver(std::move(*d.message), std::move(d.value), nullptr);
 }
 
 void Channel::onTooLarge(std::size_t seen, std::size_t max) {
@@ -198,18 +221,25 @@ void Channel::onTooLarge(std::size_t seen, std::size_t max) {
                "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError"));
 }
 
-void Channel::deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle) {
-    if (message_.empty()) {
-        backlog_.emplace_back(std::move(message), std::move(handle));
+void Channel::deliver(nlohmann::json message, std::shared_ptr<const Value> value,
+                      std::shared_ptr<ReceivedHandle> handle) {
+    if (message_.empty() && valueMessage_.empty()) {
+        backlog_.push_back({std::move(message), std::move(value), std::move(handle)});
         return;
     }
     // Each message on its own tick: a listener that throws loses no later message.
-    ticks_.post([this, m = std::move(message), h = std::move(handle)]() mutable { message_.emit(m, std::move(h)); });
+    ticks_.post([this, m = std::move(message), v = std::move(value), h = std::move(handle)]() mutable {
+        if (!valueMessage_.empty()) {
+            if (!v) v = std::make_shared<const Value>(Value::fromJson(m));
+            valueMessage_.emit(*v, h);
+        }
+        message_.emit(m, std::move(h));
+    });
 }
 
-void Channel::onInternal(const nlohmann::json& m) {
+void Channel::onInternal(const nlohmann::json& m, const std::shared_ptr<const Value>& value) {
     const std::string& cmd = m["cmd"].get_ref<const std::string&>();
-    if (cmd == "NODE_HANDLE") return onHandleMessage(m, handleForMessage(codec_->messagesEnded() - 1));
+    if (cmd == "NODE_HANDLE") return onHandleMessage(m, value, handleForMessage(codec_->messagesEnded() - 1));
     if (cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK") {
         if (cmd == "NODE_HANDLE_NACK")
             fail(Error("The peer could not take a handle we sent (NODE_HANDLE_NACK)", "ERR_IPC_HANDLE_NOT_RECEIVED"));

@@ -47,6 +47,8 @@ public:
     void setMaxMessageSize(std::size_t bytes) { codec_->setMaxMessageSize(bytes); }
 
     void onMessage(MessageListener fn);
+    // The same messages whole, as Values ('advanced' keeps what JSON cannot hold).
+    void onMessageValue(ValueMessageListener fn);
     void onDisconnect(std::function<void()> fn);
     // Node's 'internalMessage' (cluster's): set before the peer can have sent any.
     void onInternalMessage(std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn) {
@@ -56,6 +58,7 @@ public:
     // Node's send(): false when the write queue is past Node's 128 KiB hint, or the
     // channel is closed (then cb, or 'error', gets ERR_IPC_CHANNEL_CLOSED).
     bool send(const nlohmann::json& message, const SendHandle* handle, SendCallback cb);
+    bool send(const Value& message, const SendHandle* handle, SendCallback cb);
     void disconnect();
     bool connected() const { return connected_; }
 
@@ -87,9 +90,14 @@ private:
     void dropUnclaimedHandles();
     void onDecoded(std::string_view wire, Decoded decoded) override;
     void onTooLarge(std::size_t seen, std::size_t max) override;
-    void onInternal(const nlohmann::json& m);
-    void onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle);
-    void deliver(nlohmann::json message, std::shared_ptr<ReceivedHandle> handle);
+    // `value`: the whole message when the codec has one ('advanced'), else null.
+    void onInternal(const nlohmann::json& m, const std::shared_ptr<const Value>& value);
+    void onHandleMessage(const nlohmann::json& m, const std::shared_ptr<const Value>& value,
+                         std::shared_ptr<ReceivedHandle> handle);
+    void deliver(nlohmann::json message, std::shared_ptr<const Value> value, std::shared_ptr<ReceivedHandle> handle);
+    void replayBacklog();
+    template <class Encode>
+    bool sendEncoded(const SendHandle* handle, SendCallback cb, Encode encode);
     void handleQueueDrained();
     void finishDisconnect();
     void closePipe();
@@ -115,8 +123,14 @@ private:
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
     std::function<void(bool, std::string_view)> wireTap_;
     Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;
+    Listeners<const Value&, std::shared_ptr<ReceivedHandle>> valueMessage_;
     Listeners<> disconnect_;
-    std::deque<std::pair<nlohmann::json, std::shared_ptr<ReceivedHandle>>> backlog_;  // no listener yet
+    struct Incoming {
+        nlohmann::json message;
+        std::shared_ptr<const Value> value;
+        std::shared_ptr<ReceivedHandle> handle;
+    };
+    std::deque<Incoming> backlog_;  // no listener yet
 };
 
 }  // namespace childproc::detail

@@ -46,7 +46,8 @@ void Channel::dropUnclaimedHandles() {
                "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
-void Channel::onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedHandle> handle) {
+void Channel::onHandleMessage(const nlohmann::json& m, const std::shared_ptr<const Value>& value,
+                              std::shared_ptr<ReceivedHandle> handle) {
     const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
     if (!handle || !supportedHandleType(type)) {
         // No fd came with it (e.g. MSG_CTRUNC), or a type we cannot build: NACK, never stall the
@@ -75,7 +76,7 @@ void Channel::onHandleMessage(const nlohmann::json& m, std::shared_ptr<ReceivedH
         if (hooks_.internal) ticks_.post([hook = hooks_.internal, inner, handle] { hook(inner, handle); });
         return;
     }
-    deliver(std::move(inner), std::move(handle));
+    deliver(std::move(inner), value ? std::make_shared<const Value>((*value)["msg"]) : nullptr, std::move(handle));
 }
 
 void Channel::handleQueueDrained() {

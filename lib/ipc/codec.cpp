@@ -3,24 +3,27 @@
 
 #include "ipc/codec.hpp"
 
+#include "ipc/advanced_codec.hpp"
 #include "ipc/json_lines_codec.hpp"
 
 namespace childproc::detail {
 
 std::unique_ptr<Codec> makeCodec(Serialization s) {
     requireSupported(s);
+    if (s == Serialization::advanced) return std::make_unique<AdvancedCodec>();
     return std::make_unique<JsonLinesCodec>();
 }
 
 void requireSupported(Serialization s) {
-    if (s != Serialization::json)
-        throw Error("The property 'options.serialization' 'advanced' is not supported yet: use 'json'",
-                    "ERR_INVALID_ARG_VALUE", "TypeError");
+    if (s != Serialization::json && s != Serialization::advanced)
+        throw Error("The property 'options.serialization' must be one of: 'json', 'advanced'", "ERR_INVALID_ARG_VALUE",
+                    "TypeError");
 }
 
 std::optional<Serialization> spokenSerialization(std::string_view mode) {
     if (mode == "json") return Serialization::json;
-    return std::nullopt;  // 'advanced' (V8's serializer) is not spoken here yet
+    if (mode == "advanced") return Serialization::advanced;
+    return std::nullopt;
 }
 
 const char* serializationName(Serialization s) { return s == Serialization::json ? "json" : "advanced"; }

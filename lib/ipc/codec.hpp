@@ -2,8 +2,8 @@
 #pragma once
 // The IPC codec seam, Node's lib/internal/child_process/serialization.js: how
 // messages become bytes on the channel and bytes become messages. The Channel
-// owns one codec, chosen here from `serialization`; only this room decides which
-// serializations are spoken ('json' lines today; 'advanced' will be another Codec).
+// owns one codec, chosen here from `serialization`: JSON lines, or 'advanced'
+// (V8's serializer, length-prefixed).
 
 #include <cstddef>
 #include <cstdint>
@@ -16,20 +16,23 @@
 
 #include "childproc/error.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/value.hpp"
 
 namespace childproc::detail {
 
 // One message as read: the value, or why it could not be one (ERR_IPC_BAD_MESSAGE).
+// An 'advanced' message also comes whole as a Value; `message` is its JSON view.
 struct Decoded {
     std::optional<nlohmann::json> message;
     std::optional<Error> error;
+    std::shared_ptr<const Value> value;
 };
 
 // What a codec hands its messages to while it is fed.
 class CodecSink {
 public:
-    // `wire` is the message's bytes as they came, without their framing (the wire tap
-    // adds JSON lines' newline; a binary codec will have to hand the tap its own frame).
+    // `wire` is the message's bytes as they came: a JSON line without its newline
+    // (the wire tap adds it back), or an 'advanced' frame whole, length included.
     virtual void onDecoded(std::string_view wire, Decoded decoded) = 0;
     // A message longer than the cap: it is being dropped, `seen` bytes so far.
     virtual void onTooLarge(std::size_t seen, std::size_t max) = 0;
@@ -46,6 +49,12 @@ public:
     virtual void encode(const nlohmann::json& message, std::string& out) const = 0;
     // Append Node's {"cmd":"NODE_HANDLE","type":…,"msg":…[,"dgramType":…]} envelope, framed.
     virtual void encodeHandle(const SendHandle& handle, const nlohmann::json& message, std::string& out) const = 0;
+    // The same for a Value: whole in 'advanced', as JSON.stringify would send it in 'json'.
+    virtual void encodeValue(const Value& message, std::string& out) const = 0;
+    virtual void encodeHandleValue(const SendHandle& handle, const Value& message, std::string& out) const = 0;
+
+    // A decoded message's `wire` bytes as they were on the wire (its framing back).
+    virtual std::string asOnTheWire(std::string_view wire) const = 0;
 
     // Feed bytes in the order they came; complete messages go to `sink`.
     virtual void feed(std::string_view bytes, CodecSink& sink) = 0;

@@ -85,6 +85,11 @@ class JsonLinesCodec final : public Codec {
 public:
     void encode(const nlohmann::json& message, std::string& out) const override;
     void encodeHandle(const SendHandle& handle, const nlohmann::json& message, std::string& out) const override;
+    void encodeValue(const Value& message, std::string& out) const override { encode(message.toJson(), out); }
+    void encodeHandleValue(const SendHandle& handle, const Value& message, std::string& out) const override {
+        encodeHandle(handle, message.toJson(), out);
+    }
+    std::string asOnTheWire(std::string_view wire) const override { return std::string(wire) + "\n"; }
     void feed(std::string_view bytes, CodecSink& sink) override;
     std::uint64_t messagesEnded() const override { return decoder_.lines(); }
     std::uint64_t messageAtEndOf(std::string_view bytes) const override;

@@ -53,7 +53,8 @@ ChildSide& side() {
     return *s;
 }
 
-bool sendVia(const nlohmann::json& message, const SendHandle* handle, SendCallback cb) {
+template <class Message>
+bool sendVia(const Message& message, const SendHandle* handle, SendCallback cb) {
     ChildSide& s = side();
     if (s.channel) return s.channel->send(message, handle, std::move(cb));
     Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
@@ -72,8 +73,18 @@ bool send(const nlohmann::json& message, const SendHandle& handle, SendCallback 
     return sendVia(message, &handle, std::move(cb));
 }
 
+bool sendValue(const Value& message, SendCallback cb) { return sendVia(message, nullptr, std::move(cb)); }
+
+bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb) {
+    return sendVia(message, &handle, std::move(cb));
+}
+
 void onMessage(MessageListener fn) {
     if (auto& c = side().channel) c->onMessage(std::move(fn));
+}
+
+void onMessageValue(ValueMessageListener fn) {
+    if (auto& c = side().channel) c->onMessageValue(std::move(fn));
 }
 
 void onDisconnect(std::function<void()> fn) {
