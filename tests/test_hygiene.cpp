@@ -114,6 +114,25 @@ TEST(Hygiene, AnOversizedMessageIsDroppedAndLaterOnesArrive) {
     EXPECT_NE(std::string(got.errors[0].what()).find("1048576"), std::string::npos) << got.errors[0].what();
 }
 
+// The same on an 'advanced' channel: a payload that is not V8's format is an error,
+// a frame over the cap is skipped by its length, and the next frame is read.
+TEST(Hygiene, AdvancedFramesThatAreBadOrTooLargeDoNotStopTheNext) {
+    ForkOptions o;
+    o.serialization = Serialization::advanced;
+    o.maxMessageSize = 1000;
+    auto c = forkPeer("advanced_frames.py", {}, o);
+    Collected got;
+    got.attach(*c);
+    test::runLoop();
+    ASSERT_EQ(got.messages.size(), 1u);
+    EXPECT_EQ(got.messages[0], json({{"ok", 1}}));
+    ASSERT_EQ(got.errors.size(), 2u);
+    EXPECT_EQ(got.errors[0].code, "ERR_IPC_BAD_MESSAGE");
+    EXPECT_NE(std::string(got.errors[0].what()).find("no V8 serializer header"), std::string::npos)
+        << got.errors[0].what();
+    EXPECT_EQ(got.errors[1].code, "ERR_IPC_MESSAGE_TOO_LARGE");
+}
+
 TEST(Hygiene, TheDefaultCapIs32MiB) {
     EXPECT_EQ(kDefaultMaxMessageSize, 32u << 20);
     auto c = forkPeer("big_line.py", {std::to_string(33 << 20)});

@@ -179,7 +179,7 @@ TEST(Ipc, ForkValidation) {
               "ERR_CHILD_PROCESS_IPC_REQUIRED");
     EXPECT_EQ(test::thrownCode([] {
                   ForkOptions o;
-                  o.serialization = Serialization::advanced;
+                  o.serialization = static_cast<Serialization>(7);  // neither 'json' nor 'advanced'
                   fork(kChild, {}, o);
               }),
               "ERR_INVALID_ARG_VALUE");

@@ -37,16 +37,17 @@ struct Listener {
     }
 };
 
-ChildProcessPtr forkPeer(bool node) {
-    if (!node) return fork(kChild, {"echo"});
+ChildProcessPtr forkPeer(bool node, Serialization serialization = Serialization::json) {
     ForkOptions o;
+    o.serialization = serialization;
+    if (!node) return fork(kChild, {"echo"}, o);
     o.execPath = kNode;
     return fork(kNodeDir + "/echo_child.js", {}, o);
 }
 
 // Send our listening server to the peer, stop accepting, and see the peer answer.
-void serverTo(bool node) {
-    auto c = forkPeer(node);
+void serverTo(bool node, Serialization serialization = Serialization::json) {
+    auto c = forkPeer(node, serialization);
     Listener l(c->loop());
     std::future<std::string> fetched;
     json reply;
@@ -165,6 +166,9 @@ TEST(IpcHandles, ServerFromCppChild) { serverFrom(false); }
 TEST(IpcHandles, ServerToNodeChild) { serverTo(true); }
 TEST(IpcHandles, SocketToNodeChild) { socketTo(true); }
 TEST(IpcHandles, ServerFromNodeChild) { serverFrom(true); }
+// With serialization 'advanced' the NODE_HANDLE envelope is a V8-serialized object.
+TEST(IpcHandles, ServerToCppChildAdvanced) { serverTo(false, Serialization::advanced); }
+TEST(IpcHandles, ServerToNodeChildAdvanced) { serverTo(true, Serialization::advanced); }
 
 TEST(IpcHandles, RawNativeHandleToCppChild) {
     // net.Native (what cluster uses): a raw handle, here a listening TCP socket.

@@ -104,3 +104,55 @@ TEST(IpcNode, WireBytesAreNodesExactly) {
     EXPECT_EQ(m["echo"]["t"], true);
     EXPECT_TRUE(m["echo"]["z"].is_null());
 }
+
+// serialization 'advanced' both ways: what JSON cannot carry arrives as itself.
+TEST(IpcNode, AdvancedSerializationNodeParentCppChild) { EXPECT_EQ(nodeParent("advanced")["ok"], true); }
+
+TEST(IpcNode, AdvancedSerializationCppParentNodeChild) {
+    ForkOptions o;
+    o.execPath = kNode;
+    o.serialization = Serialization::advanced;
+    auto c = fork(kNodeDir + "/advanced_child.js", {}, o);
+    auto m = std::make_shared<Object>(Object{
+        {"buf", Bytes{std::string("\0\1\2\xFF", 4), Bytes::Kind::buffer}},
+        {"date", Date{86400000}},
+        {"re", RegExp{"a+b", "gi"}},
+        {"map", Map{{1, "one"}, {"k", Array{1, 2}}}},
+        {"set", Set{"x", 3}},
+        {"bigint", BigInt::of(-1234567890123)},
+        {"undef", Undefined{}},
+        {"err", ErrorValue{"TypeError", "bad", std::nullopt, nullptr}},
+        {"big", Bytes{std::string(1 << 20, '\7'), Bytes::Kind::buffer}},
+        {"text", "h\xC3\xA9llo \xE2\x82\xAC\xF0\x9D\x84\x9E"},
+    });
+    m->emplace_back("self", Cycle{1});
+    std::optional<Value> reply;
+    c->onMessageValue([&](const Value& v, auto) { reply = v; });
+    c->sendValue(m);
+    ASSERT_TRUE(test::pumpUntil([&] { return reply.has_value(); }, std::chrono::seconds(20)));
+    const Value& kinds = (*reply)["kinds"];
+    for (const auto& [k, want] : std::vector<std::pair<std::string, std::string>>{{"buf", "Buffer"},
+                                                                                  {"date", "Date"},
+                                                                                  {"re", "RegExp"},
+                                                                                  {"map", "Map"},
+                                                                                  {"set", "Set"},
+                                                                                  {"bigint", "bigint"},
+                                                                                  {"undef", "undefined"},
+                                                                                  {"err", "TypeError"},
+                                                                                  {"text", "string"}})
+        EXPECT_EQ(kinds[k].as<std::string>(), want) << k;
+    EXPECT_EQ((*reply)["selfIsSelf"].as<bool>(), true);
+    EXPECT_EQ((*reply)["bufLength"].as<double>(), 1 << 20);
+    const Value& echo = (*reply)["echo"];
+    EXPECT_EQ(echo["buf"].as<Bytes>().data, std::string("\0\1\2\xFF", 4));
+    EXPECT_EQ(echo["date"].as<Date>().ms, 86400000);
+    EXPECT_EQ(echo["re"].as<RegExp>().flags, "gi");
+    EXPECT_EQ(echo["bigint"].as<BigInt>().toString(), "-1234567890123");
+    EXPECT_EQ(echo["map"].as<std::shared_ptr<Map>>()->size(), 2u);
+    EXPECT_EQ(echo["err"].as<ErrorValue>().name, "TypeError");
+    EXPECT_EQ(echo["text"].as<std::string>(), "h\xC3\xA9llo \xE2\x82\xAC\xF0\x9D\x84\x9E");
+    EXPECT_EQ(echo["self"].as<Cycle>().up, 1u);
+    c->sendValue("disconnect");
+    test::runLoop();
+    EXPECT_EQ(c->exitCode(), 0);
+}

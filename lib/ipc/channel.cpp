@@ -337,7 +337,9 @@ void Channel::updateRef() {
     bool keep;
     if (explicitRef_) keep = *explicitRef_;
     else if (side_ == Side::parent) keep = true;  // the parent waits for its channel, as in Node
-    else keep = !message_.empty() || !disconnect_.empty() || pendingWrites_ > 0;  // Node's child rule
+    else
+        keep = !message_.empty() || !valueMessage_.empty() || !disconnect_.empty() ||
+               pendingWrites_ > 0;  // Node's child rule
     if (keep) uv_ref(h);
     else uv_unref(h);
 }

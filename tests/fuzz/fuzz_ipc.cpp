@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for everything that parses bytes from an IPC peer: framing,
-// the JSON codec, internal NODE_* messages and NODE_HANDLE, through the real
-// Channel on a socketpair. Any crash, leak, sanitizer report or broken property
-// fails the run.
+// the JSON codec, V8's serializer format ('advanced'), internal NODE_* messages and
+// NODE_HANDLE, through the real Channel on a socketpair (in either serialization). Any crash, leak, sanitizer report or
+// broken property fails the run.
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,9 +12,11 @@
 #include <string>
 
 #include "core/tick_queue.hpp"
+#include "ipc/advanced_codec.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/json_codec.hpp"
 #include "ipc/json_lines_codec.hpp"
+#include "ipc/v8_serializer.hpp"
 
 using namespace childproc::detail;
 
@@ -54,6 +56,41 @@ void framingAndCodec(const uint8_t* data, size_t size) {
     decoder.feed(all.substr(cut), onLine);
 }
 
+// Property for 'advanced': a decoded value re-encodes to bytes that decode and
+// re-encode to the very same bytes.
+struct AdvancedSink : CodecSink {
+    void onDecoded(std::string_view, Decoded d) override {
+        if (!d.value) return;
+        isInternal(*d.message);
+        std::string once, twice;
+        serializeV8(*d.value, once);
+        auto again = deserializeV8(once);
+        if (!again.value) std::abort();
+        serializeV8(*again.value, twice);
+        if (once != twice) std::abort();
+    }
+    void onTooLarge(std::size_t, std::size_t) override {}
+};
+
+void advancedFraming(const uint8_t* data, size_t size) {
+    const std::string_view all(reinterpret_cast<const char*>(data), size);
+    const size_t cut = size ? data[0] % (size + 1) : 0;
+    AdvancedCodec codec;
+    codec.setMaxMessageSize(1 << 20);
+    AdvancedSink sink;
+    codec.feed(all.substr(0, cut), sink);
+    codec.feed(all.substr(cut), sink);
+    // The payload alone, without framing, too.
+    AdvancedSink direct;
+    Decoded d;
+    auto v = deserializeV8(all);
+    if (v.value) {
+        d.message = v.value->toJson();
+        d.value = std::make_shared<const childproc::Value>(std::move(*v.value));
+        direct.onDecoded(all, std::move(d));
+    }
+}
+
 void throughAChannel(const uint8_t* data, size_t size) {
     static uv_loop_t loop;
     static bool ready = uv_loop_init(&loop) == 0;
@@ -67,7 +104,10 @@ void throughAChannel(const uint8_t* data, size_t size) {
         hooks.error = [](const childproc::Error&) {};
         hooks.closed = [&closed] { closed = true; };
         hooks.internal = [](const nlohmann::json&, std::shared_ptr<childproc::ReceivedHandle>) {};
-        Channel channel(&loop, ticks, Channel::Side::parent, childproc::Serialization::json, hooks);
+        // Input that starts like a frame under 64 KiB ("\0\0") is fed to an 'advanced' channel.
+        const bool frames = size >= 2 && data[0] == 0 && data[1] == 0;
+        const auto mode = frames ? childproc::Serialization::advanced : childproc::Serialization::json;
+        Channel channel(&loop, ticks, Channel::Side::parent, mode, hooks);
         channel.onMessage([](const nlohmann::json&, std::shared_ptr<childproc::ReceivedHandle>) {});
         uv_pipe_open(channel.pipe(), sv[0]);
         channel.start();
@@ -95,6 +135,7 @@ void throughAChannel(const uint8_t* data, size_t size) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     framingAndCodec(data, size);
+    advancedFraming(data, size);
     throughAChannel(data, size);
     return 0;
 }

@@ -153,6 +153,15 @@ int main(int argc, char** argv) {
         std::cout << "replayed " << seen << ", survived" << std::endl;
         return 0;
     }
+    if (mode == "echo-value") {
+        // Answer each message whole ('advanced': Buffers, Dates, Maps, cycles) as {echo: m}.
+        process::onMessageValue([](const Value& m, std::shared_ptr<ReceivedHandle>) {
+            if (m.is<std::string>() && m.as<std::string>() == "disconnect") return process::disconnect();
+            process::sendValue(Object{{"echo", m}, {"pid", static_cast<double>(::getpid())}});
+        });
+        run();
+        return 0;
+    }
     if (mode == "offer-dgram") {
         // Bind a UDP socket, send it to the parent, close ours once it is written.
         auto udp = dgram::createSocket(dgram::Type::udp4);

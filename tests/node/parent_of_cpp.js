@@ -111,6 +111,49 @@ if (how === 'fork' || how === 'spawn') {
     h.on('message', (d, from) => h.send('node-parent:' + d, from.port, from.address));
     pingUntilAnswered(m.port, 'node-parent:ping', () => h.close());
   });
+} else if (how === 'advanced') {
+  // serialization 'advanced' with the C++ child: what JSON cannot carry comes back as it went.
+  const c = cp.fork('echo-value', [], { execPath: child, serialization: 'advanced' });
+  const m = {
+    buf: Buffer.from([0, 1, 2, 255]), u16: new Uint16Array([1, 65535]), date: new Date(86400000),
+    re: /a+b/gi, map: new Map([[1, 'one'], ['k', { v: [1, 2] }]]), set: new Set(['x', 3]),
+    big: 12345678901234567890n, neg: -1n, undef: undefined, nan: NaN, negZero: -0,
+    err: new RangeError('bad', { cause: 'why' }), text: 'héllo €𝄞', large: Buffer.alloc(1 << 20, 7),
+    arr: [1, , 3],
+  };
+  m.self = m;
+  const shared = { s: 1 };
+  m.twice = [shared, shared];
+  c.on('message', (r) => {
+    try {
+      const e = r.echo;
+      assert.deepStrictEqual(e.buf, m.buf);
+      assert.ok(Buffer.isBuffer(e.buf));
+      assert.deepStrictEqual(e.u16, m.u16);
+      assert.ok(e.u16 instanceof Uint16Array);
+      assert.deepStrictEqual(e.date, m.date);
+      assert.deepStrictEqual(e.re, m.re);
+      assert.deepStrictEqual(e.map, m.map);
+      assert.deepStrictEqual(e.set, m.set);
+      assert.strictEqual(e.big, m.big);
+      assert.strictEqual(e.neg, m.neg);
+      assert.ok('undef' in e && e.undef === undefined);
+      assert.ok(Number.isNaN(e.nan));
+      assert.ok(Object.is(e.negZero, -0));
+      assert.ok(e.err instanceof RangeError);
+      assert.strictEqual(e.err.message, 'bad');
+      assert.strictEqual(e.err.cause, 'why');
+      assert.strictEqual(e.text, m.text);
+      assert.ok(e.large.equals(m.large));
+      assert.strictEqual(e.self, e);
+      assert.strictEqual(e.twice[0], e.twice[1]);
+      assert.strictEqual(e.arr.length, 3);
+    } catch (err) { fail(err); }
+    console.log(JSON.stringify({ ok: true }));
+    c.send('disconnect');
+  });
+  c.on('exit', (code) => process.exit(code));
+  c.send(m);
 } else {
   fail('unknown mode ' + how);
 }
