@@ -4,10 +4,31 @@
 // and the IPC codec so that both replace exactly what Node replaces.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 namespace childproc::detail {
 
 inline constexpr char kReplacementChar[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Appends code point cp (at most U+10FFFF) as UTF-8.
+inline void appendUtf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
 
 // Length (2-4) of the valid multi-byte sequence at p, or 0 with `bad` set to the
 // length of the maximal invalid subpart that one U+FFFD replaces.

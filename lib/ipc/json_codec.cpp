@@ -33,24 +33,6 @@ const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) 
     return p;
 }
 
-void appendCodePoint(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 void encodeString(const std::string& s, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
     out.reserve(out.size() + s.size() + 2);
@@ -262,13 +244,13 @@ private:
                     std::uint32_t lo;
                     if (!hex4(lo)) return false;
                     if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                        appendCodePoint(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                        appendUtf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
                         break;
                     }
                     p_ = save;  // not a pair: the high one is lone
                 }
                 if (cp >= 0xD800 && cp <= 0xDFFF) out += kReplacement;  // lone surrogate
-                else appendCodePoint(out, cp);
+                else appendUtf8(out, cp);
                 break;
             }
             default: return failed("bad escape");

@@ -29,24 +29,6 @@ constexpr std::pair<char, const char*> kErrorPrototypes[] = {{'E', "EvalError"},
                                                              {'F', "ReferenceError"}, {'S', "SyntaxError"},
                                                              {'T', "TypeError"},      {'U', "URIError"}};
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // UTF-8 → code points; each invalid sequence is one U+FFFD, as everywhere in childproc.
 std::vector<std::uint32_t> codePoints(const std::string& s) {
     std::vector<std::uint32_t> cps;
