@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "ipc/advanced_codec.hpp"
@@ -123,6 +125,14 @@ TEST(V8Serializer, JsonViewIsJsonStringifys) {
     EXPECT_EQ(
         v.toJson().dump(),
         R"({"big":"-12345678901234","buf":{"data":[97,98],"type":"Buffer"},"date":"1970-01-01T00:00:00.000Z","map":{},"n":2})");
+}
+
+// JSON.stringify of dates: null when invalid, six-digit years beyond 9999.
+TEST(V8Serializer, DatesInJsonLikeJavaScript) {
+    EXPECT_EQ(Value(Date{1e300}).toJson(), nullptr);
+    EXPECT_EQ(Value(Date{std::nan("")}).toJson(), nullptr);
+    EXPECT_EQ(Value(Date{8.64e15}).toJson(), "+275760-09-13T00:00:00.000Z");
+    EXPECT_EQ(Value(Date{-1}).toJson(), "1969-12-31T23:59:59.999Z");
 }
 
 TEST(V8Serializer, HostileBytesAreErrors) {

@@ -17,17 +17,21 @@ const Value& undefinedValue() {
     return u;
 }
 
-// Date.prototype.toISOString: "1970-01-01T00:00:00.000Z"; null for an invalid date.
+// Date.prototype.toISOString: "1970-01-01T00:00:00.000Z"; null for an invalid date
+// (NaN, or beyond JavaScript's ±8.64e15 ms), as JSON.stringify gives.
 nlohmann::json isoString(double ms) {
-    if (!std::isfinite(ms)) return nullptr;
+    if (!std::isfinite(ms) || std::fabs(ms) > 8.64e15) return nullptr;
     const auto whole = static_cast<long long>(std::floor(ms / 1000));
     const int milli = static_cast<int>(ms - static_cast<double>(whole) * 1000);
     std::time_t t = static_cast<std::time_t>(whole);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+    const long year = tm.tm_year + 1900L;
+    const bool expanded = year < 0 || year > 9999;  // JavaScript's ±YYYYYY form
+    std::snprintf(buf, sizeof buf,
+                  expanded ? "%+07ld-%02d-%02dT%02d:%02d:%02d.%03dZ" : "%04ld-%02d-%02dT%02d:%02d:%02d.%03dZ", year,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
     return std::string(buf);
 }
 
