@@ -52,7 +52,7 @@ plain_build() {  # plain_build NAME C_COMPILER CXX_COMPILER SHARED
         return 1
     fi
     cmake -DBINARY_DIR="$dir" -DWORK_DIR="$dir/consumer-work" -DCONSUMER_DIR=tests/consumer \
-          -DLIBDIR=lib -DCXX="$3" -DWITH_CLI=ON -P tests/consumer/run.cmake
+          -DLIBDIR=lib -DCXX="$3" -DWITH_CLI=ON -DWITH_MAN=ON -P tests/consumer/run.cmake
 }
 
 # The tree is formatted as .clang-format says (clang-format 14, Debian 12's).
