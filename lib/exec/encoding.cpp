@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "exec/encoding.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include "core/utf8.hpp"
 
 namespace childproc::detail {
@@ -33,24 +36,20 @@ std::size_t Utf8Decoder::completePending(std::string_view chunk, std::string& ou
 
 void Utf8Decoder::decode(std::string_view chunk, std::string& out) {
     chunk.remove_prefix(completePending(chunk, out));
-    const auto* p = reinterpret_cast<const unsigned char*>(chunk.data());
-    const auto* end = p + chunk.size();
-    while (p < end) {
-        if (*p < 0x80) {
-            out += static_cast<char>(*p++);
-            continue;
-        }
+    while (!chunk.empty()) {
+        const std::size_t ok = validUtf8Prefix(chunk);
+        out.append(chunk.substr(0, ok));
+        chunk.remove_prefix(ok);
+        if (chunk.empty()) return;
+        const auto* p = reinterpret_cast<const unsigned char*>(chunk.data());
         std::size_t bad = 0;
-        if (std::size_t n = utf8Sequence(p, end, bad)) {
-            out.append(reinterpret_cast<const char*>(p), n);
-            p += n;
-        } else if (p + bad == end && isLeadByte(*p)) {
-            pending_.assign(reinterpret_cast<const char*>(p), bad);
+        utf8Sequence(p, p + chunk.size(), bad);
+        if (bad == chunk.size() && isLeadByte(*p)) {  // cut by the chunk's end: wait for the rest
+            pending_.assign(chunk);
             return;
-        } else {
-            out += kReplacementChar;  // one U+FFFD for the maximal invalid subpart, then resync
-            p += bad;
         }
+        out += kReplacementChar;  // one U+FFFD for the maximal invalid subpart, then resync
+        chunk.remove_prefix(bad);
     }
 }
 
@@ -60,20 +59,37 @@ void Utf8Decoder::end(std::string& out) {
     pending_.clear();
 }
 
-std::string decodeUtf8Lossy(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    Utf8Decoder d;
-    d.decode(s, out);
-    d.end(out);
-    return out;
+std::size_t validUtf8Prefix(std::string_view s) {
+    const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* p = begin;
+    const auto* end = begin + s.size();
+    while (p < end) {
+        if (*p < 0x80) {
+            ++p;
+            std::uint64_t word;  // most output is ASCII: eight bytes at a time
+            while (end - p >= 8 && (std::memcpy(&word, p, 8), (word & 0x8080808080808080ULL) == 0)) p += 8;
+            continue;
+        }
+        std::size_t bad = 0;
+        const std::size_t n = utf8Sequence(p, end, bad);
+        if (n == 0) break;
+        p += n;
+    }
+    return static_cast<std::size_t>(p - begin);
 }
 
 std::string applyEncoding(std::string bytes, Encoding encoding) {
     if (encoding == Encoding::buffer) return bytes;
-    // Fast path: most output is valid UTF-8 and is returned as is.
-    std::string decoded = decodeUtf8Lossy(bytes);
-    return decoded == bytes ? bytes : decoded;
+    // Validated in place: only output with an invalid byte is copied, from there on.
+    const std::size_t ok = validUtf8Prefix(bytes);
+    if (ok == bytes.size()) return bytes;
+    std::string out;
+    out.reserve(bytes.size() + 16);
+    out.append(bytes, 0, ok);
+    Utf8Decoder d;
+    d.decode(std::string_view(bytes).substr(ok), out);
+    d.end(out);
+    return out;
 }
 
 std::string_view::size_type utf16Prefix(std::string_view text, std::size_t units, bool& halfPair) {

@@ -22,10 +22,11 @@ private:
     std::string pending_;  // at most 3 bytes of a valid, unfinished sequence
 };
 
-// Node's UTF-8 decoding of a whole buffer.
-std::string decodeUtf8Lossy(std::string_view bytes);
+// How many bytes at the start of s are valid, complete UTF-8.
+std::size_t validUtf8Prefix(std::string_view s);
 
-// The captured bytes as `encoding` asks: decoded (utf8) or untouched (buffer).
+// The captured bytes as `encoding` asks: decoded (utf8), or untouched (buffer, or
+// utf8 that is valid already: no copy).
 std::string applyEncoding(std::string bytes, Encoding encoding);
 
 // The first `units` UTF-16 code units of valid UTF-8 text, as JavaScript's
