@@ -124,6 +124,28 @@ TEST_F(Cluster, ListenInAWorkerServesThroughThePrimary) {
     waitAllGone();
 }
 
+// settings.serialization 'advanced': the cluster protocol and its round-robin
+// hand-offs (NODE_HANDLE envelopes) travel in V8's format.
+TEST_F(Cluster, RoundRobinWorksOverAnAdvancedChannel) {
+    cluster::Settings s;
+    s.exec = kWorker;
+    s.execPath = "";
+    s.args = std::vector<std::string>{"serve", "0"};
+    s.serialization = Serialization::advanced;
+    cluster::setupPrimary(s);
+    auto w = cluster::fork();
+    std::optional<cluster::Address> where;
+    w->onListening([&](const cluster::Address& a) { where = a; });
+    ASSERT_TRUE(test::pumpUntil([&] { return where.has_value(); }));
+    auto reply = std::async(std::launch::async, [port = where->port] { return test::tcpFetch(port); });
+    ASSERT_TRUE(test::pumpUntil([&] { return reply.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    EXPECT_EQ(reply.get(), std::to_string(*w->process()->pid()) + "\n");
+    w->kill();
+    waitAllGone();
+    s.serialization = Serialization::json;  // settings are process-wide: leave them as found
+    cluster::setupPrimary(s);
+}
+
 TEST_F(Cluster, ADeclinedHandOffGoesToAnotherWorker) {
     // Both on one port: the first worker takes no connections (maxConnections 0), so
     // each hand-off it gets comes back and goes to the second.
