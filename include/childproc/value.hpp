@@ -29,7 +29,7 @@ struct Undefined {
 };
 
 // A BigInt: sign and magnitude, little-endian bytes as V8 writes them.
-struct BigInt {
+struct CHILDPROC_EXPORT BigInt {
     bool negative = false;
     std::string magnitude;  // little-endian; empty for 0
     static BigInt of(std::int64_t v);
