@@ -50,9 +50,17 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
         },
         static_cast<uint64_t>(limit.count()), 0);
     uv_unref(reinterpret_cast<uv_handle_t*>(&guard));
-    childproc::run(loop);
-    uv_close(reinterpret_cast<uv_handle_t*>(&guard), nullptr);
-    uv_run(loop, UV_RUN_NOWAIT);
+    struct CloseGuard {  // also when run() throws: the timer lives on this stack
+        uv_timer_t* t;
+        ~CloseGuard() {
+            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+            uv_run(t->loop, UV_RUN_NOWAIT);
+        }
+    };
+    {
+        CloseGuard closer{&guard};
+        childproc::run(loop);
+    }
     ASSERT_FALSE(expired) << "the loop did not finish within " << limit.count() << " ms";
 }
 

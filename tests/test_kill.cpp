@@ -148,6 +148,8 @@ TEST(Abort, StopFromAnotherThread) {
     SpawnOptions o;
     o.signal = src.get_token();
     auto c = spawn(kHelper, {"sleep", "10000"}, o);
+    std::string code;
+    c->onError([&](const Error& e) { code = e.code; });
     std::thread t([&] {
         std::this_thread::sleep_for(50ms);
         src.request_stop();
@@ -155,6 +157,7 @@ TEST(Abort, StopFromAnotherThread) {
     test::runLoop();
     t.join();
     EXPECT_EQ(c->signalCode(), "SIGTERM");
+    EXPECT_EQ(code, "ABORT_ERR");
 }
 
 TEST(Abort, StopAfterExitDoesNothing) {

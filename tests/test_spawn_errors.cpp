@@ -117,12 +117,22 @@ TEST(SpawnErrors, ErrorMessageShowsTheNulByte) {
     }
 }
 
-TEST(SpawnErrors, NoListenerMeansNoCrash) {
-    bool closed = false;
+// Node's rule: an 'error' nobody listens to is thrown, here from run(); the child
+// is still consistent and the loop runs on to its 'close'.
+TEST(SpawnErrors, AnErrorWithNoListenerIsThrownFromRun) {
+    std::optional<int> closedWith;
     auto c = spawn("no-such-program-xyz");
-    c->onClose([&](auto, auto) { closed = true; });
+    c->onClose([&](std::optional<int> code, auto) { closedWith = code; });
+    try {
+        childproc::run();
+        FAIL() << "run() returned although nobody listened to 'error'";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code, "ENOENT");
+        EXPECT_EQ(e.syscall, "spawn no-such-program-xyz");
+        EXPECT_EQ(e.path, "no-such-program-xyz");
+    }
     test::runLoop();
-    EXPECT_TRUE(closed);
+    EXPECT_EQ(closedWith, -2);
 }
 
 // execvp's rule, as Node's children (libuv) follow it: an executable script without

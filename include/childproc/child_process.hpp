@@ -41,10 +41,10 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess();
 
-    ChildProcess& onSpawn(std::function<void()> fn);
-    ChildProcess& onError(std::function<void(const Error&)> fn);
-    ChildProcess& onExit(ExitListener fn);
-    ChildProcess& onClose(ExitListener fn);
+    Subscription onSpawn(std::function<void()> fn, Listen how = Listen::on);
+    Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
+    Subscription onExit(ExitListener fn, Listen how = Listen::on);
+    Subscription onClose(ExitListener fn, Listen how = Listen::on);
 
     std::optional<int> pid() const { return pid_; }
     std::optional<int> exitCode() const { return exitCode_; }
@@ -82,10 +82,10 @@ public:
     bool sendValue(const Value& message, SendCallback cb = {});
     bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb = {});
     // Messages that arrive before the first listener are kept and replayed to it.
-    ChildProcess& onMessage(MessageListener fn);
+    Subscription onMessage(MessageListener fn, Listen how = Listen::on);
     // The same 'message' event with the message whole, as a Value.
-    ChildProcess& onMessageValue(ValueMessageListener fn);
-    ChildProcess& onDisconnect(std::function<void()> fn);
+    Subscription onMessageValue(ValueMessageListener fn, Listen how = Listen::on);
+    Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
     // Close the channel; a second call is an 'error' (ERR_IPC_DISCONNECTED).
     void disconnect();
     bool connected() const;

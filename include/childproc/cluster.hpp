@@ -87,12 +87,12 @@ public:
     // stays false). In the worker: disconnect and exit(0).
     void kill(Signal sig = SIGTERM);
 
-    Worker& onMessage(MessageListener fn);
-    Worker& onOnline(std::function<void()> fn);
-    Worker& onListening(std::function<void(const Address&)> fn);
-    Worker& onDisconnect(std::function<void()> fn);
-    Worker& onExit(ExitListener fn);
-    Worker& onError(std::function<void(const Error&)> fn);
+    Subscription onMessage(MessageListener fn, Listen how = Listen::on);
+    Subscription onOnline(std::function<void()> fn, Listen how = Listen::on);
+    Subscription onListening(std::function<void(const Address&)> fn, Listen how = Listen::on);
+    Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
+    Subscription onExit(ExitListener fn, Listen how = Listen::on);
+    Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
 
 private:
     friend struct WorkerAccess;
@@ -132,15 +132,15 @@ CHILDPROC_EXPORT WorkerPtr fork(const Env& env = {});
 // cluster.disconnect([callback]): disconnect every worker; callback once none is left.
 CHILDPROC_EXPORT void disconnect(std::function<void()> callback = {});
 
-CHILDPROC_EXPORT void onFork(std::function<void(const WorkerPtr&)> fn);
-CHILDPROC_EXPORT void onOnline(std::function<void(const WorkerPtr&)> fn);
-CHILDPROC_EXPORT void onListening(std::function<void(const WorkerPtr&, const Address&)> fn);
-CHILDPROC_EXPORT void onMessage(
-    std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn);
-CHILDPROC_EXPORT void onDisconnect(std::function<void(const WorkerPtr&)> fn);
-CHILDPROC_EXPORT void onExit(
-    std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn);
-CHILDPROC_EXPORT void onSetup(std::function<void(const Settings&)> fn);
+CHILDPROC_EXPORT Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onMessage(
+    std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onDisconnect(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onExit(
+    std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onSetup(std::function<void(const Settings&)> fn, Listen how = Listen::on);
 // cluster.removeAllListeners(): drop every listener added with the on* calls above.
 CHILDPROC_EXPORT void removeAllListeners();
 

@@ -68,12 +68,12 @@ public:
     Socket& operator=(const Socket&) = delete;
     ~Socket();
 
-    Socket& onMessage(MessageListener fn);
-    Socket& onListening(std::function<void()> fn);
+    Subscription onMessage(MessageListener fn, Listen how = Listen::on);
+    Subscription onListening(std::function<void()> fn, Listen how = Listen::on);
     // Bind errors, and send errors without a callback: Node's ExceptionWithHostPort
     // ("bind EADDRINUSE 0.0.0.0:41234"), code, errnum, syscall, address, port.
-    Socket& onError(std::function<void(const Error&)> fn);
-    Socket& onClose(std::function<void()> fn);
+    Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
+    Subscription onClose(std::function<void()> fn, Listen how = Listen::on);
 
     // Throws ERR_SOCKET_ALREADY_BOUND when bound or binding, ERR_SOCKET_BAD_PORT.
     void bind(int port = 0, std::function<void()> onListening = {});

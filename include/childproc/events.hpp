@@ -1,34 +1,149 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Several listeners per event, called in the order they were added, as with
-// Node's EventEmitter.
+// Node's EventEmitter, per event: several listeners called in the order they were
+// added; once-listeners; removal by the Subscription that adding returned. Every
+// object releases its listeners after its last event, so a listener may capture
+// the object's own shared_ptr without keeping it alive forever.
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 namespace childproc {
+
+// How long a listener stays: Node's on() (every event) or once() (the next one).
+enum class Listen { on, once };
+inline constexpr Listen once = Listen::once;
+
+namespace detail {
+class ListenerList {
+public:
+    virtual ~ListenerList() = default;
+    virtual void off(std::uint64_t id) noexcept = 0;
+};
+}  // namespace detail
+
+// What every on*() returns: off() removes that listener (Node's emitter.off). It
+// does not own the emitter and may outlive it; off() after the emitter is gone,
+// or twice, does nothing.
+class Subscription {
+public:
+    Subscription() = default;
+    Subscription(std::weak_ptr<detail::ListenerList> list, std::uint64_t id) : list_(std::move(list)), id_(id) {}
+    void off() noexcept {
+        if (auto l = list_.lock()) l->off(id_);
+        list_.reset();
+    }
+
+private:
+    std::weak_ptr<detail::ListenerList> list_;
+    std::uint64_t id_ = 0;
+};
+
+// A Subscription that removes its listener when it goes out of scope.
+class ScopedSubscription {
+public:
+    ScopedSubscription() = default;
+    ScopedSubscription(Subscription s) : s_(std::move(s)) {}  // NOLINT: made from any on*() result
+    ScopedSubscription(ScopedSubscription&& o) noexcept : s_(std::exchange(o.s_, {})) {}
+    ScopedSubscription& operator=(ScopedSubscription&& o) noexcept {
+        if (this != &o) {
+            s_.off();
+            s_ = std::exchange(o.s_, {});
+        }
+        return *this;
+    }
+    ScopedSubscription(const ScopedSubscription&) = delete;
+    ScopedSubscription& operator=(const ScopedSubscription&) = delete;
+    ~ScopedSubscription() { s_.off(); }
+    void off() noexcept { s_.off(); }
+    Subscription release() noexcept { return std::exchange(s_, {}); }
+
+private:
+    Subscription s_;
+};
 
 template <class... Args>
 class Listeners {
 public:
     using Fn = std::function<void(Args...)>;
 
-    void add(Fn fn) { fns_.push_back(std::move(fn)); }
-    void clear() { fns_.clear(); }
-    bool empty() const { return fns_.empty(); }
-    std::size_t size() const { return fns_.size(); }
+    Subscription add(Fn fn, Listen how = Listen::on) {
+        if (!list_) list_ = std::make_shared<List>();
+        const std::uint64_t id = list_->next++;
+        list_->slots.push_back(std::make_unique<Slot>(Slot{std::move(fn), id, how == Listen::once, true}));
+        ++list_->live;
+        return {list_, id};
+    }
+    // Release every listener (the emitter's last event has been emitted).
+    void clear() noexcept {
+        if (list_) list_->clearAll();
+    }
+    bool empty() const { return !list_ || list_->live == 0; }
+    std::size_t size() const { return list_ ? list_->live : 0; }
 
     // A listener may add listeners while we emit: those run from the next emit on.
+    // It may remove any listener, itself included, or clear them all: a removed
+    // listener is not called again, and is destroyed only after this emit.
     void emit(Args... args) {
-        const std::size_t n = fns_.size();
+        if (empty()) return;
+        const std::shared_ptr<List> keep = list_;  // a listener may destroy the emitter
+        List& l = *keep;
+        const std::size_t n = l.slots.size();
+        ++l.depth;
+        struct Leave {
+            List& l;
+            ~Leave() {
+                if (--l.depth == 0) l.sweep();
+            }
+        } leave{l};
         for (std::size_t i = 0; i < n; ++i) {
-            Fn fn = fns_[i];
-            fn(args...);
+            Slot& s = *l.slots[i];
+            if (!s.live) continue;
+            if (s.once) l.kill(s);  // as Node: removed before it runs
+            s.fn(args...);
         }
     }
 
 private:
-    std::vector<Fn> fns_;
+    struct Slot {
+        Fn fn;
+        std::uint64_t id;
+        bool once;
+        bool live;
+    };
+    struct List final : detail::ListenerList {
+        std::vector<std::unique_ptr<Slot>> slots;
+        std::uint64_t next = 1;
+        std::size_t live = 0;
+        int depth = 0;
+        bool dead = false;  // some slot awaits removal
+
+        void kill(Slot& s) noexcept {
+            s.live = false;
+            --live;
+            dead = true;
+        }
+        void off(std::uint64_t id) noexcept override {
+            for (auto& s : slots)
+                if (s->id == id && s->live) kill(*s);
+            if (depth == 0) sweep();
+        }
+        void clearAll() noexcept {
+            for (auto& s : slots)
+                if (s->live) kill(*s);
+            if (depth == 0) sweep();
+        }
+        void sweep() noexcept {
+            if (!dead) return;
+            dead = false;
+            std::erase_if(slots, [](const std::unique_ptr<Slot>& s) { return !s->live; });
+        }
+    };
+
+    std::shared_ptr<List> list_;
 };
 
 }  // namespace childproc

@@ -59,12 +59,12 @@ public:
     Server& operator=(const Server&) = delete;
     ~Server();
 
-    Server& onConnection(ConnectionListener fn);
-    Server& onListening(std::function<void()> fn);
+    Subscription onConnection(ConnectionListener fn, Listen how = Listen::on);
+    Subscription onListening(std::function<void()> fn, Listen how = Listen::on);
     // Bind and listen errors: Node's ExceptionWithHostPort ("listen EADDRINUSE: address
     // already in use :::8000"; in a worker "bind EADDRINUSE null:8000"), code, errnum, syscall.
-    Server& onError(std::function<void(const Error&)> fn);
-    Server& onClose(std::function<void()> fn);
+    Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
+    Subscription onClose(std::function<void()> fn, Listen how = Listen::on);
 
     void listen(ListenOptions options, std::function<void()> onListening = {});
     void listen(int port, std::function<void()> onListening = {});

@@ -57,7 +57,7 @@ public:
     // The last stage's stdout, as a stream.
     Stream* stdoutPipe() { return stages_.back()->stdoutPipe(); }
     // Once every stage has closed.
-    Pipeline& onClose(CloseListener fn);
+    Subscription onClose(CloseListener fn, Listen how = Listen::on);
     const std::vector<StageStatus>& statuses() const { return statuses_; }
     // Kill every stage still running.
     void kill(Signal sig = SIGTERM);

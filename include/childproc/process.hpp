@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "childproc/events.hpp"
 #include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 
@@ -30,12 +31,12 @@ CHILDPROC_EXPORT bool send(const nlohmann::json& message, const SendHandle& hand
 CHILDPROC_EXPORT bool sendValue(const Value& message, SendCallback cb = {});
 CHILDPROC_EXPORT bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb = {});
 // Messages that came before the first listener are replayed to it.
-CHILDPROC_EXPORT void onMessage(MessageListener fn);
+CHILDPROC_EXPORT Subscription onMessage(MessageListener fn, Listen how = Listen::on);
 // The same messages whole, as Values.
-CHILDPROC_EXPORT void onMessageValue(ValueMessageListener fn);
-CHILDPROC_EXPORT void onDisconnect(std::function<void()> fn);
+CHILDPROC_EXPORT Subscription onMessageValue(ValueMessageListener fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
 // Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
-CHILDPROC_EXPORT void onError(std::function<void(const Error&)> fn);
+CHILDPROC_EXPORT Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
 CHILDPROC_EXPORT void disconnect();
 // Beyond Node: the largest message accepted from the parent (kDefaultMaxMessageSize,
 // 32 MiB; unlimited lifts it). A longer one is an ERR_IPC_MESSAGE_TOO_LARGE error.

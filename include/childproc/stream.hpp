@@ -43,8 +43,8 @@ public:
     // --- readable side ---
     // The bytes are valid during the call only. The first data listener starts the
     // flow (data buffered before it is delivered first), as Node's 'data' does.
-    Stream& onData(std::function<void(std::string_view)> fn);
-    Stream& onEnd(std::function<void()> fn);
+    Subscription onData(std::function<void(std::string_view)> fn, Listen how = Listen::on);
+    Subscription onEnd(std::function<void()> fn, Listen how = Listen::on);
     void pause();
     void resume();
     bool isPaused() const { return mode_ == Mode::paused; }
@@ -57,12 +57,12 @@ public:
     bool write(std::string data, WriteCallback cb = {});
     void end();
     void end(std::string data);
-    Stream& onDrain(std::function<void()> fn);
+    Subscription onDrain(std::function<void()> fn, Listen how = Listen::on);
     std::size_t writableLength() const { return queued_; }
 
     // --- both ---
-    Stream& onError(std::function<void(const Error&)> fn);
-    Stream& onClose(std::function<void()> fn);
+    Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
+    Subscription onClose(std::function<void()> fn, Listen how = Listen::on);
     void destroy();
 
     bool readable() const { return readable_ && !closing_ && !ended_; }

@@ -15,21 +15,17 @@ ChildProcess::ChildProcess(uv_loop_t* loop) : loop_(loop), ticks_(std::make_uniq
 
 ChildProcess::~ChildProcess() = default;
 
-ChildProcess& ChildProcess::onSpawn(std::function<void()> fn) {
-    spawn_.add(std::move(fn));
-    return *this;
+Subscription ChildProcess::onSpawn(std::function<void()> fn, Listen how) {
+    return spawn_.add(std::move(fn), how);
 }
-ChildProcess& ChildProcess::onError(std::function<void(const Error&)> fn) {
-    error_.add(std::move(fn));
-    return *this;
+Subscription ChildProcess::onError(std::function<void(const Error&)> fn, Listen how) {
+    return error_.add(std::move(fn), how);
 }
-ChildProcess& ChildProcess::onExit(ExitListener fn) {
-    exit_.add(std::move(fn));
-    return *this;
+Subscription ChildProcess::onExit(ExitListener fn, Listen how) {
+    return exit_.add(std::move(fn), how);
 }
-ChildProcess& ChildProcess::onClose(ExitListener fn) {
-    close_.add(std::move(fn));
-    return *this;
+Subscription ChildProcess::onClose(ExitListener fn, Listen how) {
+    return close_.add(std::move(fn), how);
 }
 
 bool ChildProcess::send(const nlohmann::json& message, SendCallback cb) {
@@ -58,30 +54,27 @@ bool ChildProcess::sendValue(const Value& message, const SendHandle& handle, Sen
 bool ChildProcess::noChannel(SendCallback cb) {
     Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");  // no channel at all: as a closed one
     if (cb) ticks_->post([cb = std::move(cb), e] { cb(e); });
-    else ticks_->post([this, e] { detail::emitGuarded(loop_, error_, e); });
+    else ticks_->post([this, e] { detail::emitError(loop_, error_, e); });
     return false;
 }
 
-ChildProcess& ChildProcess::onMessage(MessageListener fn) {
-    if (channel_) channel_->onMessage(std::move(fn));
-    return *this;
+Subscription ChildProcess::onMessage(MessageListener fn, Listen how) {
+    return channel_ ? channel_->onMessage(std::move(fn), how) : Subscription();
 }
 
-ChildProcess& ChildProcess::onMessageValue(ValueMessageListener fn) {
-    if (channel_) channel_->onMessageValue(std::move(fn));
-    return *this;
+Subscription ChildProcess::onMessageValue(ValueMessageListener fn, Listen how) {
+    return channel_ ? channel_->onMessageValue(std::move(fn), how) : Subscription();
 }
 
-ChildProcess& ChildProcess::onDisconnect(std::function<void()> fn) {
-    if (channel_) channel_->onDisconnect(std::move(fn));
-    return *this;
+Subscription ChildProcess::onDisconnect(std::function<void()> fn, Listen how) {
+    return channel_ ? channel_->onDisconnect(std::move(fn), how) : Subscription();
 }
 
 void ChildProcess::disconnect() {
     if (channel_) channel_->disconnect();
     else
         ticks_->post([this] {
-            detail::emitGuarded(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+            detail::emitError(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
         });
 }
 
@@ -105,7 +98,7 @@ bool ChildProcess::kill(Signal sig) {
     }
     if (r == UV_ESRCH) return false;
     if (r == UV_EINVAL || r == UV_ENOSYS) throw systemError(r, "kill");
-    detail::emitGuarded(loop_, error_, systemError(r, "kill"));
+    detail::emitError(loop_, error_, systemError(r, "kill"));
     return false;
 }
 
@@ -184,7 +177,7 @@ void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
 
 void ChildProcess::onAbort() {
     if (isRunning() && kill(killSignal_))
-        detail::emitGuarded(loop_, error_, Error("The operation was aborted", "ABORT_ERR", "AbortError"));
+        detail::emitError(loop_, error_, Error("The operation was aborted", "ABORT_ERR", "AbortError"));
 }
 
 void ChildProcess::maybeClose() {

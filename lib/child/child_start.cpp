@@ -118,7 +118,7 @@ void ChildProcess::openChannel(detail::SpawnPlan& plan) {
     // The channel counts toward 'close' like a pipe: close waits for it, as in Node.
     openHandle(true);
     detail::Channel::Hooks hooks;
-    hooks.error = [this](const Error& e) { detail::emitGuarded(loop_, error_, e); };
+    hooks.error = [this](const Error& e) { detail::emitError(loop_, error_, e); };
     hooks.closed = [this] { handleDone(true); };
     channel_ = std::make_unique<detail::Channel>(loop_, *ticks_, detail::Channel::Side::parent, plan.serialization,
                                                  std::move(hooks));
@@ -153,7 +153,7 @@ void ChildProcess::failLaunch(int err, const detail::SpawnPlan& plan) {
     }
     exitCode_ = err;
     ticks_->post([this, e = spawnFailure(err, plan.spec)] {
-        detail::emitGuarded(loop_, error_, e);
+        detail::emitError(loop_, error_, e);
         ++closesGot_;
         maybeClose();
     });
@@ -173,7 +173,7 @@ void ChildProcess::armTimeout(std::chrono::milliseconds timeout) {
                 try {
                     self->kill(self->killSignal_);
                 } catch (const Error& e) {
-                    detail::emitGuarded(t->loop, self->error_, e);
+                    detail::emitError(t->loop, self->error_, e);
                 }
             });
         },

@@ -270,7 +270,7 @@ WorkerPtr fork(const Env& env) {
     child->onError([cell](const Error& e) {
         if (!*cell) return;
         const WorkerPtr w = *cell;
-        emit(WorkerAccess::error(*w), e);
+        detail::emitError(uv_default_loop(), WorkerAccess::error(*w), e);
         if (w->process()->pid()) return;
         // It never ran (ENOENT, EACCES, EMFILE): no 'exit' will come, so it leaves now,
         // dead, and cluster.disconnect() callbacks do not wait for it.
@@ -323,17 +323,17 @@ void disconnect(std::function<void()> callback) {
         if (w->isConnected()) w->disconnect();
 }
 
-void onFork(std::function<void(const WorkerPtr&)> fn) { primary().fork.add(std::move(fn)); }
-void onOnline(std::function<void(const WorkerPtr&)> fn) { primary().online.add(std::move(fn)); }
-void onListening(std::function<void(const WorkerPtr&, const Address&)> fn) { primary().listening.add(std::move(fn)); }
-void onMessage(std::function<void(const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>)> fn) {
-    primary().message.add(std::move(fn));
+Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().fork.add(std::move(fn), how); }
+Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().online.add(std::move(fn), how); }
+Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn, Listen how) { return primary().listening.add(std::move(fn), how); }
+Subscription onMessage(std::function<void(const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>)> fn, Listen how) {
+    return primary().message.add(std::move(fn), how);
 }
-void onDisconnect(std::function<void(const WorkerPtr&)> fn) { primary().disconnect.add(std::move(fn)); }
-void onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::optional<std::string>)> fn) {
-    primary().exit.add(std::move(fn));
+Subscription onDisconnect(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().disconnect.add(std::move(fn), how); }
+Subscription onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::optional<std::string>)> fn, Listen how) {
+    return primary().exit.add(std::move(fn), how);
 }
-void onSetup(std::function<void(const Settings&)> fn) { primary().setup.add(std::move(fn)); }
+Subscription onSetup(std::function<void(const Settings&)> fn, Listen how) { return primary().setup.add(std::move(fn), how); }
 
 void removeAllListeners() {
     auto& p = primary();

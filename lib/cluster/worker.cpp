@@ -47,33 +47,25 @@ void Worker::kill(Signal sig) {
     else workerDestroy();
 }
 
-Worker& Worker::onMessage(MessageListener fn) {
+Subscription Worker::onMessage(MessageListener fn, Listen how) {
     // In the worker, messages come straight from the channel (messages that came
     // before are replayed); in the primary through the worker's process.
-    if (process_) message_.add(std::move(fn));
-    else process::onMessage(std::move(fn));
-    return *this;
+    return process_ ? message_.add(std::move(fn), how) : process::onMessage(std::move(fn), how);
 }
-Worker& Worker::onOnline(std::function<void()> fn) {
-    online_.add(std::move(fn));
-    return *this;
+Subscription Worker::onOnline(std::function<void()> fn, Listen how) {
+    return online_.add(std::move(fn), how);
 }
-Worker& Worker::onListening(std::function<void(const Address&)> fn) {
-    listening_.add(std::move(fn));
-    return *this;
+Subscription Worker::onListening(std::function<void(const Address&)> fn, Listen how) {
+    return listening_.add(std::move(fn), how);
 }
-Worker& Worker::onDisconnect(std::function<void()> fn) {
-    disconnect_.add(std::move(fn));
-    return *this;
+Subscription Worker::onDisconnect(std::function<void()> fn, Listen how) {
+    return disconnect_.add(std::move(fn), how);
 }
-Worker& Worker::onExit(ExitListener fn) {
-    exit_.add(std::move(fn));
-    return *this;
+Subscription Worker::onExit(ExitListener fn, Listen how) {
+    return exit_.add(std::move(fn), how);
 }
-Worker& Worker::onError(std::function<void(const Error&)> fn) {
-    if (process_) error_.add(std::move(fn));
-    else process::onError(std::move(fn));
-    return *this;
+Subscription Worker::onError(std::function<void(const Error&)> fn, Listen how) {
+    return process_ ? error_.add(std::move(fn), how) : process::onError(std::move(fn), how);
 }
 
 bool isWorker() { return isWorkerProcess(); }

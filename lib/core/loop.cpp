@@ -68,15 +68,20 @@ uv_loop_t* defaultLoop() {
     return loop;
 }
 
+// An exception still kept from an earlier turn comes out before the loop runs again.
 void run(uv_loop_t* loop) {
-    uv_run(loop ? loop : defaultLoop(), UV_RUN_DEFAULT);
-    detail::rethrowKept();
+    if (!loop) loop = defaultLoop();
+    detail::rethrowKept(loop);
+    uv_run(loop, UV_RUN_DEFAULT);
+    detail::rethrowKept(loop);
 }
 
 bool runOnce(uv_loop_t* loop) {
-    const int alive = uv_run(loop ? loop : defaultLoop(), UV_RUN_ONCE);
-    detail::rethrowKept();
-    return alive != 0;
+    if (!loop) loop = defaultLoop();
+    detail::rethrowKept(loop);
+    const int alive = uv_run(loop, UV_RUN_ONCE);
+    detail::rethrowKept(loop);
+    return alive != 0 || detail::exceptionKept(loop);
 }
 
 }  // namespace childproc

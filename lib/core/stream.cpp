@@ -23,27 +23,23 @@ Stream::Stream(uv_loop_t* loop, detail::TickQueue& ticks, bool readable, bool wr
 
 Stream::~Stream() = default;
 
-Stream& Stream::onData(std::function<void(std::string_view)> fn) {
-    data_.add(std::move(fn));
+Subscription Stream::onData(std::function<void(std::string_view)> fn, Listen how) {
+    Subscription s = data_.add(std::move(fn), how);
     if (mode_ == Mode::initial) resume();
-    return *this;
+    return s;
 }
 
-Stream& Stream::onEnd(std::function<void()> fn) {
-    end_.add(std::move(fn));
-    return *this;
+Subscription Stream::onEnd(std::function<void()> fn, Listen how) {
+    return end_.add(std::move(fn), how);
 }
-Stream& Stream::onDrain(std::function<void()> fn) {
-    drain_.add(std::move(fn));
-    return *this;
+Subscription Stream::onDrain(std::function<void()> fn, Listen how) {
+    return drain_.add(std::move(fn), how);
 }
-Stream& Stream::onError(std::function<void(const Error&)> fn) {
-    error_.add(std::move(fn));
-    return *this;
+Subscription Stream::onError(std::function<void(const Error&)> fn, Listen how) {
+    return error_.add(std::move(fn), how);
 }
-Stream& Stream::onClose(std::function<void()> fn) {
-    close_.add(std::move(fn));
-    return *this;
+Subscription Stream::onClose(std::function<void()> fn, Listen how) {
+    return close_.add(std::move(fn), how);
 }
 
 void Stream::startReading() {
@@ -163,10 +159,12 @@ Stream& Stream::pipe(Stream& dest) {
     return dest;
 }
 
+// As Node's Writable: the callback hears of it; 'error' too, unless the stream is
+// already destroyed (errorOrDestroy does nothing then).
 void Stream::failWrite(WriteCallback cb, Error err) {
-    ticks_.post([this, cb = std::move(cb), err] {
+    ticks_.post([this, cb = std::move(cb), err, destroyed = closing_] {
         if (cb) cb(err);
-        emitError(err);
+        if (!destroyed) emitError(err);
     });
 }
 
@@ -264,7 +262,7 @@ void Stream::end() {
     if (r < 0 && !readable_) destroy();
 }
 
-void Stream::emitError(const Error& err) { detail::emitGuarded(h_.stream.loop, error_, err); }
+void Stream::emitError(const Error& err) { detail::emitError(h_.stream.loop, error_, err); }
 
 void Stream::destroy() {
     if (closing_) return;

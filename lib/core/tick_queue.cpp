@@ -28,8 +28,16 @@ void TickQueue::onTimer(uv_timer_t* h) { static_cast<TickQueue*>(h->data)->drain
 
 void TickQueue::drain() {
     if (closed_) return;
-    // Ticks posted while draining run in this drain too, as nextTick's do.
+    // Ticks posted while draining run in this drain too, as nextTick's do. After a
+    // listener threw, the rest wait for the next run(): one exception per run(),
+    // and nothing queued behind it is lost or runs before the caller has seen it.
     while (!queue_.empty()) {
+        if (exceptionKept(timer_.loop)) {
+            // Not 0: libuv (before 1.45) would run a timer restarted at 0 again
+            // in the same pass, for ever.
+            uv_timer_start(&timer_, onTimer, 1, 0);
+            return;
+        }
         auto fn = std::move(queue_.front());
         queue_.pop_front();
         guarded(timer_.loop, fn);

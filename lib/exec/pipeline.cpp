@@ -20,9 +20,8 @@ struct PipelineAccess {
     static PipelinePtr start(const std::vector<Command>& commands, const PipelineOptions& o);
 };
 
-Pipeline& Pipeline::onClose(CloseListener fn) {
-    close_.add(std::move(fn));
-    return *this;
+Subscription Pipeline::onClose(CloseListener fn, Listen how) {
+    return close_.add(std::move(fn), how);
 }
 
 void Pipeline::kill(Signal sig) {

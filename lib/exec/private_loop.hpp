@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include "core/guard.hpp"
 #include "core/loop.hpp"
 #include "core/read_buffer.hpp"
 
@@ -21,6 +22,7 @@ public:
         while (uv_run(&loop_, UV_RUN_DEFAULT) != 0) {
         }
         uv_loop_close(&loop_);
+        discardKept(&loop_);
         releaseLoopReadBuffer(&loop_);
     }
     int error() const { return error_; }  // a libuv error when no loop could be made (EMFILE)

@@ -19,7 +19,7 @@ namespace childproc {
 namespace detail {
 void PrivateLoop::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
-    rethrowKept();
+    rethrowKept(&loop_);
 }
 }  // namespace detail
 

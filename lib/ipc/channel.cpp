@@ -53,14 +53,16 @@ void Channel::destroy() {
     closePipe();
 }
 
-void Channel::onMessage(MessageListener fn) {
-    message_.add(std::move(fn));
+Subscription Channel::onMessage(MessageListener fn, Listen how) {
+    Subscription s = message_.add(std::move(fn), how);
     replayBacklog();
+    return s;
 }
 
-void Channel::onMessageValue(ValueMessageListener fn) {
-    valueMessage_.add(std::move(fn));
+Subscription Channel::onMessageValue(ValueMessageListener fn, Listen how) {
+    Subscription s = valueMessage_.add(std::move(fn), how);
     replayBacklog();
+    return s;
 }
 
 // Node queues messages that came before any listener and replays them now.
@@ -73,9 +75,10 @@ void Channel::replayBacklog() {
     updateRef();
 }
 
-void Channel::onDisconnect(std::function<void()> fn) {
-    disconnect_.add(std::move(fn));
+Subscription Channel::onDisconnect(std::function<void()> fn, Listen how) {
+    Subscription s = disconnect_.add(std::move(fn), how);
     updateRef();
+    return s;
 }
 
 void Channel::fail(Error e) const {
@@ -190,7 +193,8 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
         return;
     }
     if (nread == 0) return;
-    if (nread != UV_EOF) fail(systemError(static_cast<int>(nread), "read"));
+    // A reset peer is a gone peer, as for Node, which only disconnects.
+    if (nread != UV_EOF && nread != UV_ECONNRESET) fail(systemError(static_cast<int>(nread), "read"));
     if (codec_->buffering())
         fail(Error("IPC channel closed in the middle of a message (" + std::to_string(codec_->buffered()) +
                        " bytes without a newline were dropped)",
@@ -229,6 +233,10 @@ void Channel::deliver(nlohmann::json message, std::shared_ptr<const Value> value
     }
     // Each message on its own tick: a listener that throws loses no later message.
     ticks_.post([this, m = std::move(message), v = std::move(value), h = std::move(handle)]() mutable {
+        if (message_.empty() && valueMessage_.empty()) {  // the only listener was a once-listener
+            backlog_.push_back({std::move(m), std::move(v), std::move(h)});
+            return;
+        }
         if (!valueMessage_.empty()) {
             if (!v) v = std::make_shared<const Value>(Value::fromJson(m));
             valueMessage_.emit(*v, h);

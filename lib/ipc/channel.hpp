@@ -46,10 +46,10 @@ public:
     // The largest message accepted from the peer (kDefaultMaxMessageSize; unlimited).
     void setMaxMessageSize(std::size_t bytes) { codec_->setMaxMessageSize(bytes); }
 
-    void onMessage(MessageListener fn);
+    Subscription onMessage(MessageListener fn, Listen how);
     // The same messages whole, as Values ('advanced' keeps what JSON cannot hold).
-    void onMessageValue(ValueMessageListener fn);
-    void onDisconnect(std::function<void()> fn);
+    Subscription onMessageValue(ValueMessageListener fn, Listen how);
+    Subscription onDisconnect(std::function<void()> fn, Listen how);
     // Node's 'internalMessage' (cluster's): set before the peer can have sent any.
     void onInternalMessage(std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn) {
         hooks_.internal = std::move(fn);

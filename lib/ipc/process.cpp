@@ -40,7 +40,7 @@ ChildSide& side() {
         auto* cs = new ChildSide;
         if (fd < 0 || !serialization || !cs->loop) return cs;
         detail::Channel::Hooks hooks;
-        hooks.error = [cs](const Error& e) { detail::emitGuarded(uv_default_loop(), cs->error, e); };
+        hooks.error = [cs](const Error& e) { detail::emitError(uv_default_loop(), cs->error, e); };
         cs->channel = std::make_unique<detail::Channel>(cs->loop, cs->ticks, detail::Channel::Side::child,
                                                         *serialization, std::move(hooks));
         if (uv_pipe_open(cs->channel->pipe(), fd) != 0) {
@@ -59,7 +59,7 @@ bool sendVia(const Message& message, const SendHandle* handle, SendCallback cb) 
     if (s.channel) return s.channel->send(message, handle, std::move(cb));
     Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
     if (cb) s.ticks.post([cb = std::move(cb), e] { cb(e); });
-    else s.ticks.post([&s, e] { detail::emitGuarded(uv_default_loop(), s.error, e); });
+    else s.ticks.post([&s, e] { detail::emitError(uv_default_loop(), s.error, e); });
     return false;
 }
 
@@ -79,26 +79,29 @@ bool sendValue(const Value& message, const SendHandle& handle, SendCallback cb) 
     return sendVia(message, &handle, std::move(cb));
 }
 
-void onMessage(MessageListener fn) {
-    if (auto& c = side().channel) c->onMessage(std::move(fn));
+Subscription onMessage(MessageListener fn, Listen how) {
+    auto& c = side().channel;
+    return c ? c->onMessage(std::move(fn), how) : Subscription();
 }
 
-void onMessageValue(ValueMessageListener fn) {
-    if (auto& c = side().channel) c->onMessageValue(std::move(fn));
+Subscription onMessageValue(ValueMessageListener fn, Listen how) {
+    auto& c = side().channel;
+    return c ? c->onMessageValue(std::move(fn), how) : Subscription();
 }
 
-void onDisconnect(std::function<void()> fn) {
-    if (auto& c = side().channel) c->onDisconnect(std::move(fn));
+Subscription onDisconnect(std::function<void()> fn, Listen how) {
+    auto& c = side().channel;
+    return c ? c->onDisconnect(std::move(fn), how) : Subscription();
 }
 
-void onError(std::function<void(const Error&)> fn) { side().error.add(std::move(fn)); }
+Subscription onError(std::function<void(const Error&)> fn, Listen how) { return side().error.add(std::move(fn), how); }
 
 void disconnect() {
     ChildSide& s = side();
     if (s.channel) return s.channel->disconnect();
     s.ticks.post([&s] {
-        detail::emitGuarded(uv_default_loop(), s.error,
-                            Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
+        detail::emitError(uv_default_loop(), s.error,
+                          Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
     });
 }
 

@@ -109,21 +109,17 @@ Socket::Socket(const SocketOptions& o)
 
 Socket::~Socket() { releaseHandle(); }
 
-Socket& Socket::onMessage(MessageListener fn) {
-    message_.add(std::move(fn));
-    return *this;
+Subscription Socket::onMessage(MessageListener fn, Listen how) {
+    return message_.add(std::move(fn), how);
 }
-Socket& Socket::onListening(std::function<void()> fn) {
-    listening_.add(std::move(fn));
-    return *this;
+Subscription Socket::onListening(std::function<void()> fn, Listen how) {
+    return listening_.add(std::move(fn), how);
 }
-Socket& Socket::onError(std::function<void(const Error&)> fn) {
-    error_.add(std::move(fn));
-    return *this;
+Subscription Socket::onError(std::function<void(const Error&)> fn, Listen how) {
+    return error_.add(std::move(fn), how);
 }
-Socket& Socket::onClose(std::function<void()> fn) {
-    close_.add(std::move(fn));
-    return *this;
+Subscription Socket::onClose(std::function<void()> fn, Listen how) {
+    return close_.add(std::move(fn), how);
 }
 
 void Socket::bind(int port, std::function<void()> cb) { bind(BindOptions{port, std::nullopt, false}, std::move(cb)); }
@@ -177,7 +173,7 @@ void Socket::startListening(uv_udp_t* h) {
         });
     applyRef();
     ticks_->post([self = shared_from_this(), err] {
-        if (err != 0) detail::emitGuarded(self->loop_, self->error_, systemError(err, "recvStart"));
+        if (err != 0) detail::emitError(self->loop_, self->error_, systemError(err, "recvStart"));
         detail::emitGuarded(self->loop_, self->listening_);
         auto waiting = std::move(self->afterBind_);
         self->afterBind_.clear();
@@ -190,14 +186,14 @@ void Socket::bindFailed(int err, const std::string& address, int port) {
     afterBind_.clear();  // as Node: queued sends are dropped, the error says why
     Error e = err == UV_EAI_NONAME ? lookupError(err, address) : hostPortError(err, "bind", address, port);
     ticks_->post([self = shared_from_this(), e = std::move(e)] {
-        detail::emitGuarded(self->loop_, self->error_, e);
+        detail::emitError(self->loop_, self->error_, e);
         if (self->bindState_ == BindState::unbound) self->self_.reset();
     });
 }
 
 void Socket::onRecv(ssize_t nread, const uv_buf_t* buf, const sockaddr* from) {
     if (nread < 0) {
-        detail::emitGuarded(loop_, error_, systemError(static_cast<int>(nread), "recvmsg"));
+        detail::emitError(loop_, error_, systemError(static_cast<int>(nread), "recvmsg"));
         return;
     }
     if (!from) return;  // nothing more to read now
@@ -263,7 +259,7 @@ void Socket::doSend(std::string message, int port, const std::string& address, S
 void Socket::sendFailed(Error e, SendCallback cb) {
     ticks_->post([self = shared_from_this(), e = std::move(e), cb = std::move(cb)] {
         if (cb) detail::guarded(self->loop_, [&] { cb(e, 0); });
-        else detail::emitGuarded(self->loop_, self->error_, e);
+        else detail::emitError(self->loop_, self->error_, e);
     });
 }
 

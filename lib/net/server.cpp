@@ -42,21 +42,17 @@ Server::Server(uv_loop_t* loop) : loop_(loop), ticks_(detail::TickQueue::shared(
 
 Server::~Server() = default;
 
-Server& Server::onConnection(ConnectionListener fn) {
-    connection_.add(std::move(fn));
-    return *this;
+Subscription Server::onConnection(ConnectionListener fn, Listen how) {
+    return connection_.add(std::move(fn), how);
 }
-Server& Server::onListening(std::function<void()> fn) {
-    listeningEvent_.add(std::move(fn));
-    return *this;
+Subscription Server::onListening(std::function<void()> fn, Listen how) {
+    return listeningEvent_.add(std::move(fn), how);
 }
-Server& Server::onError(std::function<void(const Error&)> fn) {
-    error_.add(std::move(fn));
-    return *this;
+Subscription Server::onError(std::function<void(const Error&)> fn, Listen how) {
+    return error_.add(std::move(fn), how);
 }
-Server& Server::onClose(std::function<void()> fn) {
-    close_.add(std::move(fn));
-    return *this;
+Subscription Server::onClose(std::function<void()> fn, Listen how) {
+    return close_.add(std::move(fn), how);
 }
 
 void Server::listen(int port, std::function<void()> cb) {
@@ -148,7 +144,7 @@ void Server::fail(Error e) {
     const bool bindFailed = binding_;
     binding_ = false;
     ticks_->post([self = shared_from_this(), e = std::move(e), bindFailed] {
-        detail::emitGuarded(self->loop_, self->error_, e);
+        detail::emitError(self->loop_, self->error_, e);
         if (bindFailed && !self->listening_) self->self_.reset();
     });
 }
