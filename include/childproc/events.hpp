@@ -84,14 +84,16 @@ public:
     bool empty() const { return !list_ || list_->live == 0; }
     std::size_t size() const { return list_ ? list_->live : 0; }
 
-    // A listener may add listeners while we emit: those run from the next emit on.
-    // It may remove any listener, itself included, or clear them all: a removed
-    // listener is not called again, and is destroyed only after this emit.
+    // As Node's emit() works on a copy of the listener array: a listener added
+    // while we emit runs from the next emit on, and one removed while we emit still
+    // hears this event (Node documents both). A removed listener is destroyed only
+    // once no emit is running.
     void emit(Args... args) {
         if (empty()) return;
         const std::shared_ptr<List> keep = list_;  // a listener may destroy the emitter
         List& l = *keep;
         const std::size_t n = l.slots.size();
+        const std::uint64_t started = ++l.emits;
         ++l.depth;
         struct Leave {
             List& l;
@@ -101,8 +103,11 @@ public:
         } leave{l};
         for (std::size_t i = 0; i < n; ++i) {
             Slot& s = *l.slots[i];
-            if (!s.live) continue;
-            if (s.once) l.kill(s);  // as Node: removed before it runs
+            if (!s.live && s.removedAt < started) continue;
+            if (s.once) {
+                if (!s.live) continue;
+                l.kill(s);  // as Node: removed before it runs
+            }
             s.fn(args...);
         }
     }
@@ -113,16 +118,19 @@ private:
         std::uint64_t id;
         bool once;
         bool live;
+        std::uint64_t removedAt = 0;  // the emit count when it was removed
     };
     struct List final : detail::ListenerList {
         std::vector<std::unique_ptr<Slot>> slots;
         std::uint64_t next = 1;
+        std::uint64_t emits = 0;
         std::size_t live = 0;
         int depth = 0;
         bool dead = false;  // some slot awaits removal
 
         void kill(Slot& s) noexcept {
             s.live = false;
+            s.removedAt = emits;
             --live;
             dead = true;
         }

@@ -93,6 +93,7 @@ private:
     void flushPending();
     void maybeEnd();
     void emitError(const Error& err);
+    void releaseListeners() noexcept;
     void finishWrite(WriteReq* req, int status);
     bool belowHighWaterMark();  // write()'s return value; false arms 'drain'
     void maybeDrain();

@@ -184,6 +184,11 @@ void ChildProcess::maybeClose() {
     if (closeEmitted_ || closesGot_ != closesNeeded_) return;
     closeEmitted_ = true;
     detail::emitGuarded(loop_, close_, exitCode_, signalCode_);
+    // 'close' is the last event: listeners that captured this child let it go.
+    spawn_.clear();
+    error_.clear();
+    exit_.clear();
+    close_.clear();
     maybeFinish();
 }
 

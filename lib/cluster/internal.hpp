@@ -19,6 +19,14 @@ struct WorkerAccess {
     static auto& disconnect(Worker& w) { return w.disconnect_; }
     static auto& exit(Worker& w) { return w.exit_; }
     static auto& error(Worker& w) { return w.error_; }
+    static void releaseListeners(Worker& w) {
+        w.message_.clear();
+        w.online_.clear();
+        w.listening_.clear();
+        w.disconnect_.clear();
+        w.exit_.clear();
+        w.error_.clear();
+    }
 };
 
 }  // namespace childproc::cluster

@@ -297,7 +297,10 @@ WorkerPtr fork(const Env& env) {
         emit(WorkerAccess::disconnect(*w));
         emit(primary().disconnect, w);
     });
-    child->onClose([cell](std::optional<int>, std::optional<std::string>) { cell->reset(); });
+    child->onClose([cell](std::optional<int>, std::optional<std::string>) {
+        WorkerAccess::releaseListeners(**cell);  // the worker's events are over
+        cell->reset();
+    });
     if (auto* channel = detail::ChildAccess::channel(*child)) {
         std::weak_ptr<Worker> weak = worker;
         channel->onInternalMessage([weak](const json& m, std::shared_ptr<ReceivedHandle> h) {

@@ -262,6 +262,14 @@ void Stream::end() {
     if (r < 0 && !readable_) destroy();
 }
 
+void Stream::releaseListeners() noexcept {
+    data_.clear();
+    end_.clear();
+    drain_.clear();
+    error_.clear();
+    close_.clear();
+}
+
 void Stream::emitError(const Error& err) { detail::emitError(h_.stream.loop, error_, err); }
 
 void Stream::destroy() {
@@ -273,6 +281,7 @@ void Stream::destroy() {
         auto* s = static_cast<Stream*>(h->data);
         s->closed_ = true;
         detail::emitGuarded(h->loop, s->close_);
+        s->releaseListeners();  // 'close' is the last event
         if (s->closeHook_) s->closeHook_();
     });
 }

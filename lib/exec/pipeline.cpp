@@ -9,6 +9,7 @@
 
 #include "childproc/spawn.hpp"
 #include "core/convert_options.hpp"
+#include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
@@ -96,10 +97,14 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
             }
             if (--raw->open_ > 0) return;
             auto self = std::move(raw->self_);  // keeps *raw alive through the listeners
-            raw->close_.emit(raw->statuses_);
+            detail::emitGuarded(raw->stages_[i]->loop(), raw->close_, raw->statuses_);
+            raw->close_.clear();  // the last event
         });
     }
-    if (o.input) p->stdinPipe()->end(*o.input);
+    if (o.input) {
+        p->stdinPipe()->onError([](const Error&) {});  // a first stage that does not read its input: EPIPE, as in a shell
+        p->stdinPipe()->end(*o.input);
+    }
     return p;
 }
 

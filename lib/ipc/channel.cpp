@@ -314,7 +314,14 @@ void Channel::closePipe() {
     // 'disconnect' goes behind the messages already queued for delivery, as Node's
     // nextTick; the owner hears of the close once the handle is closed (the
     // parent's 'close' comes after all of them).
-    if (started_) ticks_.post([this] { disconnect_.emit(); });
+    if (started_)
+        ticks_.post([this] {
+            emitGuarded(loop_, disconnect_);
+            // The channel's last event: its listeners are released.
+            message_.clear();
+            valueMessage_.clear();
+            disconnect_.clear();
+        });
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
         auto* self = static_cast<Channel*>(h->data);
         self->ticks_.post([self] {

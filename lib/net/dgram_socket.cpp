@@ -272,6 +272,11 @@ void Socket::close(std::function<void()> cb) {
     bindState_ = BindState::unbound;
     ticks_->post([self = shared_from_this()] {
         detail::emitGuarded(self->loop_, self->close_);
+        // 'close' is the last event: listeners that captured this socket let it go.
+        self->message_.clear();
+        self->listening_.clear();
+        self->error_.clear();
+        self->close_.clear();
         self->self_.reset();
     });
 }

@@ -186,6 +186,12 @@ void Server::maybeClosed() {
         self->closeCallbacks_.clear();
         for (auto& cb : callbacks) detail::guarded(self->loop_, [&] { cb(std::nullopt); });
         detail::emitGuarded(self->loop_, self->close_);
+        if (!self->listening_ && !self->binding_) {  // closed for good: 'close' was the last event
+            self->connection_.clear();
+            self->listeningEvent_.clear();
+            self->error_.clear();
+            self->close_.clear();
+        }
         if (!self->listening_ && !self->binding_) self->self_.reset();
     });
 }
