@@ -18,6 +18,7 @@
 #include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/options.hpp"
+#include "childproc/promise.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/stream.hpp"
 
@@ -30,6 +31,13 @@ class ProcessHandle;
 struct ChildAccess;
 struct SpawnPlan;
 }  // namespace detail
+
+// What 'exit' and 'close' carry.
+struct ExitStatus {
+    std::optional<int> code;
+    std::optional<std::string> signal;
+    bool operator==(const ExitStatus&) const = default;
+};
 
 class CHILDPROC_EXPORT ChildProcess : public std::enable_shared_from_this<ChildProcess> {
 public:
@@ -45,6 +53,9 @@ public:
     Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
     Subscription onExit(ExitListener fn, Listen how = Listen::on);
     Subscription onClose(ExitListener fn, Listen how = Listen::on);
+    // `await once(child, 'close')`: the code and signal once 'close' has come (at
+    // once if it has); throws the 'error' that comes first, as events.once rejects.
+    Promise<ExitStatus> closed();
 
     std::optional<int> pid() const { return pid_; }
     std::optional<int> exitCode() const { return exitCode_; }
@@ -86,6 +97,14 @@ public:
     // The same 'message' event with the message whole, as a Value.
     Subscription onMessageValue(ValueMessageListener fn, Listen how = Listen::on);
     Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
+    // `await once(child, 'message')`: the next message and its handle
+    // (childproc/incoming_message.hpp). Messages that came while nobody listened
+    // are kept, so a loop of co_await nextMessage() misses none. Throws
+    // ERR_IPC_CHANNEL_CLOSED when the channel closes first.
+    Promise<IncomingMessage> nextMessage();
+    // `await util.promisify(child.send)(message)`: settled when the message is written.
+    Promise<void> sendAsync(const nlohmann::json& message);
+    Promise<void> sendAsync(const nlohmann::json& message, const SendHandle& handle);
     // Close the channel; a second call is an 'error' (ERR_IPC_DISCONNECTED).
     void disconnect();
     bool connected() const;

@@ -81,6 +81,12 @@ public:
     void clear() noexcept {
         if (list_) list_->clearAll();
     }
+    // Called whenever a listener goes (off, once, clear): the IPC channel's
+    // keep-alive depends on whether anyone listens.
+    void onRemoved(std::function<void()> fn) {
+        if (!list_) list_ = std::make_shared<List>();
+        list_->removed = std::move(fn);
+    }
     bool empty() const { return !list_ || list_->live == 0; }
     std::size_t size() const { return list_ ? list_->live : 0; }
 
@@ -107,6 +113,7 @@ public:
             if (s.once) {
                 if (!s.live) continue;
                 l.kill(s);  // as Node: removed before it runs
+                if (l.removed) l.removed();
             }
             s.fn(args...);
         }
@@ -127,6 +134,7 @@ private:
         std::size_t live = 0;
         int depth = 0;
         bool dead = false;  // some slot awaits removal
+        std::function<void()> removed;
 
         void kill(Slot& s) noexcept {
             s.live = false;
@@ -138,11 +146,13 @@ private:
             for (auto& s : slots)
                 if (s->id == id && s->live) kill(*s);
             if (depth == 0) sweep();
+            if (removed) removed();
         }
         void clearAll() noexcept {
             for (auto& s : slots)
                 if (s->live) kill(*s);
             if (depth == 0) sweep();
+            if (removed) removed();
         }
         void sweep() noexcept {
             if (!dead) return;

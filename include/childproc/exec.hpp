@@ -22,6 +22,7 @@
 #include "childproc/export.hpp"
 #include "childproc/loop.hpp"
 #include "childproc/options.hpp"
+#include "childproc/promise.hpp"
 
 namespace childproc {
 
@@ -91,6 +92,15 @@ struct ExecResult {
 // The future is completed by the loop. Do not block on it with get() on the
 // thread that runs the loop: the loop would never run. Use runUntil(), or run the
 // loop on another thread.
+// util.promisify(exec)(command[, options]) for co_await: the Promise, and the
+// child beside it as Node's promise.child.
+struct ExecPromise : Promise<ExecResult> {
+    ChildProcessPtr child;
+};
+CHILDPROC_EXPORT ExecPromise exec(const std::string& command, ExecOptions options = {});
+CHILDPROC_EXPORT ExecPromise execFile(const std::string& file, const std::vector<std::string>& args = {},
+                                      ExecOptions options = {});
+
 CHILDPROC_EXPORT std::future<ExecResult> execAsync(const std::string& command, ExecOptions options = {});
 CHILDPROC_EXPORT std::future<ExecResult> execFileAsync(const std::string& file, const std::vector<std::string>& args,
                                                        ExecOptions options = {});

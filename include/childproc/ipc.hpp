@@ -88,6 +88,8 @@ using MessageListener = std::function<void(const nlohmann::json& message, std::s
 using ValueMessageListener = std::function<void(const Value& message, std::shared_ptr<ReceivedHandle> handle)>;
 using SendCallback = std::function<void(const std::optional<Error>& error)>;
 
+struct IncomingMessage;  // childproc/incoming_message.hpp
+
 // Node's child.channel / process.channel: ref(), unref(), fd.
 class CHILDPROC_EXPORT ChannelControl {
 public:

@@ -87,6 +87,12 @@ struct PipelineResult {
     std::vector<StageStatus> stages;
     std::optional<ExecError> error;  // the first stage that failed (pipefail), a timeout or maxBuffer
 };
+// execPipeline for co_await: the result, or its error (pipefail, timeout,
+// maxBuffer) thrown as the ExecError; the pipeline beside it.
+struct PipelinePromise : Promise<PipelineResult> {
+    PipelinePtr pipeline;
+};
+CHILDPROC_EXPORT PipelinePromise execPipeline(const std::vector<Command>& commands, PipelineOptions options = {});
 
 // Blocks on a private loop, like spawnSync.
 CHILDPROC_EXPORT PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options = {});

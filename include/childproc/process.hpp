@@ -18,6 +18,7 @@
 #include "childproc/events.hpp"
 #include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/promise.hpp"
 
 namespace childproc::process {
 
@@ -37,6 +38,10 @@ CHILDPROC_EXPORT Subscription onMessageValue(ValueMessageListener fn, Listen how
 CHILDPROC_EXPORT Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
 // Malformed messages, write errors, ERR_IPC_DISCONNECTED, ...
 CHILDPROC_EXPORT Subscription onError(std::function<void(const Error&)> fn, Listen how = Listen::on);
+// `await once(process, 'message')` and a send() to await (see ChildProcess).
+CHILDPROC_EXPORT Promise<IncomingMessage> nextMessage();
+CHILDPROC_EXPORT Promise<void> sendAsync(const nlohmann::json& message);
+CHILDPROC_EXPORT Promise<void> sendAsync(const nlohmann::json& message, const SendHandle& handle);
 CHILDPROC_EXPORT void disconnect();
 // Beyond Node: the largest message accepted from the parent (kDefaultMaxMessageSize,
 // 32 MiB; unlimited lifts it). A longer one is an ERR_IPC_MESSAGE_TOO_LARGE error.

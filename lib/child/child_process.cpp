@@ -15,17 +15,46 @@ ChildProcess::ChildProcess(uv_loop_t* loop) : loop_(loop), ticks_(std::make_uniq
 
 ChildProcess::~ChildProcess() = default;
 
-Subscription ChildProcess::onSpawn(std::function<void()> fn, Listen how) {
-    return spawn_.add(std::move(fn), how);
-}
+Subscription ChildProcess::onSpawn(std::function<void()> fn, Listen how) { return spawn_.add(std::move(fn), how); }
 Subscription ChildProcess::onError(std::function<void(const Error&)> fn, Listen how) {
     return error_.add(std::move(fn), how);
 }
-Subscription ChildProcess::onExit(ExitListener fn, Listen how) {
-    return exit_.add(std::move(fn), how);
+Subscription ChildProcess::onExit(ExitListener fn, Listen how) { return exit_.add(std::move(fn), how); }
+Subscription ChildProcess::onClose(ExitListener fn, Listen how) { return close_.add(std::move(fn), how); }
+
+Promise<ExitStatus> ChildProcess::closed() {
+    auto [promise, resolver] = Promise<ExitStatus>::withResolvers();
+    if (closeEmitted_) {
+        resolver.resolve(ExitStatus{exitCode_, signalCode_});
+        return promise;
+    }
+    // As events.once: whichever of 'close' and 'error' comes first settles it.
+    auto subs = std::make_shared<std::pair<Subscription, Subscription>>();
+    subs->first = onClose(
+        [r = resolver, subs](std::optional<int> code, std::optional<std::string> signal) {
+            subs->second.off();
+            r.resolve(ExitStatus{code, std::move(signal)});
+        },
+        once);
+    subs->second = onError(
+        [r = resolver, subs](const Error& e) {
+            subs->first.off();
+            r.reject(e);
+        },
+        once);
+    return promise;
 }
-Subscription ChildProcess::onClose(ExitListener fn, Listen how) {
-    return close_.add(std::move(fn), how);
+
+Promise<IncomingMessage> ChildProcess::nextMessage() {
+    return channel_ ? channel_->nextMessage() : detail::channelClosedPromise<IncomingMessage>();
+}
+
+Promise<void> ChildProcess::sendAsync(const nlohmann::json& message) {
+    return channel_ ? channel_->sendAsync(message, nullptr) : detail::channelClosedPromise<void>();
+}
+
+Promise<void> ChildProcess::sendAsync(const nlohmann::json& message, const SendHandle& handle) {
+    return channel_ ? channel_->sendAsync(message, &handle) : detail::channelClosedPromise<void>();
 }
 
 bool ChildProcess::send(const nlohmann::json& message, SendCallback cb) {

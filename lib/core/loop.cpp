@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cerrno>
 #include <string>
+#include <utility>
 
 #include "childproc/error.hpp"
 #include "childproc/loop.hpp"
+#include "childproc/promise.hpp"
 #include "core/guard.hpp"
 
 namespace childproc::detail {
@@ -15,6 +17,17 @@ namespace childproc::detail {
 namespace {
 
 std::atomic<bool> libuvStarted{false};
+
+// The loop run() or runOnce() is running on this thread, for unhandled rejections.
+thread_local uv_loop_t* running = nullptr;
+
+struct Running {
+    uv_loop_t* saved;
+    explicit Running(uv_loop_t* loop) : saved(std::exchange(running, loop)) {}
+    ~Running() { running = saved; }
+    Running(const Running&) = delete;
+    Running& operator=(const Running&) = delete;
+};
 
 // Until some loop has been made, check that the two fds libuv's global pipe
 // needs are free. Another thread can take them in between; then libuv aborts as
@@ -50,6 +63,11 @@ uv_loop_t* tryDefaultLoop(int* err) {
     return loop;
 }
 
+void unhandledRejection(std::exception_ptr e) noexcept {
+    uv_loop_t* loop = running ? running : tryDefaultLoop();
+    if (loop) keepException(loop, std::move(e));
+}
+
 Error noLoopError(const std::string& what, int err) {
     Error e("libuv could not create " + what + ": " + std::string(uv_err_name(err)) + " (" + uv_strerror(err) + ")",
             "ERR_CHILDPROC_NO_LOOP");
@@ -72,14 +90,21 @@ uv_loop_t* defaultLoop() {
 void run(uv_loop_t* loop) {
     if (!loop) loop = defaultLoop();
     detail::rethrowKept(loop);
-    uv_run(loop, UV_RUN_DEFAULT);
+    {
+        const detail::Running scope(loop);
+        uv_run(loop, UV_RUN_DEFAULT);
+    }
     detail::rethrowKept(loop);
 }
 
 bool runOnce(uv_loop_t* loop) {
     if (!loop) loop = defaultLoop();
     detail::rethrowKept(loop);
-    const int alive = uv_run(loop, UV_RUN_ONCE);
+    int alive = 0;
+    {
+        const detail::Running scope(loop);
+        alive = uv_run(loop, UV_RUN_ONCE);
+    }
     detail::rethrowKept(loop);
     return alive != 0 || detail::exceptionKept(loop);
 }

@@ -171,6 +171,20 @@ std::future<ExecResult> promised(Start&& startRun) {
     return future;
 }
 
+// The same for co_await: the callback settles a Promise.
+template <class Start>
+ExecPromise promiseOf(Start&& startRun) {
+    auto [promise, resolver] = Promise<ExecResult>::withResolvers();
+    auto holder = std::make_shared<ChildProcessPtr>();
+    *holder = startRun(
+        [r = resolver, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+            if (e) r.reject(*e);
+            else r.resolve(ExecResult{out, err, *holder});
+            holder->reset();
+        });
+    return ExecPromise{promise, *holder};
+}
+
 }  // namespace
 
 ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
@@ -192,6 +206,14 @@ ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallba
 
 ChildProcessPtr exec(const std::string& command, ExecCallback callback) {
     return exec(command, ExecOptions{}, std::move(callback));
+}
+
+ExecPromise exec(const std::string& command, ExecOptions options) {
+    return promiseOf([&](ExecCallback cb) { return exec(command, std::move(options), std::move(cb)); });
+}
+
+ExecPromise execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options) {
+    return promiseOf([&](ExecCallback cb) { return execFile(file, args, std::move(options), std::move(cb)); });
 }
 
 std::future<ExecResult> execAsync(const std::string& command, ExecOptions options) {

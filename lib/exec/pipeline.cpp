@@ -21,9 +21,7 @@ struct PipelineAccess {
     static PipelinePtr start(const std::vector<Command>& commands, const PipelineOptions& o);
 };
 
-Subscription Pipeline::onClose(CloseListener fn, Listen how) {
-    return close_.add(std::move(fn), how);
-}
+Subscription Pipeline::onClose(CloseListener fn, Listen how) { return close_.add(std::move(fn), how); }
 
 void Pipeline::kill(Signal sig) {
     for (auto& s : stages_) s->kill(sig);
@@ -102,7 +100,8 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
         });
     }
     if (o.input) {
-        p->stdinPipe()->onError([](const Error&) {});  // a first stage that does not read its input: EPIPE, as in a shell
+        p->stdinPipe()->onError(
+            [](const Error&) {});  // a first stage that does not read its input: EPIPE, as in a shell
         p->stdinPipe()->end(*o.input);
     }
     return p;
@@ -170,6 +169,17 @@ PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions o
         cb(err, out, stages);
     });
     return p;
+}
+
+PipelinePromise execPipeline(const std::vector<Command>& commands, PipelineOptions options) {
+    auto [promise, resolver] = Promise<PipelineResult>::withResolvers();
+    PipelinePtr p = execPipeline(
+        commands, std::move(options),
+        [r = resolver](const std::optional<ExecError>& e, const std::string& out, const std::vector<StageStatus>& st) {
+            if (e) r.reject(*e);
+            else r.resolve(PipelineResult{out, st, std::nullopt});
+        });
+    return PipelinePromise{promise, std::move(p)};
 }
 
 PipelineResult pipelineSync(const std::vector<Command>& commands, PipelineOptions options) {

@@ -29,6 +29,10 @@ Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Serialization ser
     uv_pipe_init(loop, &pipe_, /*ipc=*/1);
     pipe_.data = this;
     sockets_->channel = this;
+    // A child's channel keeps the loop alive only while someone listens.
+    message_.onRemoved([this] { updateRef(); });
+    valueMessage_.onRemoved([this] { updateRef(); });
+    disconnect_.onRemoved([this] { updateRef(); });
 }
 
 Channel::~Channel() { sockets_->channel = nullptr; }
@@ -79,6 +83,35 @@ Subscription Channel::onDisconnect(std::function<void()> fn, Listen how) {
     Subscription s = disconnect_.add(std::move(fn), how);
     updateRef();
     return s;
+}
+
+Promise<IncomingMessage> Channel::nextMessage() {
+    auto [promise, resolver] = Promise<IncomingMessage>::withResolvers();
+    // What came while nobody listened is the next message, even after the
+    // channel closed: taken at once, without a trip through the tick queue.
+    if (!backlog_.empty()) {
+        Incoming in = std::move(backlog_.front());
+        backlog_.pop_front();
+        resolver.resolve(IncomingMessage{std::move(in.message), std::move(in.handle)});
+        return promise;
+    }
+    if (!connected_) return channelClosedPromise<IncomingMessage>();
+    // Once-listeners: between awaits nobody listens, so what comes meanwhile waits
+    // in the backlog for the next one, and the channel keeps no loop alive.
+    auto subs = std::make_shared<std::pair<Subscription, Subscription>>();
+    subs->second = onDisconnect(
+        [r = resolver, subs] {
+            subs->first.off();
+            r.reject(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"));
+        },
+        once);
+    subs->first = onMessage(
+        [r = resolver, subs](const nlohmann::json& m, std::shared_ptr<ReceivedHandle> h) {
+            subs->second.off();
+            r.resolve(IncomingMessage{m, std::move(h)});
+        },
+        once);
+    return promise;
 }
 
 void Channel::fail(Error e) const {

@@ -14,12 +14,22 @@
 #include <vector>
 
 #include "childproc/events.hpp"
+#include "childproc/incoming_message.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/promise.hpp"
 #include "ipc/codec.hpp"
 
 namespace childproc::detail {
 
 class TickQueue;
+
+// The Promise an awaitable IPC call returns when there is no channel.
+template <class T>
+Promise<T> channelClosedPromise() {
+    auto [promise, resolver] = Promise<T>::withResolvers();
+    resolver.reject(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"));
+    return promise;
+}
 
 class Channel : public ChannelControl, private CodecSink {
 public:
@@ -50,6 +60,19 @@ public:
     // The same messages whole, as Values ('advanced' keeps what JSON cannot hold).
     Subscription onMessageValue(ValueMessageListener fn, Listen how);
     Subscription onDisconnect(std::function<void()> fn, Listen how);
+    // The next message, as `await once(channel, 'message')`; rejected with
+    // ERR_IPC_CHANNEL_CLOSED when the channel closes first.
+    Promise<IncomingMessage> nextMessage();
+    // send() as a Promise: settled by the send callback.
+    template <class Message>
+    Promise<void> sendAsync(const Message& message, const SendHandle* handle) {
+        auto [p, r] = Promise<void>::withResolvers();
+        send(message, handle, [r](const std::optional<Error>& e) {
+            if (e) r.reject(*e);
+            else r.resolve();
+        });
+        return p;
+    }
     // Node's 'internalMessage' (cluster's): set before the peer can have sent any.
     void onInternalMessage(std::function<void(const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn) {
         hooks_.internal = std::move(fn);

@@ -96,6 +96,21 @@ Subscription onDisconnect(std::function<void()> fn, Listen how) {
 
 Subscription onError(std::function<void(const Error&)> fn, Listen how) { return side().error.add(std::move(fn), how); }
 
+Promise<IncomingMessage> nextMessage() {
+    auto& c = side().channel;
+    return c ? c->nextMessage() : detail::channelClosedPromise<IncomingMessage>();
+}
+
+Promise<void> sendAsync(const nlohmann::json& message) {
+    auto& c = side().channel;
+    return c ? c->sendAsync(message, nullptr) : detail::channelClosedPromise<void>();
+}
+
+Promise<void> sendAsync(const nlohmann::json& message, const SendHandle& handle) {
+    auto& c = side().channel;
+    return c ? c->sendAsync(message, &handle) : detail::channelClosedPromise<void>();
+}
+
 void disconnect() {
     ChildSide& s = side();
     if (s.channel) return s.channel->disconnect();

@@ -108,6 +108,24 @@ int main(int argc, char** argv) {
         run();
         return 0;
     }
+    if (mode == "await-echo") {
+        // The child side with coroutines: each message awaited, answered, the answer's
+        // write awaited; the channel closing ends the loop.
+        auto loop = []() -> Promise<int> {
+            int n = 0;
+            try {
+                for (;;) {
+                    IncomingMessage in = co_await process::nextMessage();
+                    const json reply = {{"awaited", in.message}, {"n", ++n}};
+                    co_await process::sendAsync(reply);
+                }
+            } catch (const Error& e) {
+                std::cout << "ended by " << e.code << " after " << n << std::endl;
+            }
+            co_return n;
+        };
+        return runUntil(loop()) > 0 ? 0 : 1;
+    }
     if (mode == "lonely") {
         // No listeners, nothing in flight: the channel must not keep us alive.
         process::connected();
