@@ -47,13 +47,7 @@ bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limi
     uv_timer_init(loop, &tick);
     uv_timer_start(
         &tick, [](uv_timer_t*) {}, 5, 5);
-    struct CloseGuard {  // also when runOnce() throws: the timer lives on this stack
-        uv_timer_t* t;
-        ~CloseGuard() {
-            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-            uv_run(t->loop, UV_RUN_NOWAIT);
-        }
-    } closer{&tick};
+    const ClosesTimer closer{&tick};
     const auto deadline = std::chrono::steady_clock::now() + limit;
     bool ok = false;
     while (!(ok = pred()) && std::chrono::steady_clock::now() < deadline) childproc::runOnce(loop);

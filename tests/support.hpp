@@ -34,6 +34,16 @@ inline std::string tempPath(const std::string& name) {
     return ::testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
 }
 
+// Closes a timer that lives on the stack when its scope ends, also when run()
+// throws, and lets the loop see the close.
+struct ClosesTimer {
+    uv_timer_t* t;
+    ~ClosesTimer() {
+        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+        uv_run(t->loop, UV_RUN_NOWAIT);
+    }
+};
+
 // Runs the default loop to completion; fails the test if it takes longer than
 // `limit` (a hung child must not hang the suite).
 inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), uv_loop_t* loop = nullptr) {
@@ -50,15 +60,8 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
         },
         static_cast<uint64_t>(limit.count()), 0);
     uv_unref(reinterpret_cast<uv_handle_t*>(&guard));
-    struct CloseGuard {  // also when run() throws: the timer lives on this stack
-        uv_timer_t* t;
-        ~CloseGuard() {
-            uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-            uv_run(t->loop, UV_RUN_NOWAIT);
-        }
-    };
     {
-        CloseGuard closer{&guard};
+        const ClosesTimer closer{&guard};
         childproc::run(loop);
     }
     ASSERT_FALSE(expired) << "the loop did not finish within " << limit.count() << " ms";

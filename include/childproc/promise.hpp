@@ -145,13 +145,17 @@ public:
         return {Promise(s), Resolver(s)};
     }
 
+    // Copies share the outcome, as JavaScript references to one promise do; a
+    // moved-from Promise is empty and may only be destroyed or assigned to.
     Promise(const Promise& o) : state_(o.state_) { ++state_->promises; }
-    Promise(Promise&& o) noexcept : state_(o.state_) { ++state_->promises; }
+    Promise(Promise&& o) noexcept : state_(std::move(o.state_)) {}
     Promise& operator=(Promise o) noexcept {
         std::swap(state_, o.state_);
         return *this;
     }
-    ~Promise() { --state_->promises; }
+    ~Promise() {
+        if (state_) --state_->promises;
+    }
 
     bool settled() const { return state_->settled(); }
 
@@ -160,8 +164,10 @@ public:
     auto operator co_await() const& noexcept { return Awaiter{state_, false}; }
     auto operator co_await() && noexcept { return Awaiter{state_, state_->promises == 1}; }
 
-    // For runUntil(): the value or the exception, once settled.
+    // The value, or the exception thrown, once settled (what runUntil() returns);
+    // ERR_CHILDPROC_NOT_SETTLED before.
     T take() {
+        if (!settled()) throw Error("Promise::take(): the promise is not settled yet", "ERR_CHILDPROC_NOT_SETTLED");
         state_->observed = true;
         return Awaiter{state_, state_->promises == 1}.await_resume();
     }
@@ -181,8 +187,10 @@ private:
             state->observed = true;
             if (state->error) std::rethrow_exception(state->error);
             if constexpr (!std::is_void_v<T>) {
-                if (move) return std::move(*state->value);
-                return *state->value;
+                // A move-only value can be taken once only.
+                if constexpr (!std::is_copy_constructible_v<T>) return std::move(*state->value);
+                else if (move) return std::move(*state->value);
+                else return *state->value;
             }
         }
     };
