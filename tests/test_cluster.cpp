@@ -279,6 +279,23 @@ TEST_F(Cluster, AWorkerThatCannotStartIsAnErrorAndLeavesTheCluster) {
     EXPECT_TRUE(test::pumpUntil([&] { return done; }));
 }
 
+TEST_F(Cluster, AWorkerErrorWithNoListenerIsThrownAndTheWorkerStillLeaves) {
+    cluster::Settings s;
+    s.exec = "/nonexistent/worker";
+    s.execPath = "";
+    cluster::setupPrimary(s);
+    auto w = cluster::fork();
+    std::string code = "no exception";
+    try {
+        test::pumpUntil([] { return false; }, std::chrono::seconds(2));
+    } catch (const Error& e) {
+        code = e.code;
+    }
+    EXPECT_EQ(code, "ENOENT");
+    EXPECT_EQ(w->state(), cluster::WorkerState::dead);
+    EXPECT_TRUE(cluster::workers().empty());
+}
+
 TEST_F(Cluster, DisconnectWithNoWorkersCallsBackOnALaterTick) {
     bool called = false;
     cluster::disconnect([&] { called = true; });
