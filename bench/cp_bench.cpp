@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // childproc's side of the benchmarks; the same modes and output as floor.c.
-//   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture WRITER BYTES
+//   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture[-utf8] WRITER BYTES
 //   cp_bench ipc-rt|ipc-oneway|ipc-big COUNT [node ECHO_JS]   peer: a C++ child, or Node
 //   cp_bench echo-child [COUNT]                                (internal) the C++ IPC peer
 #include <sys/resource.h>
@@ -69,10 +69,10 @@ int main(int argc, char** argv) {
         c->stdoutPipe()->onData([&](std::string_view d) { total += d.size(); });
         run();
         std::printf("%.2f\n", static_cast<double>(total) / (now() - t0) / 1e9);
-    } else if (mode == "capture") {
+    } else if (mode == "capture" || mode == "capture-utf8") {
         ExecOptions o;
         o.maxBuffer = unlimited;
-        o.encoding = Encoding::buffer;
+        o.encoding = mode == "capture" ? Encoding::buffer : Encoding::utf8;  // utf8: the default
         std::size_t got = 0;
         double t0 = now();
         execFile(argv[2], {argv[3]}, o, [&](const auto&, const std::string& out, const auto&) { got = out.size(); });

@@ -22,9 +22,10 @@ if (mode === 'spawn') {
   const ch = cp.spawn(a, [b], { stdio: ['ignore', 'pipe', 'ignore'] });
   ch.stdout.on('data', (d) => { total += d.length; });
   ch.on('close', () => console.log((total / (now() - t0) / 1e9).toFixed(2)));
-} else if (mode === 'capture') {
+} else if (mode === 'capture' || mode === 'capture-utf8') {
   const t0 = now();
-  cp.execFile(a, [b], { maxBuffer: Infinity, encoding: 'buffer' }, (err, out) => {
+  const encoding = mode === 'capture' ? 'buffer' : 'utf8';  // utf8: the default
+  cp.execFile(a, [b], { maxBuffer: Infinity, encoding }, (err, out) => {
     console.log(((now() - t0) * 1e3).toFixed(1) + ' ' + (process.resourceUsage().maxRSS / 1024).toFixed(1));
   });
 } else if (mode === 'echo-child') {

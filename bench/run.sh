@@ -25,7 +25,8 @@ cases=(
   "spawn, 1 GiB resident|µs|low|spawn 1024 100|spawn 1024 100|spawn 1024 100"
   "32 in flight|spawns/s|high|inflight 2000|inflight 2000|inflight 2000"
   "stdout throughput, 1 GiB|GB/s|high|throughput $writer 1073741824|throughput $writer 1073741824|throughput $writer 1073741824"
-  "exec capture 100 MiB|ms|low|capture $writer 104857600|capture $writer 104857600|capture $writer 104857600"
+  "exec capture 100 MiB (buffer)|ms|low|capture $writer 104857600|capture $writer 104857600|capture $writer 104857600"
+  "exec capture 100 MiB (utf8, the default; floor: raw bytes)|ms|low|capture $writer 104857600|capture-utf8 $writer 104857600|capture-utf8 $writer 104857600"
   "IPC round trip, small, C++⇄C++|µs|low|ipc-rt 20000|ipc-rt 20000|ipc-rt 20000"
   "IPC one-way small msgs, C++⇄C++|msg/s|high|ipc-oneway 200000|ipc-oneway 200000|ipc-oneway 200000"
   "IPC one-way 64 KiB msgs, C++⇄C++|msg/s|high|ipc-big 20000|ipc-big 20000|ipc-big 20000"
@@ -46,10 +47,14 @@ for r in $(seq 1 "$rounds"); do
 done
 
 median() { [ -s "$1" ] && sort -g "$1" | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}' || echo -; }
+lo() { [ -s "$1" ] && sort -g "$1" | head -1 || echo -; }
+hi() { [ -s "$1" ] && sort -g "$1" | tail -1 || echo -; }
+# "median (min–max)": the spread of the rounds beside each median.
+spread() { [ -s "$1" ] && echo "$(median "$1") ($(lo "$1")–$(hi "$1"))" || echo -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
 
 {
-  echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d). Node $(node --version), libuv $(pkg-config --modversion libuv)."
+  echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max). Node $(node --version), libuv $(pkg-config --modversion libuv)."
   echo
   echo "| measure | unit | raw C floor | childproc | Node 20 | childproc / floor | childproc vs Node |"
   echo "|---|---|---|---|---|---|---|"
@@ -58,19 +63,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; e
     f=$(median "$out/$i.floor"); c=$(median "$out/$i.cp"); n=$(median "$out/$i.node")
     # "vs Node" reads as how many times better childproc is.
     if [ "$better" = low ]; then vsn=$(ratio "$n" "$c"); else vsn=$(ratio "$c" "$n"); fi
-    echo "| $name | $unit | $f | $c | $n | $(ratio "$c" "$f") | $vsn better |"
+    echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.node") | $(ratio "$c" "$f") | $vsn better |"
     if [ -s "$out/$i.cp.rss" ]; then
-      echo "| $name: peak RSS | MiB | $(median "$out/$i.floor.rss") | $(median "$out/$i.cp.rss") | $(median "$out/$i.node.rss") | $(ratio "$(median "$out/$i.cp.rss")" "$(median "$out/$i.floor.rss")") | $(ratio "$(median "$out/$i.node.rss")" "$(median "$out/$i.cp.rss")") better |"
+      echo "| $name: peak RSS | MiB | $(spread "$out/$i.floor.rss") | $(spread "$out/$i.cp.rss") | $(spread "$out/$i.node.rss") | $(ratio "$(median "$out/$i.cp.rss")" "$(median "$out/$i.floor.rss")") | $(ratio "$(median "$out/$i.node.rss")" "$(median "$out/$i.cp.rss")") better |"
     fi
   done
 } | tee bench/results.md
 
 # Spawn cost against the parent's resident memory: the fork() problem, drawn.
 {
-  echo "# MiB floor childproc node"
+  echo "# MiB, then median min max for floor, childproc, node"
   for pair in "0:0" "256:1" "1024:2"; do
     mib=${pair%%:*}; i=${pair##*:}
-    echo "$mib $(median "$out/$i.floor") $(median "$out/$i.cp") $(median "$out/$i.node")"
+    row="$mib"
+    for who in floor cp node; do row="$row $(median "$out/$i.$who") $(lo "$out/$i.$who") $(hi "$out/$i.$who")"; done
+    echo "$row"
   done
 } >"$out/spawn.dat"
 if command -v gnuplot >/dev/null; then
@@ -79,12 +86,12 @@ set terminal pngcairo size 800,500 font ",11" noenhanced
 set output "bench/spawn-vs-rss.png"
 set title "spawn + exit of /bin/true vs the parent's resident memory"
 set xlabel "parent resident memory (MiB)"
-set ylabel "µs per spawn (median)"
+set ylabel "µs per spawn (median; bars: min to max of the rounds)"
 set key top left
 set grid
-plot "$out/spawn.dat" using 1:2 with linespoints lw 2 title "raw C posix_spawn (floor)", \
-     "$out/spawn.dat" using 1:3 with linespoints lw 2 title "childproc", \
-     "$out/spawn.dat" using 1:4 with linespoints lw 2 title "Node 20 spawn"
+plot "$out/spawn.dat" using 1:2:3:4 with yerrorlines lw 2 title "raw C posix_spawn (floor)", \
+     "$out/spawn.dat" using 1:5:6:7 with yerrorlines lw 2 title "childproc", \
+     "$out/spawn.dat" using 1:8:9:10 with yerrorlines lw 2 title "Node 20 spawn"
 GP
   echo "chart: bench/spawn-vs-rss.png" >&2
 else

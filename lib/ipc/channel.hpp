@@ -66,8 +66,9 @@ public:
     // send() as a Promise: settled by the send callback.
     template <class Message>
     Promise<void> sendAsync(const Message& message, const SendHandle* handle) {
-        auto [p, r] = Promise<void>::withResolvers();
-        send(message, handle, [r](const std::optional<Error>& e) {
+        auto [p, resolver] = Promise<void>::withResolvers();
+        // Not [resolver]: clang before 16 cannot capture a structured binding.
+        send(message, handle, [r = resolver](const std::optional<Error>& e) {
             if (e) r.reject(*e);
             else r.resolve();
         });
