@@ -293,6 +293,20 @@ TEST(Await, ARejectionNobodyAwaitsIsThrownFromRun) {
     test::runLoop();
 }
 
+TEST(Await, OnALoopOfYourOwn) {
+    uv_loop_t loop;
+    ASSERT_EQ(uv_loop_init(&loop), 0);
+    auto run = [](uv_loop_t* l) -> Promise<std::string> {
+        ExecOptions o;
+        o.loop = l;
+        co_return (co_await exec("echo own loop", o)).stdoutData;
+    };
+    EXPECT_EQ(runUntil(run(&loop), &loop), "own loop\n");
+    while (uv_run(&loop, UV_RUN_DEFAULT) != 0) {
+    }
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
 TEST(Await, AMoveOnlyValueAndAValueCopiedToEveryAwaiter) {
     auto [p, r] = Promise<std::unique_ptr<int>>::withResolvers();
     auto [q, s] = Promise<std::string>::withResolvers();
