@@ -134,12 +134,15 @@ CHILDPROC_EXPORT void disconnect(std::function<void()> callback = {});
 
 CHILDPROC_EXPORT Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
 CHILDPROC_EXPORT Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
-CHILDPROC_EXPORT Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn, Listen how = Listen::on);
-CHILDPROC_EXPORT Subscription onMessage(
-    std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn,
+                                          Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription
+onMessage(std::function<void(const WorkerPtr&, const nlohmann::json&, std::shared_ptr<ReceivedHandle>)> fn,
+          Listen how = Listen::on);
 CHILDPROC_EXPORT Subscription onDisconnect(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
-CHILDPROC_EXPORT Subscription onExit(
-    std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn, Listen how = Listen::on);
+CHILDPROC_EXPORT Subscription
+onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::optional<std::string> signal)> fn,
+       Listen how = Listen::on);
 CHILDPROC_EXPORT Subscription onSetup(std::function<void(const Settings&)> fn, Listen how = Listen::on);
 // cluster.removeAllListeners(): drop every listener added with the on* calls above.
 CHILDPROC_EXPORT void removeAllListeners();

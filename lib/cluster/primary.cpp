@@ -326,17 +326,29 @@ void disconnect(std::function<void()> callback) {
         if (w->isConnected()) w->disconnect();
 }
 
-Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().fork.add(std::move(fn), how); }
-Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().online.add(std::move(fn), how); }
-Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn, Listen how) { return primary().listening.add(std::move(fn), how); }
-Subscription onMessage(std::function<void(const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>)> fn, Listen how) {
+Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how) {
+    return primary().fork.add(std::move(fn), how);
+}
+Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how) {
+    return primary().online.add(std::move(fn), how);
+}
+Subscription onListening(std::function<void(const WorkerPtr&, const Address&)> fn, Listen how) {
+    return primary().listening.add(std::move(fn), how);
+}
+Subscription onMessage(std::function<void(const WorkerPtr&, const json&, std::shared_ptr<ReceivedHandle>)> fn,
+                       Listen how) {
     return primary().message.add(std::move(fn), how);
 }
-Subscription onDisconnect(std::function<void(const WorkerPtr&)> fn, Listen how) { return primary().disconnect.add(std::move(fn), how); }
-Subscription onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::optional<std::string>)> fn, Listen how) {
+Subscription onDisconnect(std::function<void(const WorkerPtr&)> fn, Listen how) {
+    return primary().disconnect.add(std::move(fn), how);
+}
+Subscription onExit(std::function<void(const WorkerPtr&, std::optional<int>, std::optional<std::string>)> fn,
+                    Listen how) {
     return primary().exit.add(std::move(fn), how);
 }
-Subscription onSetup(std::function<void(const Settings&)> fn, Listen how) { return primary().setup.add(std::move(fn), how); }
+Subscription onSetup(std::function<void(const Settings&)> fn, Listen how) {
+    return primary().setup.add(std::move(fn), how);
+}
 
 void removeAllListeners() {
     auto& p = primary();

@@ -52,18 +52,12 @@ Subscription Worker::onMessage(MessageListener fn, Listen how) {
     // before are replayed); in the primary through the worker's process.
     return process_ ? message_.add(std::move(fn), how) : process::onMessage(std::move(fn), how);
 }
-Subscription Worker::onOnline(std::function<void()> fn, Listen how) {
-    return online_.add(std::move(fn), how);
-}
+Subscription Worker::onOnline(std::function<void()> fn, Listen how) { return online_.add(std::move(fn), how); }
 Subscription Worker::onListening(std::function<void(const Address&)> fn, Listen how) {
     return listening_.add(std::move(fn), how);
 }
-Subscription Worker::onDisconnect(std::function<void()> fn, Listen how) {
-    return disconnect_.add(std::move(fn), how);
-}
-Subscription Worker::onExit(ExitListener fn, Listen how) {
-    return exit_.add(std::move(fn), how);
-}
+Subscription Worker::onDisconnect(std::function<void()> fn, Listen how) { return disconnect_.add(std::move(fn), how); }
+Subscription Worker::onExit(ExitListener fn, Listen how) { return exit_.add(std::move(fn), how); }
 Subscription Worker::onError(std::function<void(const Error&)> fn, Listen how) {
     return process_ ? error_.add(std::move(fn), how) : process::onError(std::move(fn), how);
 }

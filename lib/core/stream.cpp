@@ -29,18 +29,12 @@ Subscription Stream::onData(std::function<void(std::string_view)> fn, Listen how
     return s;
 }
 
-Subscription Stream::onEnd(std::function<void()> fn, Listen how) {
-    return end_.add(std::move(fn), how);
-}
-Subscription Stream::onDrain(std::function<void()> fn, Listen how) {
-    return drain_.add(std::move(fn), how);
-}
+Subscription Stream::onEnd(std::function<void()> fn, Listen how) { return end_.add(std::move(fn), how); }
+Subscription Stream::onDrain(std::function<void()> fn, Listen how) { return drain_.add(std::move(fn), how); }
 Subscription Stream::onError(std::function<void(const Error&)> fn, Listen how) {
     return error_.add(std::move(fn), how);
 }
-Subscription Stream::onClose(std::function<void()> fn, Listen how) {
-    return close_.add(std::move(fn), how);
-}
+Subscription Stream::onClose(std::function<void()> fn, Listen how) { return close_.add(std::move(fn), how); }
 
 void Stream::startReading() {
     if (!readable_) return;

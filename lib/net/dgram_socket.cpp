@@ -109,18 +109,12 @@ Socket::Socket(const SocketOptions& o)
 
 Socket::~Socket() { releaseHandle(); }
 
-Subscription Socket::onMessage(MessageListener fn, Listen how) {
-    return message_.add(std::move(fn), how);
-}
-Subscription Socket::onListening(std::function<void()> fn, Listen how) {
-    return listening_.add(std::move(fn), how);
-}
+Subscription Socket::onMessage(MessageListener fn, Listen how) { return message_.add(std::move(fn), how); }
+Subscription Socket::onListening(std::function<void()> fn, Listen how) { return listening_.add(std::move(fn), how); }
 Subscription Socket::onError(std::function<void(const Error&)> fn, Listen how) {
     return error_.add(std::move(fn), how);
 }
-Subscription Socket::onClose(std::function<void()> fn, Listen how) {
-    return close_.add(std::move(fn), how);
-}
+Subscription Socket::onClose(std::function<void()> fn, Listen how) { return close_.add(std::move(fn), how); }
 
 void Socket::bind(int port, std::function<void()> cb) { bind(BindOptions{port, std::nullopt, false}, std::move(cb)); }
 

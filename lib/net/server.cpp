@@ -42,18 +42,14 @@ Server::Server(uv_loop_t* loop) : loop_(loop), ticks_(detail::TickQueue::shared(
 
 Server::~Server() = default;
 
-Subscription Server::onConnection(ConnectionListener fn, Listen how) {
-    return connection_.add(std::move(fn), how);
-}
+Subscription Server::onConnection(ConnectionListener fn, Listen how) { return connection_.add(std::move(fn), how); }
 Subscription Server::onListening(std::function<void()> fn, Listen how) {
     return listeningEvent_.add(std::move(fn), how);
 }
 Subscription Server::onError(std::function<void(const Error&)> fn, Listen how) {
     return error_.add(std::move(fn), how);
 }
-Subscription Server::onClose(std::function<void()> fn, Listen how) {
-    return close_.add(std::move(fn), how);
-}
+Subscription Server::onClose(std::function<void()> fn, Listen how) { return close_.add(std::move(fn), how); }
 
 void Server::listen(int port, std::function<void()> cb) {
     ListenOptions o;
