@@ -3,7 +3,8 @@
 //
 //   cluster_http [--workers N] [--port P] [--policy rr|none]
 //
-// The primary forks the workers and forks a replacement for any that dies.
+// The primary forks the workers and supervises them: one that dies is replaced,
+// with backoff and a start limit (beyond Node: cluster::supervise()).
 // Each worker answers HTTP requests with "hello from <pid>". SIGTERM or SIGINT
 // shut down gracefully: the servers stop accepting, requests in flight are
 // answered, idle keep-alive connections close, and everyone exits 0.
@@ -63,13 +64,14 @@ int runPrimary(const Args& a) {
     cluster::onExit([&](const cluster::WorkerPtr& w, std::optional<int> code, std::optional<std::string> sig) {
         std::cout << "worker " << w->id() << " exited (" << (sig ? *sig : "code " + std::to_string(code.value_or(0)))
                   << ")";
-        if (shuttingDown || w->exitedAfterDisconnect()) {
-            std::cout << std::endl;
-            return;
-        }
-        std::cout << ", forking a replacement" << std::endl;
-        cluster::fork();
+        // Supervision (beyond Node) replaces a worker that died on its own, with backoff.
+        const bool planned = shuttingDown || w->exitedAfterDisconnect() || w->process()->killed();
+        std::cout << (planned || !cluster::supervising() ? "" : ", forking a replacement") << std::endl;
     });
+    cluster::onGiveUp([](const cluster::WorkerPtr&, unsigned restarts) {
+        std::cout << "workers keep dying: " << restarts << " restarts in 10 s, no more" << std::endl;
+    });
+    cluster::supervise();
     static uv_signal_t sigterm, sigint;
     onShutdown = [&] {
         if (std::exchange(shuttingDown, true)) return;

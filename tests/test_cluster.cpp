@@ -55,7 +55,10 @@ void waitAllGone() {
 // Cluster listeners are process-wide: each test's go with it.
 class Cluster : public ::testing::Test {
 protected:
-    void TearDown() override { cluster::removeAllListeners(); }
+    void TearDown() override {
+        cluster::stopSupervising();
+        cluster::removeAllListeners();
+    }
 };
 
 }  // namespace
@@ -301,4 +304,60 @@ TEST_F(Cluster, DisconnectWithNoWorkersCallsBackOnALaterTick) {
     cluster::disconnect([&] { called = true; });
     EXPECT_FALSE(called);
     EXPECT_TRUE(test::pumpUntil([&] { return called; }));
+}
+
+// Beyond Node: supervision, as systemd's Restart=on-failure with a start limit.
+TEST_F(Cluster, SupervisionRestartsACrashLoopWithBackoffThenGivesUp) {
+    cluster::RestartPolicy policy;
+    policy.delay = std::chrono::milliseconds(20);
+    policy.burst = 3;
+    policy.interval = std::chrono::seconds(30);
+    cluster::supervise(policy);
+    int forks = 0, restarts = 0;
+    std::optional<unsigned> gaveUpAfter;
+    cluster::onFork([&](const cluster::WorkerPtr&) { ++forks; });
+    cluster::onRestart([&](const cluster::WorkerPtr& dead, const cluster::WorkerPtr& replacement) {
+        EXPECT_NE(dead->id(), replacement->id());
+        ++restarts;
+    });
+    cluster::onGiveUp([&](const cluster::WorkerPtr&, unsigned n) { gaveUpAfter = n; });
+    const auto t0 = std::chrono::steady_clock::now();
+    forkMode({"crash"});
+    ASSERT_TRUE(test::pumpUntil([&] { return gaveUpAfter.has_value(); }));
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(*gaveUpAfter, 3u);
+    EXPECT_EQ(restarts, 3);
+    EXPECT_FALSE(cluster::supervising());
+    // The delays doubled (20 + 40 + 80 ms): a bound on the rate, not a speed claim.
+    EXPECT_GE(took, std::chrono::milliseconds(140));
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(300));
+    EXPECT_EQ(forks, 4) << "nothing is restarted after giving up";
+    EXPECT_TRUE(cluster::workers().empty());
+}
+
+TEST_F(Cluster, SupervisionReplacesAWorkerKilledFromOutsideButNotAPlannedExit) {
+    cluster::RestartPolicy policy;
+    policy.delay = std::chrono::milliseconds(10);
+    cluster::supervise(policy);
+    std::vector<std::pair<int, int>> restarted;  // dead id, replacement id
+    cluster::onRestart([&](const cluster::WorkerPtr& dead, const cluster::WorkerPtr& replacement) {
+        restarted.emplace_back(dead->id(), replacement->id());
+    });
+    auto w = forkMode({"idle"});
+    ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::online; }));
+    ::kill(*w->process()->pid(), SIGKILL);  // as the OOM killer would
+    ASSERT_TRUE(test::pumpUntil([&] { return !restarted.empty(); }));
+    ASSERT_EQ(restarted.size(), 1u);
+    EXPECT_EQ(restarted[0].first, w->id());
+    const auto replacement = cluster::workers().at(restarted[0].second);
+    ASSERT_TRUE(test::pumpUntil([&] { return replacement->state() == cluster::WorkerState::online; }));
+    // Planned exits are not restarted: kill() here, disconnect() for the next one.
+    replacement->kill();
+    auto other = forkMode({"idle"});
+    ASSERT_TRUE(test::pumpUntil([&] { return other->state() == cluster::WorkerState::online; }));
+    other->disconnect();
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(300));
+    EXPECT_EQ(restarted.size(), 1u);
+    EXPECT_TRUE(cluster::supervising());
+    waitAllGone();
 }

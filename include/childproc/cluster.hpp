@@ -10,6 +10,7 @@
 // worker(), or a Server::listen): it reads and removes NODE_UNIQUE_ID and tells
 // the primary it is online. Everything runs on libuv's default loop.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -146,5 +147,30 @@ onExit(std::function<void(const WorkerPtr&, std::optional<int> code, std::option
 CHILDPROC_EXPORT Subscription onSetup(std::function<void(const Settings&)> fn, Listen how = Listen::on);
 // cluster.removeAllListeners(): drop every listener added with the on* calls above.
 CHILDPROC_EXPORT void removeAllListeners();
+
+// --- Beyond Node: supervision (opt-in) ---
+// A worker that exits on its own (it crashed, or something outside killed it) is
+// replaced by a new one forked with the same env, after a delay that doubles with
+// each restart in the window, as systemd's Restart= with StartLimitBurst and
+// StartLimitIntervalSec. Not restarted: a worker after worker.disconnect() or
+// worker.kill(), any worker during cluster.disconnect(), a worker that could not
+// be started at all ('error' without 'exit': a wrong exec restarts nothing).
+struct RestartPolicy {
+    std::chrono::milliseconds delay{100};       // before the first restart in a window
+    std::chrono::milliseconds maxDelay{10000};  // the doubling stops here
+    unsigned burst = 5;                         // restarts allowed within `interval`...
+    std::chrono::milliseconds interval{10000};  // ...past which supervision gives up
+};
+// Start (or retune) supervision; stopSupervising() ends it and cancels pending restarts.
+CHILDPROC_EXPORT void supervise(const RestartPolicy& policy = {});
+CHILDPROC_EXPORT void stopSupervising();
+CHILDPROC_EXPORT bool supervising();
+// A replacement was forked for a worker that died.
+CHILDPROC_EXPORT Subscription onRestart(std::function<void(const WorkerPtr& dead, const WorkerPtr& replacement)> fn,
+                                        Listen how = Listen::on);
+// `burst` restarts came within `interval`: `dead` is not replaced and supervision
+// stops (systemd's start-limit-hit); call supervise() again to resume.
+CHILDPROC_EXPORT Subscription onGiveUp(std::function<void(const WorkerPtr& dead, unsigned restarts)> fn,
+                                       Listen how = Listen::on);
 
 }  // namespace childproc::cluster

@@ -41,6 +41,15 @@ bool sendToWorker(
     const WorkerPtr& w, nlohmann::json message, const SendHandle* handle = nullptr, Handler reply = {},
     SendCallback written = [](const std::optional<Error>&) {});
 
+// primary.cpp: whether cluster.disconnect() is under way (no restarts then).
+bool primaryDisconnecting();
+
+// supervisor.cpp: told of each fork (its env, for a replacement) and each exit.
+void supervisorForked(int id, const Env& env);
+void supervisorExited(const WorkerPtr& w);
+void supervisorForget(int id);  // it never ran: no 'exit' will come
+void supervisorRemoveAllListeners();
+
 // worker_side.cpp: this process as a worker.
 bool isWorkerProcess();   // reads and removes NODE_UNIQUE_ID on first call
 WorkerPtr thisWorker();   // cluster.worker, or nullptr

@@ -33,6 +33,7 @@ struct Primary {
     std::map<std::string, std::unique_ptr<ServerHandle>> handles;
     std::vector<std::function<void()>> onAllGone;  // cluster.disconnect callbacks
     std::set<int> leaving;                         // disconnected by us, not exited yet
+    bool disconnecting = false;                    // cluster.disconnect() until all are gone
     detail::TickQueue ticks{defaultLoop()};
 
     Listeners<const WorkerPtr&> fork, online, disconnect;
@@ -90,6 +91,7 @@ void removeHandlesForWorker(const WorkerPtr& w) {
 void allGone() {
     auto& p = primary();
     if (!p.workers.empty() || !p.leaving.empty()) return;
+    p.disconnecting = false;
     auto callbacks = std::move(p.onAllGone);
     p.onAllGone.clear();
     for (auto& cb : callbacks) detail::guarded(uv_default_loop(), cb);
@@ -206,6 +208,8 @@ void primaryDisconnect(const WorkerPtr& w) {
     childproc::cluster::removeWorker(w);
 }
 
+bool primaryDisconnecting() { return childproc::cluster::primary().disconnecting; }
+
 }  // namespace childproc::detail::cluster
 
 namespace childproc::cluster {
@@ -276,6 +280,7 @@ WorkerPtr fork(const Env& env) {
         // dead, and cluster.disconnect() callbacks do not wait for it.
         WorkerAccess::setState(*w, WorkerState::dead);
         primary().leaving.erase(w->id());
+        supervisorForget(w->id());
         removeWorker(w);
     });
     child->onExit([cell](std::optional<int> code, std::optional<std::string> sig) {
@@ -287,6 +292,7 @@ WorkerPtr fork(const Env& env) {
         WorkerAccess::setState(*w, WorkerState::dead);
         emit(WorkerAccess::exit(*w), code, sig);
         emit(primary().exit, w, code, sig);
+        supervisorExited(w);
         if (primary().leaving.erase(w->id())) allGone();
     });
     child->onDisconnect([cell] {
@@ -311,11 +317,13 @@ WorkerPtr fork(const Env& env) {
     }
     p.ticks.post([worker] { emit(primary().fork, worker); });
     p.workers[id] = worker;
+    supervisorForked(id, env);
     return worker;
 }
 
 void disconnect(std::function<void()> callback) {
     auto& p = primary();
+    p.disconnecting = true;
     if (callback) p.onAllGone.push_back(std::move(callback));
     if (p.workers.empty()) {
         p.ticks.post(allGone);
@@ -359,6 +367,7 @@ void removeAllListeners() {
     p.message.clear();
     p.exit.clear();
     p.setup.clear();
+    supervisorRemoveAllListeners();
 }
 
 }  // namespace childproc::cluster

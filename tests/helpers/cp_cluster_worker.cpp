@@ -49,6 +49,7 @@ std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "idle";
     if (!cluster::isWorker()) return 2;  // only ever run as a worker
+    if (mode == "crash") return 3;       // a worker that dies at start, for supervision
     auto self = cluster::worker();
 
     std::shared_ptr<net::Server> server;
