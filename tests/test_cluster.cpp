@@ -28,6 +28,15 @@ cluster::WorkerPtr forkMode(std::vector<std::string> args) {
     return cluster::fork();
 }
 
+// A worker whose program does not exist: 'error', and no 'exit'.
+cluster::WorkerPtr forkUnstartable() {
+    cluster::Settings s;
+    s.exec = "/nonexistent/worker";
+    s.execPath = "";
+    cluster::setupPrimary(s);
+    return cluster::fork();
+}
+
 // A port that something else already listens on (as Node's test: 127.0.0.1).
 struct Blocker {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -266,11 +275,7 @@ TEST_F(Cluster, DisconnectCallbackRunsWhenEveryWorkerHasExited) {
 }
 
 TEST_F(Cluster, AWorkerThatCannotStartIsAnErrorAndLeavesTheCluster) {
-    cluster::Settings s;
-    s.exec = "/nonexistent/worker";
-    s.execPath = "";
-    cluster::setupPrimary(s);
-    auto w = cluster::fork();
+    auto w = forkUnstartable();
     std::optional<Error> error;
     w->onError([&](const Error& e) { error = e; });
     ASSERT_TRUE(test::pumpUntil([&] { return error.has_value(); }));
@@ -283,11 +288,7 @@ TEST_F(Cluster, AWorkerThatCannotStartIsAnErrorAndLeavesTheCluster) {
 }
 
 TEST_F(Cluster, AWorkerErrorWithNoListenerIsThrownAndTheWorkerStillLeaves) {
-    cluster::Settings s;
-    s.exec = "/nonexistent/worker";
-    s.execPath = "";
-    cluster::setupPrimary(s);
-    auto w = cluster::fork();
+    auto w = forkUnstartable();
     std::string code = "no exception";
     try {
         test::pumpUntil([] { return false; }, std::chrono::seconds(2));

@@ -35,11 +35,14 @@ Supervisor& supervisor() {
     return *s;
 }
 
+void closeTimer(std::unique_ptr<uv_timer_t> t) {
+    uv_close(reinterpret_cast<uv_handle_t*>(t.release()),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
 void cancelPending() {
     auto& s = supervisor();
-    for (auto& [t, p] : s.pending)
-        uv_close(reinterpret_cast<uv_handle_t*>(p.timer.release()),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    for (auto& [t, p] : s.pending) closeTimer(std::move(p.timer));
     s.pending.clear();
 }
 
@@ -48,8 +51,7 @@ void restartNow(uv_timer_t* t) {
     auto it = s.pending.find(t);
     Pending p = std::move(it->second);
     s.pending.erase(it);
-    uv_close(reinterpret_cast<uv_handle_t*>(p.timer.release()),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    closeTimer(std::move(p.timer));
     if (!s.policy || detail::cluster::primaryDisconnecting()) return;
     WorkerPtr replacement = fork(p.env);
     detail::emitGuarded(uv_default_loop(), s.restart, p.dead, replacement);
