@@ -56,10 +56,10 @@ public:
     // The largest message accepted from the peer (kDefaultMaxMessageSize; unlimited).
     void setMaxMessageSize(std::size_t bytes) { codec_->setMaxMessageSize(bytes); }
 
-    Subscription onMessage(MessageListener fn, Listen how);
+    Subscription onMessage(MessageListener fn, Listen how = Listen::on);
     // The same messages whole, as Values ('advanced' keeps what JSON cannot hold).
-    Subscription onMessageValue(ValueMessageListener fn, Listen how);
-    Subscription onDisconnect(std::function<void()> fn, Listen how);
+    Subscription onMessageValue(ValueMessageListener fn, Listen how = Listen::on);
+    Subscription onDisconnect(std::function<void()> fn, Listen how = Listen::on);
     // The next message, as `await once(channel, 'message')`; rejected with
     // ERR_IPC_CHANNEL_CLOSED when the channel closes first.
     Promise<IncomingMessage> nextMessage();
