@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 // One port, one worker per CPU: Node's cluster example in C++.
 //
-//   cluster_http [--workers N] [--port P] [--policy rr|none]
+//   cluster_http [--workers N] [--port P] [--policy rr|none|reuseport] [--kill-after S]
 //
 // The primary forks the workers and supervises them: one that dies is replaced,
 // with backoff and a start limit (beyond Node: cluster::supervise()).
 // Each worker answers HTTP requests with "hello from <pid>". SIGTERM or SIGINT
 // shut down gracefully: the servers stop accepting, requests in flight are
-// answered, idle keep-alive connections close, and everyone exits 0.
+// answered, idle keep-alive connections close, and everyone exits 0; a worker
+// still busy S seconds later (default 10) is killed. SIGHUP replaces every worker
+// by a new process, one at a time, without refusing a connection
+// (cluster::reload()). Started by systemd with socket activation (LISTEN_FDS),
+// the workers serve on the socket systemd bound for port P.
 
 #include <unistd.h>
 
@@ -27,6 +31,7 @@ struct Args {
     int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int port = 8000;
     std::string policy;
+    int killAfter = 10;
 };
 
 Args parse(int argc, char** argv) {
@@ -36,23 +41,33 @@ Args parse(int argc, char** argv) {
         if (k == "--workers") a.workers = std::stoi(v);
         else if (k == "--port") a.port = std::stoi(v);
         else if (k == "--policy") a.policy = v;
+        else if (k == "--kill-after") a.killAfter = std::stoi(v);
     }
     return a;
 }
 
 // ---- the primary -----------------------------------------------------------
 
-std::function<void()> onShutdown;
+std::function<void(int signum)> onSignal;
 
 void watchSignal(uv_signal_t* h, int signum) {
     uv_signal_init(uv_default_loop(), h);
     uv_signal_start(
-        h, [](uv_signal_t*, int) { onShutdown(); }, signum);
+        h, [](uv_signal_t*, int received) { onSignal(received); }, signum);
     uv_unref(reinterpret_cast<uv_handle_t*>(h));  // waiting for a signal keeps nobody alive
+}
+
+void reload() {
+    std::cout << "reloading" << std::endl;
+    cluster::reload({}, [](const std::optional<Error>& e) {
+        if (e) std::cout << "reload failed: " << e->message() << std::endl;
+        else std::cout << "reloaded" << std::endl;
+    });
 }
 
 int runPrimary(const Args& a) {
     if (a.policy == "none") cluster::setSchedulingPolicy(cluster::SchedulingPolicy::none);
+    if (a.policy == "reuseport") cluster::setSchedulingPolicy(cluster::SchedulingPolicy::reuseport);
     bool shuttingDown = false;
     bool announced = false;
 
@@ -72,18 +87,20 @@ int runPrimary(const Args& a) {
         std::cout << "workers keep dying: " << restarts << " restarts in 10 s, no more" << std::endl;
     });
     cluster::supervise();
-    static uv_signal_t sigterm, sigint;
-    onShutdown = [&] {
-        if (std::exchange(shuttingDown, true)) return;
+    static uv_signal_t sigterm, sigint, sighup;
+    onSignal = [&](int signum) {
+        if (shuttingDown) return;
+        if (signum == SIGHUP) return reload();
+        shuttingDown = true;
         std::cout << "shutting down" << std::endl;
-        cluster::disconnect([] {
+        cluster::disconnect(std::chrono::seconds(a.killAfter), [] {
             std::cout << "all workers are done" << std::endl;
-            uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
-            uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+            for (auto* h : {&sigterm, &sigint, &sighup}) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
         });
     };
     watchSignal(&sigterm, SIGTERM);
     watchSignal(&sigint, SIGINT);
+    watchSignal(&sighup, SIGHUP);
 
     std::cout << "primary " << ::getpid() << " forking " << a.workers << " workers" << std::endl;
     for (int i = 0; i < a.workers; ++i) cluster::fork();

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <future>
+#include <map>
 #include <set>
 
 #include "support.hpp"
@@ -360,5 +361,127 @@ TEST_F(Cluster, SupervisionReplacesAWorkerKilledFromOutsideButNotAPlannedExit) {
     test::pumpUntil([] { return false; }, std::chrono::milliseconds(300));
     EXPECT_EQ(restarted.size(), 1u);
     EXPECT_TRUE(cluster::supervising());
+    waitAllGone();
+}
+
+// Beyond Node: a graceful stop with a deadline.
+TEST_F(Cluster, DisconnectWithADeadlineKillsOnlyTheWorkersStillRunning) {
+    auto quick = forkMode({"serve", "0"});
+    auto stuck = forkMode({"linger"});
+    ASSERT_TRUE(test::pumpUntil([&] {
+        return quick->state() == cluster::WorkerState::listening && stuck->state() == cluster::WorkerState::online;
+    }));
+    std::map<int, std::pair<std::optional<int>, std::optional<std::string>>> exits;
+    cluster::onExit([&](const cluster::WorkerPtr& w, std::optional<int> code, std::optional<std::string> sig) {
+        exits[w->id()] = {code, sig};
+    });
+    bool done = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    cluster::disconnect(std::chrono::milliseconds(300), [&] { done = true; });
+    ASSERT_TRUE(test::pumpUntil([&] { return done; }));
+    // The stuck one lived until the deadline (libuv timers round down to the loop's cached ms).
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(250));
+    EXPECT_EQ(exits[quick->id()], std::make_pair(std::optional<int>(0), std::optional<std::string>()));
+    EXPECT_EQ(exits[stuck->id()].second, "SIGKILL");
+    EXPECT_TRUE(cluster::workers().empty());
+}
+
+// Beyond Node: rolling reload.
+TEST_F(Cluster, ReloadReplacesEachWorkerWithTheSameForkEnvAndTheOldOnesLeaveGracefully) {
+    cluster::Settings s;
+    s.exec = kWorker;
+    s.execPath = "";
+    s.args = std::vector<std::string>{"report"};
+    cluster::setupPrimary(s);
+    std::map<int, std::string> tags;  // worker id → the tag it reported
+    cluster::onMessage([&](const cluster::WorkerPtr& w, const json& m, std::shared_ptr<ReceivedHandle>) {
+        tags[w->id()] = m.value("tag", "");
+    });
+    auto a = cluster::fork({{"CP_TAG", "a"}});
+    auto b = cluster::fork({{"CP_TAG", "b"}});
+    ASSERT_TRUE(test::pumpUntil([&] { return tags.size() == 2; }));
+    // Each predecessor is disconnected only once its replacement is up: when an old
+    // worker disconnects, two workers are online, one of them new.
+    std::vector<std::size_t> onlineAtDisconnect;
+    cluster::onDisconnect([&](const cluster::WorkerPtr&) {
+        std::size_t online = 0;
+        for (auto& [id, x] : cluster::workers()) online += x->state() == cluster::WorkerState::online;
+        onlineAtDisconnect.push_back(online);
+    });
+    cluster::ReloadOptions o;
+    o.waitForListening = false;
+    std::optional<std::optional<Error>> result;
+    cluster::reload(o, [&](const std::optional<Error>& e) { result = e; });
+    EXPECT_TRUE(cluster::reloading());
+    ASSERT_TRUE(test::pumpUntil([&] { return result.has_value(); }));
+    EXPECT_FALSE(result->has_value()) << (*result)->message();
+    EXPECT_FALSE(cluster::reloading());
+    EXPECT_TRUE(a->isDead() && b->isDead());
+    EXPECT_TRUE(a->exitedAfterDisconnect() && b->exitedAfterDisconnect());
+    ASSERT_EQ(cluster::workers().size(), 2u);
+    std::vector<std::string> newTags;
+    for (auto& [id, w] : cluster::workers()) newTags.push_back(tags[id]);
+    EXPECT_EQ(newTags, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(onlineAtDisconnect, (std::vector<std::size_t>{2, 2}));
+    waitAllGone();
+}
+
+TEST_F(Cluster, ASecondReloadWhileOneRunsIsAnError) {
+    auto w = forkMode({"serve", "0"});
+    ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::listening; }));
+    std::optional<std::optional<Error>> first, second;
+    cluster::reload({}, [&](const std::optional<Error>& e) { first = e; });
+    cluster::reload({}, [&](const std::optional<Error>& e) { second = e; });
+    EXPECT_FALSE(second.has_value()) << "answers come from the loop";
+    ASSERT_TRUE(test::pumpUntil([&] { return first.has_value() && second.has_value(); }));
+    EXPECT_FALSE(first->has_value());
+    ASSERT_TRUE(second->has_value());
+    EXPECT_EQ((*second)->code, "ERR_CHILDPROC_RELOAD_IN_PROGRESS");
+    waitAllGone();
+}
+
+TEST_F(Cluster, AReplacementThatCrashesStopsTheReloadAndTheOldWorkerKeepsServing) {
+    cluster::supervise();
+    auto w = forkMode({"serve", "0"});
+    ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::listening; }));
+    int restarts = 0;
+    cluster::onRestart([&](const cluster::WorkerPtr&, const cluster::WorkerPtr&) { ++restarts; });
+    cluster::Settings s;
+    s.args = std::vector<std::string>{"crash"};  // the new build is broken
+    cluster::setupPrimary(s);
+    std::optional<std::optional<Error>> result;
+    cluster::reload({}, [&](const std::optional<Error>& e) { result = e; });
+    ASSERT_TRUE(test::pumpUntil([&] { return result.has_value(); }));
+    ASSERT_TRUE(result->has_value());
+    EXPECT_EQ((*result)->code, "ERR_CHILDPROC_RELOAD_FAILED");
+    EXPECT_NE((*result)->message().find("exited before it was ready (code 3)"), std::string::npos)
+        << (*result)->message();
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(300));
+    EXPECT_EQ(restarts, 0) << "the failed replacement is not restarted";
+    EXPECT_EQ(cluster::workers().size(), 1u);
+    EXPECT_EQ(w->state(), cluster::WorkerState::listening);
+    EXPECT_FALSE(w->exitedAfterDisconnect());
+    waitAllGone();
+}
+
+TEST_F(Cluster, AReplacementNotReadyInTimeIsKilledAndTheReloadFails) {
+    auto w = forkMode({"serve", "0"});
+    ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::listening; }));
+    cluster::Settings s;
+    s.args = std::vector<std::string>{"idle"};  // online, never listening
+    cluster::setupPrimary(s);
+    std::optional<std::string> replacementSignal;
+    cluster::onExit([&](const cluster::WorkerPtr& x, std::optional<int>, std::optional<std::string> sig) {
+        if (x != w) replacementSignal = sig.value_or("none");
+    });
+    cluster::ReloadOptions o;
+    o.readyTimeout = std::chrono::milliseconds(300);
+    std::optional<std::optional<Error>> result;
+    cluster::reload(o, [&](const std::optional<Error>& e) { result = e; });
+    ASSERT_TRUE(test::pumpUntil([&] { return result.has_value() && replacementSignal.has_value(); }));
+    ASSERT_TRUE(result->has_value());
+    EXPECT_NE((*result)->message().find("was not ready in time"), std::string::npos) << (*result)->message();
+    EXPECT_EQ(replacementSignal, "SIGKILL");
+    EXPECT_EQ(cluster::workers().size(), 1u);
     waitAllGone();
 }

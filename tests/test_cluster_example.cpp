@@ -7,7 +7,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <future>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
@@ -186,7 +189,75 @@ TEST_P(ClusterExample, SigtermStopsAcceptingAndFinishesRequestsInFlight) {
     EXPECT_NE(p.out.find("all workers are done"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Policy, ClusterExample, ::testing::Values("rr", "none"));
+// Requests from `clients` threads, one after another on each, until stopped:
+// each answer's pid, or -1 for a refused, reset or empty one.
+class ConstantLoad {
+public:
+    ConstantLoad(int port, int clients) {
+        for (int t = 0; t < clients; ++t)
+            threads_.push_back(std::async(std::launch::async, [this, port] {
+                std::vector<int> pids;
+                static const std::regex pidRe("hello from (\\d+)\\n$");
+                while (!stop_) {
+                    std::smatch m;
+                    const std::string r = test::httpGet(port);
+                    pids.push_back(std::regex_search(r, m, pidRe) ? std::stoi(m[1]) : -1);
+                    done_ += 1;
+                }
+                return pids;
+            }));
+    }
+    int done() const { return done_; }
+    // Each client's answers, in order.
+    std::vector<std::vector<int>> stop() {
+        stop_ = true;
+        std::vector<std::vector<int>> all;
+        for (auto& t : threads_) {
+            EXPECT_TRUE(test::pumpUntil(
+                [&] { return t.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+            all.push_back(t.get());
+        }
+        return all;
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<int> done_{0};
+    std::vector<std::future<std::vector<int>>> threads_;
+};
+
+TEST_P(ClusterExample, SighupReloadsEveryWorkerUnderLoadWithoutDroppingARequest) {
+    Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
+    const std::set<int> before = p.workerPids();
+    ConstantLoad load(p.port(), 4);
+    ASSERT_TRUE(test::pumpUntil([&] { return load.done() >= 200; }));
+    const int atSighup = load.done();
+    p.child->kill(SIGHUP);
+    ASSERT_TRUE(p.waitFor("reloaded")) << p.out;
+    const int atReloaded = load.done();
+    ASSERT_TRUE(test::pumpUntil([&] { return load.done() >= atReloaded + 200; }));
+    const auto answers = load.stop();
+
+    std::set<int> after = p.workerPids();
+    for (int pid : before) after.erase(pid);
+    EXPECT_EQ(after.size(), 2u) << p.out;
+    std::size_t total = 0, refused = 0;
+    for (const auto& client : answers) {
+        total += client.size();
+        refused += static_cast<std::size_t>(std::count(client.begin(), client.end(), -1));
+        // Each client's last answers come from the new workers only.
+        ASSERT_GE(client.size(), 10u);
+        for (auto it = client.end() - 10; it != client.end(); ++it) EXPECT_TRUE(after.count(*it)) << *it << p.out;
+    }
+    EXPECT_EQ(refused, 0u) << "a request was refused or dropped";
+    EXPECT_EQ(p.count("exited (code 0)"), 2u) << "the old workers left gracefully\n" << p.out;
+    for (int pid : before) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(2000))) << pid;
+    std::cout << "[ reload/" << GetParam() << " ] " << total << " requests, " << atReloaded - atSighup
+              << " during the reload, " << refused << " refused or dropped" << std::endl;
+}
+
+INSTANTIATE_TEST_SUITE_P(Policy, ClusterExample, ::testing::Values("rr", "none", "reuseport"));
 
 // ---- Node's cluster on either side ---------------------------------------
 

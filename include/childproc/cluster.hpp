@@ -28,8 +28,10 @@
 
 namespace childproc::cluster {
 
-// cluster.SCHED_NONE / cluster.SCHED_RR, with Node's values.
-enum class SchedulingPolicy { none = 1, rr = 2 };
+// cluster.SCHED_NONE / cluster.SCHED_RR, with Node's values; reuseport is beyond
+// Node 20: each worker accepts on a SO_REUSEPORT socket of its own on the one
+// port, and the kernel balances (Linux hashes each connection to a socket).
+enum class SchedulingPolicy { none = 1, rr = 2, reuseport = 3 };
 
 // worker.state. The worker's own view also has disconnecting and destroying.
 enum class WorkerState { none, online, listening, disconnecting, disconnected, destroying, dead };
@@ -120,8 +122,8 @@ CHILDPROC_EXPORT WorkerPtr worker();
 // disconnected and dead (at once after the primary's worker.disconnect()).
 CHILDPROC_EXPORT const std::map<int, WorkerPtr>& workers();
 
-// cluster.schedulingPolicy: from NODE_CLUSTER_SCHED_POLICY ('rr' or 'none'),
-// default rr. Settable until the first fork() or setupPrimary().
+// cluster.schedulingPolicy: from NODE_CLUSTER_SCHED_POLICY ('rr', 'none' or
+// 'reuseport'), default rr. Settable until the first fork() or setupPrimary().
 CHILDPROC_EXPORT SchedulingPolicy schedulingPolicy();
 CHILDPROC_EXPORT void setSchedulingPolicy(SchedulingPolicy policy);
 
@@ -132,6 +134,10 @@ CHILDPROC_EXPORT const Settings& settings();
 CHILDPROC_EXPORT WorkerPtr fork(const Env& env = {});
 // cluster.disconnect([callback]): disconnect every worker; callback once none is left.
 CHILDPROC_EXPORT void disconnect(std::function<void()> callback = {});
+// Beyond Node: a graceful stop with a deadline. As disconnect(callback), and a worker
+// still running `forceKillAfter` later (a connection that never ends, a worker
+// that ignores the disconnect) is killed with SIGKILL.
+CHILDPROC_EXPORT void disconnect(std::chrono::milliseconds forceKillAfter, std::function<void()> callback = {});
 
 CHILDPROC_EXPORT Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
 CHILDPROC_EXPORT Subscription onOnline(std::function<void(const WorkerPtr&)> fn, Listen how = Listen::on);
@@ -172,5 +178,27 @@ CHILDPROC_EXPORT Subscription onRestart(std::function<void(const WorkerPtr& dead
 // stops (systemd's start-limit-hit); call supervise() again to resume.
 CHILDPROC_EXPORT Subscription onGiveUp(std::function<void(const WorkerPtr& dead, unsigned restarts)> fn,
                                        Listen how = Listen::on);
+
+// --- Beyond Node: rolling reload ---
+// Replace every worker by a new process, one at a time, without refusing a
+// connection: fork a replacement (the old one's fork env), wait until it is
+// listening, then disconnect the old one gracefully, and go on to the next. The
+// listening sockets stay open throughout (under reuseport the replacement takes
+// over its predecessor's socket). Workers forked meanwhile are not replaced.
+struct ReloadOptions {
+    // Ready means 'listening'; false: 'online', for workers that serve nothing.
+    bool waitForListening = true;
+    // A replacement not ready by then is killed and the reload stops.
+    std::chrono::milliseconds readyTimeout{30000};
+    // An old worker still running this long after its disconnect is killed (SIGKILL).
+    std::optional<std::chrono::milliseconds> forceKillAfter;
+};
+// `done` runs once every old worker has exited, or with the error that stopped the
+// reload: ERR_CHILDPROC_RELOAD_FAILED (a replacement died, failed to start, or was
+// not ready in time: the old workers not yet replaced keep serving),
+// ERR_CHILDPROC_RELOAD_IN_PROGRESS, ERR_CHILDPROC_RELOAD_ABORTED (cluster.disconnect()).
+CHILDPROC_EXPORT void reload(const ReloadOptions& options = {},
+                             std::function<void(const std::optional<Error>&)> done = {});
+CHILDPROC_EXPORT bool reloading();
 
 }  // namespace childproc::cluster

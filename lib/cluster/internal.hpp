@@ -44,10 +44,18 @@ bool sendToWorker(
 // primary.cpp: whether cluster.disconnect() is under way (no restarts then).
 bool primaryDisconnecting();
 
+// reload.cpp: the worker a replacement takes over from (reuseport hands it that socket).
+std::optional<int> predecessorOf(int id);
+void reloadAbort();  // cluster.disconnect() ends a reload
+
+// deadline.cpp: SIGKILL to those of `workers` still running `after` from now.
+void killAfter(const std::vector<WorkerPtr>& workers, std::chrono::milliseconds after);
+
 // supervisor.cpp: told of each fork (its env, for a replacement) and each exit.
 void supervisorForked(int id, const Env& env);
 void supervisorExited(const WorkerPtr& w);
-void supervisorForget(int id);  // it never ran: no 'exit' will come
+void supervisorForget(int id);  // not to be restarted (it never ran, or a reload gave up on it)
+const Env* forkEnv(int id);     // a live worker's fork(env)
 void supervisorRemoveAllListeners();
 
 // worker_side.cpp: this process as a worker.

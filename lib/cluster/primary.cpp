@@ -45,6 +45,7 @@ struct Primary {
     Primary() {
         const char* env = std::getenv("NODE_CLUSTER_SCHED_POLICY");
         if (env && std::string_view(env) == "none") policy = SchedulingPolicy::none;
+        if (env && std::string_view(env) == "reuseport") policy = SchedulingPolicy::reuseport;
     }
 };
 
@@ -129,10 +130,11 @@ void queryServer(const WorkerPtr& w, const json& m) {
             q.udpType = type.get<std::string>();
             q.udpFlags = static_cast<unsigned>(intField(m, "flags"));
         }
-        it = p.handles
-                 .emplace(key, p.policy == SchedulingPolicy::rr && q.udpType.empty() ? makeRoundRobinHandle(key, q)
-                                                                                     : makeSharedHandle(q))
-                 .first;
+        std::unique_ptr<ServerHandle> handle;
+        if (!q.udpType.empty() || p.policy == SchedulingPolicy::none) handle = makeSharedHandle(q);
+        else if (p.policy == SchedulingPolicy::reuseport) handle = makeReusePortHandle(q);
+        else handle = makeRoundRobinHandle(key, q);
+        it = p.handles.emplace(key, std::move(handle)).first;
     }
     if (it->second->data.is_null()) it->second->data = m.value("data", json());
     const json seq = m.value("seq", json());
@@ -324,6 +326,7 @@ WorkerPtr fork(const Env& env) {
 void disconnect(std::function<void()> callback) {
     auto& p = primary();
     p.disconnecting = true;
+    detail::cluster::reloadAbort();
     if (callback) p.onAllGone.push_back(std::move(callback));
     if (p.workers.empty()) {
         p.ticks.post(allGone);
@@ -332,6 +335,13 @@ void disconnect(std::function<void()> callback) {
     auto snapshot = p.workers;  // disconnect() removes from the map
     for (auto& [id, w] : snapshot)
         if (w->isConnected()) w->disconnect();
+}
+
+void disconnect(std::chrono::milliseconds forceKillAfter, std::function<void()> callback) {
+    std::vector<WorkerPtr> running;
+    for (const auto& [id, w] : primary().workers) running.push_back(w);
+    disconnect(std::move(callback));
+    detail::cluster::killAfter(running, forceKillAfter);
 }
 
 Subscription onFork(std::function<void(const WorkerPtr&)> fn, Listen how) {

@@ -42,5 +42,6 @@ struct Query {
 
 std::unique_ptr<ServerHandle> makeRoundRobinHandle(const std::string& key, const Query& q);
 std::unique_ptr<ServerHandle> makeSharedHandle(const Query& q);
+std::unique_ptr<ServerHandle> makeReusePortHandle(const Query& q);
 
 }  // namespace childproc::detail::cluster

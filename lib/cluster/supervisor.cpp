@@ -88,8 +88,9 @@ void supervisorForked(int id, const Env& env) { supervisor().envs[id] = env; }
 void supervisorExited(const WorkerPtr& w) {
     auto& s = supervisor();
     auto envIt = s.envs.find(w->id());
-    Env env = envIt == s.envs.end() ? Env{} : std::move(envIt->second);
-    if (envIt != s.envs.end()) s.envs.erase(envIt);
+    if (envIt == s.envs.end()) return;  // forgotten: not to be restarted
+    Env env = std::move(envIt->second);
+    s.envs.erase(envIt);
     // Planned exits are not failures: disconnect(), kill(), cluster.disconnect().
     if (!s.policy || w->exitedAfterDisconnect() || w->process()->killed() || primaryDisconnecting()) return;
     const RestartPolicy& policy = *s.policy;
@@ -117,6 +118,12 @@ void supervisorExited(const WorkerPtr& w) {
 }
 
 void supervisorForget(int id) { supervisor().envs.erase(id); }
+
+const Env* forkEnv(int id) {
+    auto& envs = supervisor().envs;
+    auto it = envs.find(id);
+    return it == envs.end() ? nullptr : &it->second;
+}
 
 void supervisorRemoveAllListeners() {
     supervisor().restart.clear();

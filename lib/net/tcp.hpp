@@ -24,7 +24,9 @@ std::shared_ptr<net::Socket> makeTcpSocket(uv_loop_t* loop, const std::shared_pt
 std::shared_ptr<net::Socket> adoptTcpSocket(net::Server& server, ReceivedHandle& received);
 
 // Node's _createServerHandle: a bound TCP handle (heap, closed with closeTcp) or a libuv error.
-int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out);
+// reusePort sets SO_REUSEPORT first, so that more sockets may bind the same port.
+int bindTcpHandle(uv_loop_t* loop, const std::optional<std::string>& host, int port, bool ipv6Only, uv_tcp_t** out,
+                  bool reusePort = false);
 void closeTcp(uv_tcp_t* h, std::function<void()> done);
 // libuv keeps EADDRINUSE until listen(); Node's checkBindError finds it by the port:
 // UV_EADDRINUSE unless `h` is bound to `port` (0 asks nothing).

@@ -6,8 +6,9 @@
 //                        A listen error goes to the primary as {error: {...}}.
 //   decline <port>       listen with maxConnections 0: every hand-off is declined
 //   echo                 answer each message m with {echo: m, id, pid}
-//   report               send {id, isWorker, isPrimary, uniqueIdInEnv, state}
+//   report               send {id, isWorker, isPrimary, uniqueIdInEnv, state, tag: $CP_TAG}
 //   idle                 be a worker, do nothing
+//   linger               be a worker that a disconnect does not end (a timer keeps it)
 //   disconnect-self      listen on port argv[2], then cluster.worker.disconnect()
 //   kill-self            cluster.worker.kill(): tell the primary, disconnect, exit 0
 //   udp <port>           bind a udp4 socket on 127.0.0.1 (through the primary); answer
@@ -77,10 +78,16 @@ int main(int argc, char** argv) {
                        {"isWorker", cluster::isWorker()},
                        {"isPrimary", cluster::isPrimary()},
                        {"uniqueIdInEnv", std::getenv("NODE_UNIQUE_ID") != nullptr},
-                       {"state", cluster::stateName(self->state())}});
+                       {"state", cluster::stateName(self->state())},
+                       {"tag", std::getenv("CP_TAG") ? json(std::getenv("CP_TAG")) : json()}});
     } else if (mode == "disconnect-self") {
         server = serve(argc > 2 ? std::atoi(argv[2]) : 0, std::nullopt);
         server->onListening([self] { self->disconnect(); });
+    } else if (mode == "linger") {
+        static uv_timer_t forever;
+        uv_timer_init(uv_default_loop(), &forever);
+        uv_timer_start(
+            &forever, [](uv_timer_t*) {}, 1000, 1000);
     } else if (mode == "kill-self") {
         self->kill();
     }
