@@ -70,6 +70,8 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
 // Connect to 127.0.0.1:port, read until the server closes, return what came.
 // Blocking: call it from a thread other than the loop's when the loop serves it.
 std::string tcpFetch(int port);
+// The same over a Unix socket.
+std::string unixFetch(const std::string& path);
 
 // An HTTP/1.1 GET with "Connection: close" to 127.0.0.1:port; the whole response.
 std::string httpGet(int port);

@@ -5,7 +5,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <future>
 #include <map>
@@ -484,4 +486,33 @@ TEST_F(Cluster, AReplacementNotReadyInTimeIsKilledAndTheReloadFails) {
     EXPECT_EQ(replacementSignal, "SIGKILL");
     EXPECT_EQ(cluster::workers().size(), 1u);
     waitAllGone();
+}
+
+// Node's listen(path) and listen({fd}) in a worker go through the primary too.
+TEST_F(Cluster, WorkersServeAUnixPathThroughThePrimary) {
+    const std::string path = "/tmp/childproc-cluster-" + std::to_string(::getpid()) + ".sock";
+    std::vector<cluster::WorkerPtr> ws{forkMode({"serve-path", path}), forkMode({"serve-path", path})};
+    int listening = 0;
+    for (auto& w : ws) w->onListening([&](const cluster::Address&) { ++listening; });
+    ASSERT_TRUE(test::pumpUntil([&] { return listening == 2; }));
+    std::set<std::string> answers;
+    auto fetched = std::async(std::launch::async, [&] {
+        for (int i = 0; i < 20; ++i) answers.insert(test::unixFetch(path));
+    });
+    ASSERT_TRUE(test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    EXPECT_EQ(answers, (std::set<std::string>{std::to_string(*ws[0]->process()->pid()) + "\n",
+                                              std::to_string(*ws[1]->process()->pid()) + "\n"}));
+    waitAllGone();
+    EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the primary removed the socket with its last worker";
+}
+
+TEST_F(Cluster, WorkersServeThePrimarysFdAndItStaysThePrimarys) {
+    Blocker bound;  // listening already, as a socket-activation socket would be
+    auto w = forkMode({"serve-fd", std::to_string(bound.fd)});
+    ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::listening; }));
+    auto fetched = std::async(std::launch::async, [port = bound.port] { return test::tcpFetch(port); });
+    ASSERT_TRUE(test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    EXPECT_EQ(fetched.get(), std::to_string(*w->process()->pid()) + "\n");
+    waitAllGone();
+    EXPECT_EQ(::fcntl(bound.fd, F_GETFD), FD_CLOEXEC) << "the primary's fd outlives its workers";
 }

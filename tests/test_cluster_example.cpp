@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <map>
@@ -34,9 +35,12 @@ struct Primary {
     std::optional<int> code;
     std::optional<std::string> signal;
 
-    Primary(const std::string& file, const std::vector<std::string>& args) {
+    // passFd: given to the primary as its fd 3 (socket activation).
+    Primary(const std::string& file, const std::vector<std::string>& args, std::optional<int> passFd = {}) {
         SpawnOptions o;
-        o.stdio = std::vector<Stdio>{StdioType::ignore, StdioType::pipe, 2};
+        std::vector<Stdio> stdio{StdioType::ignore, StdioType::pipe, 2};
+        if (passFd) stdio.push_back(*passFd);
+        o.stdio = stdio;
         child = spawn(file, args, o);
         child->stdoutPipe()->onData([this](std::string_view d) { out += d; });
         child->onExit([this](std::optional<int> c, std::optional<std::string> s) {
@@ -255,6 +259,39 @@ TEST_P(ClusterExample, SighupReloadsEveryWorkerUnderLoadWithoutDroppingARequest)
     for (int pid : before) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(2000))) << pid;
     std::cout << "[ reload/" << GetParam() << " ] " << total << " requests, " << atReloaded - atSighup
               << " during the reload, " << refused << " refused or dropped" << std::endl;
+}
+
+std::string environOf(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// systemd's socket activation, as systemd-socket-activate does it: a bound socket
+// at fd 3, LISTEN_FDS=1 and LISTEN_PID set to the primary's pid.
+TEST_P(ClusterExample, UnderSocketActivationTheWorkersServeOnThePassedSocket) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const int port = ntohs(a.sin_port);  // held by us: binding it again would be EADDRINUSE
+    Primary p("/bin/sh",
+              {"-c", "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=http exec \"$0\" \"$@\"", kExample, "--workers", "2",
+               "--port", std::to_string(port), "--policy", GetParam()},
+              fd);
+    ::close(fd);
+    ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; })) << p.out;
+    EXPECT_EQ(p.port(), port);
+    auto byPid = answersByPid(port, 40, true);
+    EXPECT_EQ(byPid.count(-1), 0u) << "every request was answered";
+    for (auto& [pid, n] : byPid) EXPECT_TRUE(p.workerPids().count(pid)) << pid;
+    for (int pid : p.workerPids()) {
+        const std::string env = environOf(pid);
+        EXPECT_FALSE(env.empty());
+        EXPECT_EQ(env.find("LISTEN_"), std::string::npos) << "the variables are cleared before forking";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Policy, ClusterExample, ::testing::Values("rr", "none", "reuseport"));

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 // net::Server in this process: connections as Node's net.Socket treats them.
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 
 #include "support.hpp"
@@ -45,4 +51,104 @@ TEST(Net, UnrefLetsTheLoopEndAndRefKeepsIt) {
     server->close([&](const std::optional<Error>&) { closed = true; });
     test::runLoop(5s);
     EXPECT_TRUE(closed);
+}
+
+namespace {
+
+std::string tempSocketPath(const std::string& name) {
+    return "/tmp/childproc-test-" + std::to_string(::getpid()) + "-" + name + ".sock";
+}
+
+// A TCP socket bound to a free loopback port, not listening: who listens on it serves it.
+struct BoundSocket {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port = 0;
+    BoundSocket() {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~BoundSocket() { ::close(fd); }
+};
+
+template <class Fn>
+std::string fetchWhilePumping(Fn fetch) {
+    auto fetched = std::async(std::launch::async, std::move(fetch));
+    EXPECT_TRUE(test::pumpUntil([&] { return fetched.wait_for(0s) == std::future_status::ready; }));
+    return fetched.get();
+}
+
+void closeAndWait(net::Server& server) {
+    bool closed = false;
+    server.close([&](const std::optional<Error>&) { closed = true; });
+    EXPECT_TRUE(test::pumpUntil([&] { return closed; }));
+}
+
+}  // namespace
+
+// Node's server.listen(path): a Unix socket, its path as address(), gone after close.
+TEST(Net, ListenOnAUnixPathServesThereAndRemovesTheSocketOnClose) {
+    const std::string path = tempSocketPath("listen");
+    auto server = net::createServer([](std::shared_ptr<net::Socket> s) { s->end("over unix\n"); });
+    bool listening = false;
+    server->listen(path, [&] { listening = true; });
+    ASSERT_TRUE(test::pumpUntil([&] { return listening; }));
+    ASSERT_TRUE(server->address());
+    EXPECT_EQ(server->address()->address, path);
+    EXPECT_EQ(server->address()->family, "unix");
+    EXPECT_EQ(fetchWhilePumping([path] { return test::unixFetch(path); }), "over unix\n");
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+    closeAndWait(*server);
+    EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the socket file is removed on close, as in Node";
+}
+
+TEST(Net, AUnixPathInUseIsNodesEaddrinuse) {
+    const std::string path = tempSocketPath("inuse");
+    auto first = net::createServer();
+    first->listen(path);
+    auto second = net::createServer();
+    std::optional<Error> error;
+    second->onError([&](const Error& e) { error = e; });
+    second->listen(path);
+    ASSERT_TRUE(test::pumpUntil([&] { return error.has_value(); }));
+    EXPECT_EQ(error->message(), "listen EADDRINUSE: address already in use " + path);
+    EXPECT_EQ(error->code, "EADDRINUSE");
+    EXPECT_EQ(error->address, path);
+    EXPECT_EQ(error->port, -1);
+    closeAndWait(*first);
+}
+
+// Node's server.listen({fd}): serve on a socket opened elsewhere; our fd stays ours.
+TEST(Net, ListenOnAnFdServesOnThatSocketAndLeavesTheFdToTheCaller) {
+    BoundSocket bound;
+    auto server = net::createServer([](std::shared_ptr<net::Socket> s) { s->end("from the fd\n"); });
+    net::ListenOptions o;
+    o.fd = bound.fd;
+    bool listening = false;
+    server->listen(o, [&] { listening = true; });
+    ASSERT_TRUE(test::pumpUntil([&] { return listening; }));
+    EXPECT_EQ(server->address()->port, bound.port);
+    EXPECT_EQ(fetchWhilePumping([port = bound.port] { return test::tcpFetch(port); }), "from the fd\n");
+    closeAndWait(*server);
+    EXPECT_EQ(::fcntl(bound.fd, F_GETFD), FD_CLOEXEC) << "the caller's fd is still open";
+}
+
+TEST(Net, AnFdThatIsNotAStreamSocketIsNodesEinval) {
+    const int file = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    auto server = net::createServer();
+    std::optional<Error> error;
+    server->onError([&](const Error& e) { error = e; });
+    net::ListenOptions o;
+    o.fd = file;
+    server->listen(o);
+    ASSERT_TRUE(test::pumpUntil([&] { return error.has_value(); }));
+    EXPECT_EQ(error->message(), "listen EINVAL: invalid argument");
+    EXPECT_EQ(error->code, "EINVAL");
+    ::close(file);
+    o.fd = -1;
+    EXPECT_THROW(server->listen(o), Error);
 }

@@ -31,16 +31,21 @@ namespace childproc::net {
 using Socket = Stream;
 using ConnectionListener = std::function<void(std::shared_ptr<Socket> socket)>;
 
-// server.address(): { address, family, port }.
+// server.address(): { address, family, port }. A Unix socket's is its path, family "unix".
 struct Address {
     std::string address;
-    std::string family;  // "IPv4" or "IPv6"
+    std::string family;  // "IPv4", "IPv6" or "unix"
     int port = 0;
 };
 
 // server.listen(options).
 struct ListenOptions {
     int port = 0;
+    // A Unix socket instead of TCP (Node's listen(path)): host and port are ignored.
+    std::optional<std::string> path;
+    // A socket already open here, TCP or Unix, bound or listening (Node's listen({fd})).
+    // We listen on a duplicate: the fd stays the caller's to close.
+    std::optional<int> fd;
     // Unset, as in Node: '::' (IPv4 too, dual stack), or '0.0.0.0' without IPv6.
     std::optional<std::string> host;
     int backlog = 511;
@@ -48,6 +53,17 @@ struct ListenOptions {
     // In a cluster worker: bind here instead of sharing the primary's socket.
     bool exclusive = false;
 };
+
+// Socket activation (systemd's sd_listen_fds): the sockets a service manager
+// passed us, from fd 3, when LISTEN_PID is ours. Read on first use, which also
+// makes them close-on-exec and clears LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES.
+// listen(port) and listen(path) use the passed socket bound to that port or path
+// instead of binding; so does a cluster primary for its workers' listens.
+struct ListenFd {
+    int fd;
+    std::string name;  // from LISTEN_FDNAMES (systemd's FileDescriptorName=), else "unknown"
+};
+CHILDPROC_EXPORT const std::vector<ListenFd>& listenFds();
 
 class Server;
 // net.createServer([connectionListener]) on the default loop (or `loop`).
@@ -69,6 +85,8 @@ public:
     void listen(ListenOptions options, std::function<void()> onListening = {});
     void listen(int port, std::function<void()> onListening = {});
     void listen(int port, const std::string& host, std::function<void()> onListening = {});
+    // A Unix socket at `path` (removed again on close, as libuv does).
+    void listen(const std::string& path, std::function<void()> onListening = {});
     // server.listen(handle): accept on a listening socket another process sent us
     // (a ReceivedHandle of type net.Server or net.Native), as Node's children do.
     void listen(std::shared_ptr<ReceivedHandle> handle, std::function<void()> onListening = {});

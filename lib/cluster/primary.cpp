@@ -122,6 +122,8 @@ void queryServer(const WorkerPtr& w, const json& m) {
         Query q;
         if (address.is_string()) q.address = address.get<std::string>();
         q.port = intField(m, "port");
+        if (intField(m, "addressType", 4) == -1 && q.address) q.path = std::exchange(q.address, std::nullopt);
+        if (intField(m, "fd", -1) >= 0) q.fd = intField(m, "fd");
         q.ipv6Only = (intField(m, "flags") & UV_TCP_IPV6ONLY) != 0;
         q.backlog = intField(m, "backlog", 0);
         if (q.backlog <= 0) q.backlog = 511;  // Node's workers send 0 for "unset"; listen() reads it as 511
@@ -132,7 +134,7 @@ void queryServer(const WorkerPtr& w, const json& m) {
         }
         std::unique_ptr<ServerHandle> handle;
         if (!q.udpType.empty() || p.policy == SchedulingPolicy::none) handle = makeSharedHandle(q);
-        else if (p.policy == SchedulingPolicy::reuseport) handle = makeReusePortHandle(q);
+        else if (p.policy == SchedulingPolicy::reuseport && !q.path && !q.fd) handle = makeReusePortHandle(q);
         else handle = makeRoundRobinHandle(key, q);
         it = p.handles.emplace(key, std::move(handle)).first;
     }
@@ -253,6 +255,7 @@ WorkerPtr fork(const Env& env) {
     auto& p = primary();
     const Settings& s = p.settings;
     const int id = ++p.ids;
+    net::listenFds();  // socket activation's variables are ours, not the workers'
     Env workerEnv = processEnv();
     for (const auto& [k, v] : env) workerEnv[k] = v;
     workerEnv["NODE_UNIQUE_ID"] = std::to_string(id);

@@ -11,7 +11,7 @@
 
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
-#include "net/tcp.hpp"
+#include "net/sockets.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -21,28 +21,23 @@ class ReusePortHandle : public ServerHandle {
 public:
     explicit ReusePortHandle(const Query& q) : query_(q) {}
     ~ReusePortHandle() override {
-        for (auto& slot : slots_) closeTcp(slot.socket, {});
+        for (auto& slot : slots_) closeSocket(slot.socket, {});
     }
 
     void add(const WorkerPtr& worker, Reply reply) override {
         Slot* slot = nullptr;
         if (auto before = predecessorOf(worker->id())) slot = find(*before);
         if (!slot) {
-            uv_tcp_t* socket = nullptr;
-            // Port 0: the first socket picks the port and the others join it.
-            const int port = port_ ? port_ : query_.port;
-            if (int err = bindTcpHandle(defaultLoop(), query_.address, port, query_.ipv6Only, &socket, true))
-                return reply(err, nlohmann::json::object(), nullptr);
-            if (!port_) {
-                sockaddr_storage ss{};
-                int len = sizeof ss;
-                if (uv_tcp_getsockname(socket, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
-                    if (auto a = addressOf(ss)) port_ = a->port;
-            }
+            uv_stream_t* socket = nullptr;
+            BindSpec spec = bindSpec(query_);
+            spec.reusePort = true;
+            if (port_) spec.port = port_;  // port 0: the first socket picks the port and the others join it
+            if (int err = bindServer(defaultLoop(), spec, &socket)) return reply(err, nlohmann::json::object(), nullptr);
+            if (auto a = socketAddress(socket); a && !port_) port_ = a->port;
             slot = &slots_.emplace_back(Slot{socket, {}});
         }
         slot->workers.insert(worker->id());
-        const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(slot->socket));
+        const SendHandle h = SendHandle::native(slot->socket);
         reply(0, nlohmann::json::object(), &h);
     }
 
@@ -51,7 +46,7 @@ public:
         if (it == slots_.end()) return false;
         it->workers.erase(worker->id());
         if (it->workers.empty()) {
-            closeTcp(it->socket, {});
+            closeSocket(it->socket, {});
             slots_.erase(it);
         }
         return slots_.empty();
@@ -59,7 +54,7 @@ public:
 
 private:
     struct Slot {
-        uv_tcp_t* socket;
+        uv_stream_t* socket;
         std::set<int> workers;  // more than one while a replacement takes over
     };
 

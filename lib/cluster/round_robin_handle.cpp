@@ -12,7 +12,7 @@
 #include "cluster/server_handle.hpp"
 #include "core/guard.hpp"
 #include "net/listener.hpp"
-#include "net/tcp.hpp"
+#include "net/sockets.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -21,14 +21,14 @@ namespace {
 class RoundRobinHandle : public ServerHandle {
 public:
     RoundRobinHandle(std::string key, const Query& q) : key_(std::move(key)) {
-        errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &listener_);
+        errno_ = bindServer(defaultLoop(), bindSpec(q), &listener_);
         if (errno_) return;
         listener_->data = this;
-        errno_ = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), q.backlog, [](uv_stream_t* s, int status) {
+        errno_ = uv_listen(listener_, q.backlog, [](uv_stream_t* s, int status) {
             auto* self = static_cast<RoundRobinHandle*>(s->data);
             guarded(s->loop, [&] { self->onConnection(status); });
         });
-        if (errno_) closeTcp(std::exchange(listener_, nullptr), {});
+        if (errno_) closeSocket(std::exchange(listener_, nullptr), {});
     }
 
     ~RoundRobinHandle() override { closeAll(); }
@@ -37,10 +37,8 @@ public:
         if (errno_) return reply(errno_, nlohmann::json::object(), nullptr);
         all_[worker->id()] = worker;
         nlohmann::json extra = nlohmann::json::object();
-        sockaddr_storage ss{};
-        int len = sizeof ss;
-        if (uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
-            if (auto a = addressOf(ss))
+        if (listener_->type == UV_TCP)
+            if (auto a = socketAddress(listener_))
                 extra["sockname"] = {{"address", a->address}, {"family", a->family}, {"port", a->port}};
         reply(nullptr, std::move(extra), nullptr);
         handoff(worker->id());  // connections may be waiting already
@@ -63,16 +61,15 @@ public:
 private:
     void onConnection(int status) {
         if (status < 0) return;  // Node skips a failed accept
-        auto* client = new uv_tcp_t;
-        uv_tcp_init(listener_->loop, client);
-        if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_), reinterpret_cast<uv_stream_t*>(client)) != 0) {
-            closeTcp(client, {});
+        uv_stream_t* client = newClientFor(listener_);
+        if (uv_accept(listener_, client) != 0) {
+            closeSocket(client, {});
             return;
         }
         distribute(client);
     }
 
-    void distribute(uv_tcp_t* client) {
+    void distribute(uv_stream_t* client) {
         pending_.push_back(client);
         if (free_.empty()) return;
         const int id = free_.front();
@@ -89,10 +86,10 @@ private:
         }
         WorkerPtr worker = it->second.lock();
         if (!worker) return;
-        uv_tcp_t* client = pending_.front();
+        uv_stream_t* client = pending_.front();
         pending_.pop_front();
         inFlight_[id] = client;
-        const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(client));
+        const SendHandle h = SendHandle::native(client);
         std::weak_ptr<bool> alive = alive_;
         writing_.insert(client);
         const bool sent = sendToWorker(
@@ -107,9 +104,9 @@ private:
                 handoff(id);
             },
             [this, alive, client](const std::optional<Error>&) {
-                if (alive.expired()) return closeTcp(client, {});  // we are gone: it was left to this callback
+                if (alive.expired()) return closeSocket(client, {});  // we are gone: it was left to this callback
                 writing_.erase(client);
-                if (orphans_.erase(client)) closeTcp(client, {});
+                if (orphans_.erase(client)) closeSocket(client, {});
             });
         if (!sent) {
             writing_.erase(client);
@@ -119,28 +116,28 @@ private:
     }
 
     // Close a connection we no longer need, once the channel is done with it.
-    void release(uv_tcp_t* client) {
+    void release(uv_stream_t* client) {
         if (writing_.count(client)) orphans_.insert(client);
-        else closeTcp(client, {});
+        else closeSocket(client, {});
     }
 
     void closeAll() {
-        for (auto* c : pending_) closeTcp(c, {});
+        for (auto* c : pending_) closeSocket(c, {});
         pending_.clear();
         for (auto& [id, c] : inFlight_) release(c);
         inFlight_.clear();
-        if (listener_) closeTcp(std::exchange(listener_, nullptr), {});
+        if (listener_) closeSocket(std::exchange(listener_, nullptr), {});
     }
 
     std::string key_;
     int errno_ = 0;
-    uv_tcp_t* listener_ = nullptr;
+    uv_stream_t* listener_ = nullptr;
     std::map<int, std::weak_ptr<childproc::cluster::Worker>> all_;
     std::deque<int> free_;               // workers waiting for a connection, oldest first
-    std::deque<uv_tcp_t*> pending_;      // accepted, not yet handed off
-    std::map<int, uv_tcp_t*> inFlight_;  // worker id → the connection it has not answered for
-    std::set<uv_tcp_t*> writing_;        // on the way to a worker: the channel still uses them
-    std::set<uv_tcp_t*> orphans_;        // to close when their write is done
+    std::deque<uv_stream_t*> pending_;      // accepted, not yet handed off
+    std::map<int, uv_stream_t*> inFlight_;  // worker id → the connection it has not answered for
+    std::set<uv_stream_t*> writing_;        // on the way to a worker: the channel still uses them
+    std::set<uv_stream_t*> orphans_;        // to close when their write is done
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for replies that outlive us
 };
 

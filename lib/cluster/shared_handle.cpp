@@ -8,7 +8,7 @@
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
 #include "net/listener.hpp"
-#include "net/tcp.hpp"
+#include "net/sockets.hpp"
 #include "net/udp.hpp"
 
 namespace childproc::detail::cluster {
@@ -19,7 +19,7 @@ class SharedHandle : public ServerHandle {
 public:
     explicit SharedHandle(const Query& q) {
         if (q.udpType.empty()) {
-            errno_ = bindTcpHandle(defaultLoop(), q.address, q.port, q.ipv6Only, &tcp_);
+            errno_ = bindServer(defaultLoop(), bindSpec(q), &stream_);
         } else {
             // Node's dgram._createSocketHandle: the worker always names the address.
             errno_ =
@@ -30,8 +30,8 @@ public:
 
     void add(const WorkerPtr& worker, Reply reply) override {
         workers_.insert(worker->id());
-        if (tcp_) {
-            const SendHandle h = SendHandle::native(reinterpret_cast<uv_stream_t*>(tcp_));
+        if (stream_) {
+            const SendHandle h = SendHandle::native(stream_);
             reply(errno_, nlohmann::json::object(), &h);
         } else if (udp_) {
             const SendHandle h = SendHandle::dgramNative(udp_);
@@ -49,12 +49,12 @@ public:
 
 private:
     void closeHandle() {
-        if (tcp_) closeTcp(std::exchange(tcp_, nullptr), {});
+        if (stream_) closeSocket(std::exchange(stream_, nullptr), {});
         if (udp_) closeUdp(std::exchange(udp_, nullptr));
     }
 
     int errno_ = 0;
-    uv_tcp_t* tcp_ = nullptr;
+    uv_stream_t* stream_ = nullptr;  // TCP or Unix
     uv_udp_t* udp_ = nullptr;
     std::set<int> workers_;
 };
@@ -62,5 +62,15 @@ private:
 }  // namespace
 
 std::unique_ptr<ServerHandle> makeSharedHandle(const Query& q) { return std::make_unique<SharedHandle>(q); }
+
+BindSpec bindSpec(const Query& q) {
+    BindSpec spec;
+    spec.host = q.address;
+    spec.port = q.port;
+    spec.ipv6Only = q.ipv6Only;
+    spec.path = q.path;
+    spec.fd = q.fd;
+    return spec;
+}
 
 }  // namespace childproc::detail::cluster

@@ -11,7 +11,7 @@
 #include "cluster/internal.hpp"
 #include "net/listen_hook.hpp"
 #include "net/listener.hpp"
-#include "net/tcp.hpp"
+#include "net/sockets.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -196,17 +196,31 @@ bool bindThroughPrimary(dgram::Socket& socket, const dgram::BindOptions& o, cons
 }  // namespace
 
 void clusterListen(net::Server& server, const net::ListenOptions& o) {
-    const json address = o.host ? json(*o.host) : json(nullptr);
-    const int addressType = o.host && o.host->find(':') != std::string::npos ? 6 : 4;
-    const std::string indexesKey =
-        (o.host ? *o.host : "null") + ":" + std::to_string(o.port) + ":" + std::to_string(addressType) + ":undefined";
+    // Node's listenInCluster: a path is address with port and addressType -1; an fd
+    // (the primary's) comes with null address and port.
+    json address = o.host ? json(*o.host) : json(nullptr);
+    json port = o.port;
+    int addressType = o.host && o.host->find(':') != std::string::npos ? 6 : 4;
+    if (o.path) {
+        address = *o.path;
+        port = -1;
+        addressType = -1;
+    } else if (o.fd) {
+        address = nullptr;
+        port = nullptr;
+        addressType = -1;
+    }
+    const std::string indexesKey = (address.is_string() ? address.get<std::string>() : "null") + ":" +
+                                   (port.is_null() ? "null" : std::to_string(port.get<int>())) + ":" +
+                                   std::to_string(addressType) + ":" + (o.fd ? std::to_string(*o.fd) : "undefined");
     auto& slot = servers().indexes[indexesKey];
     const int index = slot.first++;
     slot.second.insert(index);
 
     json query = {{"act", "queryServer"}, {"index", index}, {"data", nullptr},
-                  {"address", address},   {"port", o.port}, {"addressType", addressType},
+                  {"address", address},   {"port", port},   {"addressType", addressType},
                   {"backlog", o.backlog}};
+    if (o.fd) query["fd"] = *o.fd;
     if (o.ipv6Only) query["flags"] = UV_TCP_IPV6ONLY;
     std::weak_ptr<net::Server> weak = server.shared_from_this();
     auto onReply = [weak, o, address, query, indexesKey, index](const json& reply,
@@ -218,7 +232,7 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
         std::unique_ptr<Listener> listener;
         if (handle && err == 0) {
             servers().byKey[key] = Entry{weak, {}, {}};
-            err = checkBoundPort(reinterpret_cast<uv_tcp_t*>(handle->handle()), o.port);
+            err = o.path || o.fd ? 0 : checkBoundPort(reinterpret_cast<uv_stream_t*>(handle->handle()), o.port);
             if (err == 0) {
                 BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
                 err = r.error;
@@ -239,7 +253,7 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
                                          [weak](std::shared_ptr<ReceivedHandle> h) {
                                              auto s = weak.lock();
                                              if (!s) return;
-                                             if (auto socket = adoptTcpSocket(*s, *h))
+                                             if (auto socket = adoptSocket(*s, *h))
                                                  ServerAccess::adopt(*s, std::move(socket));
                                          }};
             listener = std::move(rr);
@@ -247,13 +261,13 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
             forget(key, indexesKey, index);
         }
         if (err) return ServerAccess::fail(*srv, bindError(err, address, o.port));
-        const int port = listener->address() ? listener->address()->port : o.port;
+        const int realPort = listener->address() ? listener->address()->port : o.port;
         ServerAccess::startListening(*srv, std::move(listener));
         if (auto w = thisWorker())
             childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
         json listening = query;  // Node re-sends its query as 'listening', with the real port
         listening["act"] = "listening";
-        listening["port"] = port;
+        if (!o.path && !o.fd) listening["port"] = realPort;
         sendToPrimary(std::move(listening));
     };
     if (!sendToPrimary(query, std::move(onReply))) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// What a net::Server accepts through (Node's server._handle): a TCP socket it
-// listens on, bound here or received from a cluster primary, or the primary's
-// round-robin hand-offs; and the library's own door into Server.
+// What a net::Server accepts through (Node's server._handle): a socket (TCP or
+// Unix) it listens on, bound here or received from a cluster primary, or the
+// primary's round-robin hand-offs; and the library's own door into Server.
 
 #include <functional>
 #include <memory>
@@ -35,7 +35,7 @@ struct BindResult {
     std::unique_ptr<Listener> listener;
     int error = 0;
 };
-BindResult bindTcp(net::Server& server, const net::ListenOptions& options);
+BindResult bindAndListen(net::Server& server, const net::ListenOptions& options);
 // Listen on a socket bound elsewhere (the cluster primary's, under SCHED_NONE).
 BindResult listenOnReceived(net::Server& server, std::shared_ptr<ReceivedHandle> handle, int backlog);
 

@@ -25,14 +25,22 @@ namespace childproc::net {
 
 namespace {
 
-// Node's uvExceptionWithHostPort: "listen EADDRINUSE: address already in use :::8000".
-Error listenError(int err, const std::string& syscall, const std::string& host, int port) {
-    Error e(syscall + " " + errorName(err) + ": " + uv_strerror(err) + " " + host + ":" + std::to_string(port),
-            errorName(err));
+// Node's uvExceptionWithHostPort: "listen EADDRINUSE: address already in use :::8000",
+// "... /tmp/app.sock" for a path, and no address for an fd.
+Error listenError(int err, const ListenOptions& o) {
+    std::string message = "listen " + errorName(err) + ": " + uv_strerror(err);
+    if (o.path) message += " " + *o.path;
+    else if (!o.fd) message += " " + o.host.value_or("::") + ":" + std::to_string(o.port);
+    Error e(message, errorName(err));
     e.errnum = err;
-    e.syscall = syscall;
-    e.address = host;
-    e.port = port;
+    e.syscall = "listen";
+    if (o.path) {
+        e.address = *o.path;
+        e.port = -1;
+    } else if (!o.fd) {
+        e.address = o.host.value_or("::");
+        e.port = o.port;
+    }
     return e;
 }
 
@@ -64,6 +72,12 @@ void Server::listen(int port, const std::string& host, std::function<void()> cb)
     listen(std::move(o), std::move(cb));
 }
 
+void Server::listen(const std::string& path, std::function<void()> cb) {
+    ListenOptions o;
+    o.path = path;
+    listen(std::move(o), std::move(cb));
+}
+
 void Server::onceListening(std::function<void()> cb) {
     if (!cb) return;
     auto fired = std::make_shared<bool>(false);
@@ -75,8 +89,9 @@ void Server::onceListening(std::function<void()> cb) {
 void Server::listen(std::shared_ptr<ReceivedHandle> handle, std::function<void()> cb) {
     if (listening_ || binding_)
         throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
-    if (!handle || handle->kind() != UV_TCP)
-        throw Error("The \"handle\" argument must be a listening TCP handle", "ERR_INVALID_ARG_TYPE", "TypeError");
+    if (!handle || (handle->kind() != UV_TCP && handle->kind() != UV_NAMED_PIPE))
+        throw Error("The \"handle\" argument must be a listening TCP or pipe handle", "ERR_INVALID_ARG_TYPE",
+                    "TypeError");
     onceListening(std::move(cb));
     binding_ = true;
     closing_ = false;
@@ -91,7 +106,11 @@ uv_stream_t* Server::handle() const { return listener_ ? listener_->stream() : n
 void Server::listen(ListenOptions o, std::function<void()> cb) {
     if (listening_ || binding_)
         throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
-    if (o.port < 0 || o.port > 65535)
+    if (o.fd && *o.fd < 0)
+        throw Error("The value of \"options.fd\" is out of range. It must be >= 0. Received " +
+                        std::to_string(*o.fd),
+                    "ERR_OUT_OF_RANGE", "RangeError");
+    if (!o.path && !o.fd && (o.port < 0 || o.port > 65535))
         throw Error("options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".",
                     "ERR_SOCKET_BAD_PORT", "RangeError");
     onceListening(std::move(cb));
@@ -100,8 +119,8 @@ void Server::listen(ListenOptions o, std::function<void()> cb) {
     closing_ = false;
     self_ = shared_from_this();
     if (auto hook = detail::listenHook(); hook && hook(*this, o)) return;  // a cluster worker's primary
-    detail::BindResult r = detail::bindTcp(*this, o);
-    if (r.error) return fail(listenError(r.error, "listen", o.host.value_or("::"), o.port));
+    detail::BindResult r = detail::bindAndListen(*this, o);
+    if (r.error) return fail(listenError(r.error, o));
     startListening(std::move(r.listener));
 }
 

@@ -4,6 +4,8 @@
 // "exec" script path is our mode). argv[1] is the mode:
 //   serve <port> [host]  listen; answer each connection with our pid, then close it.
 //                        A listen error goes to the primary as {error: {...}}.
+//   serve-path <path>    the same on a Unix socket (Node's listen(path), through the primary)
+//   serve-fd <fd>        the same on the primary's open socket <fd> (Node's listen({fd}))
 //   decline <port>       listen with maxConnections 0: every hand-off is declined
 //   echo                 answer each message m with {echo: m, id, pid}
 //   report               send {id, isWorker, isPrimary, uniqueIdInEnv, state, tag: $CP_TAG}
@@ -25,7 +27,7 @@ using nlohmann::json;
 
 namespace {
 
-std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
+std::shared_ptr<net::Server> serve(net::ListenOptions o) {
     auto server = net::createServer([](std::shared_ptr<net::Socket> socket) {
         socket->onError([](const Error&) {});
         socket->end(std::to_string(::getpid()) + "\n");
@@ -38,11 +40,15 @@ std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
                          {"syscall", e.syscall},
                          {"port", e.port.value_or(-1)}}}});
     });
+    server->listen(std::move(o));
+    return server;
+}
+
+std::shared_ptr<net::Server> serve(int port, std::optional<std::string> host) {
     net::ListenOptions o;
     o.port = port;
     o.host = std::move(host);
-    server->listen(o);
-    return server;
+    return serve(std::move(o));
 }
 
 }  // namespace
@@ -66,6 +72,11 @@ int main(int argc, char** argv) {
     } else if (mode == "serve") {
         server =
             serve(argc > 2 ? std::atoi(argv[2]) : 0, argc > 3 ? std::optional<std::string>(argv[3]) : std::nullopt);
+    } else if (mode == "serve-path" || mode == "serve-fd") {
+        net::ListenOptions o;
+        if (mode == "serve-path") o.path = argv[2];
+        else o.fd = std::atoi(argv[2]);
+        server = serve(std::move(o));
     } else if (mode == "decline") {
         server = serve(argc > 2 ? std::atoi(argv[2]) : 0, std::nullopt);
         server->maxConnections = 0;
