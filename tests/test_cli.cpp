@@ -2,6 +2,9 @@
 // The childproc CLI as a user runs it, as env(1) and timeout(1) are run: options
 // before the program, exit statuses, stdin, --json, --trace.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -381,4 +384,62 @@ TEST(Cli, TraceJsonIsOneObjectPerLine) {
     }
     EXPECT_GT(n, 4);
     EXPECT_TRUE(sawArgv);
+}
+
+// childproc cluster: the policies, socket activation, SIGHUP and SIGTERM.
+TEST(Cli, ClusterReuseportServesEveryRequestFromItsWorkers) {
+    auto r = cli({"cluster", "--workers", "2", "--policy", "reuseport", "--requests", "40"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("(SO_REUSEPORT)"), std::string::npos) << r.out;
+    int answered = 0;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);)
+        if (auto at = line.find(" × hello from "); at != std::string::npos) answered += std::stoi(line.substr(0, at));
+    EXPECT_EQ(answered, 40) << r.out;
+    EXPECT_NE(r.out.find("all workers disconnected and exited"), std::string::npos);
+}
+
+TEST(Cli, ClusterUnderSocketActivationServesThePassedSocketWithoutAPort) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    SpawnSyncOptions o;
+    o.stdio = std::vector<Stdio>{StdioType::pipe, StdioType::pipe, StdioType::pipe, fd};
+    o.maxBuffer = unlimited;
+    auto r = spawnSync("/bin/sh",
+                       {"-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" cluster --workers 2 --requests 10", kTool}, o);
+    ::close(fd);
+    const std::string out = r.stdoutData.value_or("");
+    EXPECT_EQ(r.status, 0) << r.stderrData.value_or("");
+    EXPECT_NE(out.find("listening on port " + std::to_string(ntohs(a.sin_port))), std::string::npos) << out;
+    EXPECT_EQ(out.find("(no answer)"), std::string::npos) << out;
+}
+
+TEST(Cli, ClusterReloadsOnSighupAndStopsGracefullyOnSigterm) {
+    SpawnOptions o;
+    o.stdio = std::vector<Stdio>{StdioType::ignore, StdioType::pipe, 2};
+    auto child = spawn(kTool, {"cluster", "--workers", "2"}, o);
+    std::string out;
+    child->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    std::optional<int> code;
+    child->onExit([&](std::optional<int> c, std::optional<std::string>) { code = c.value_or(-1); });
+    auto count = [&](const std::string& text) {
+        std::size_t n = 0;
+        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++n;
+        return n;
+    };
+    ASSERT_TRUE(test::pumpUntil([&] { return count(" listening on port ") == 2; })) << out;
+    child->kill(SIGHUP);
+    ASSERT_TRUE(test::pumpUntil([&] { return count("reloaded: every worker is new") == 1; })) << out;
+    EXPECT_EQ(count(" listening on port "), 4u);
+    child->kill(SIGTERM);
+    ASSERT_TRUE(test::pumpUntil([&] { return code.has_value(); })) << out;
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(count("exitedAfterDisconnect=true"), 4u) << out;
+    EXPECT_EQ(count("restarting it"), 0u) << out;
+    EXPECT_NE(out.find("SIGTERM: stopping gracefully"), std::string::npos) << out;
 }
