@@ -36,22 +36,32 @@ for r in $(seq 1 "$rounds"); do
   measure node.http node bench/node_cluster_http.js 2 http
   measure node.net node bench/node_cluster_http.js 2 net
   measure cp.none "$build/bench/bench_cluster_http" --workers 2 --port 0 --policy none
+  measure cp.reuseport "$build/bench/bench_cluster_http" --workers 2 --port 0 --policy reuseport
 done
 
 median() { sort -g "$1" | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f×", a/b}'; }
+spread() { sort -g "$1" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.0f–%.0f", lo, hi}'; }
+cell() { echo "$(median "$1") ($(spread "$1"))"; }
+# The ratio of medians, and its spread: worst round against best and the reverse.
+ratio() {
+  awk -v a="$(median "$1")" -v b="$(median "$2")" -v alo="$(sort -g "$1" | head -1)" -v ahi="$(sort -g "$1" | tail -1)" \
+      -v blo="$(sort -g "$2" | head -1)" -v bhi="$(sort -g "$2" | tail -1)" \
+      'BEGIN{printf "%.2f× (%.2f–%.2f)", a/b, alo/bhi, ahi/blo}'
+}
 row() {
-  local what=$1 kind=$2
-  local cp cpn nh nn
-  cp=$(median "$out/cp.rr.$kind"); cpn=$(median "$out/cp.none.$kind"); nh=$(median "$out/node.http.$kind"); nn=$(median "$out/node.net.$kind")
-  echo "| $what | $cp | $cpn | $nh | $nn | $(ratio "$cp" "$nh") better | $(ratio "$cp" "$nn") better |"
+  local what=$1 kind=$2 p
+  for p in rr none reuseport; do
+    echo "| $what | childproc $p | $(cell "$out/cp.$p.$kind") | $(ratio "$out/cp.$p.$kind" "$out/node.http.$kind") | $(ratio "$out/cp.$p.$kind" "$out/node.net.$kind") |"
+  done
+  echo "| $what | Node cluster, http | $(cell "$out/node.http.$kind") | 1 | |"
+  echo "| $what | Node cluster, same responder on net | $(cell "$out/node.net.$kind") | | 1 |"
 }
 {
   echo
-  echo "HTTP cluster, 2 workers, wrk -t1 on loopback for ${secs} s, medians of $rounds interleaved rounds (requests/s; higher is better):"
+  echo "HTTP cluster, 2 workers, wrk -t1 on loopback for ${secs} s, $rounds interleaved rounds: requests/s as median (min–max), higher is better; ratios of medians, in brackets worst to best round:"
   echo
-  echo "| load | childproc cluster (rr) | childproc cluster (none) | Node cluster, http | Node cluster, same responder on net | childproc rr vs Node http | childproc rr vs Node net |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| load | cluster | requests/s | vs Node http | vs Node net |"
+  echo "|---|---|---|---|---|"
   row "keep-alive, 64 connections" keep
   row "a new connection per request, 16 at a time" close
 } | tee "$out/table"

@@ -62,6 +62,7 @@ void ready(const WorkerPtr& before) {
     uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(r.timer, nullptr)),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     r.replacement.reset();
+    if (before->isDead()) return next();  // it died meanwhile (and the supervisor has it)
     r.old.push_back(before);
     before->onExit([generation = r.generation](std::optional<int>, std::optional<std::string>) {
         if (!current() || current()->generation != generation) return;
