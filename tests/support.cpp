@@ -7,6 +7,10 @@
 #include <sys/un.h>
 
 #include <dirent.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -37,6 +41,19 @@ std::string exchange(int port, const std::string& request) {
 }  // namespace
 
 std::string tcpFetch(int port) { return exchange(port, ""); }
+
+LoopbackSocket::LoopbackSocket(bool listening) : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || (listening && ::listen(fd, 16) != 0) ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        ADD_FAILURE() << "a loopback socket: " << std::strerror(errno);
+    port = ntohs(a.sin_port);
+}
+
+LoopbackSocket::~LoopbackSocket() { ::close(fd); }
 
 std::string unixFetch(const std::string& path) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -70,6 +70,17 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
 // Connect to 127.0.0.1:port, read until the server closes, return what came.
 // Blocking: call it from a thread other than the loop's when the loop serves it.
 std::string tcpFetch(int port);
+// A TCP socket on a free loopback port, bound and, if asked, listening: a port
+// something else holds, or a socket to pass as an fd.
+struct LoopbackSocket {
+    explicit LoopbackSocket(bool listening);
+    ~LoopbackSocket();
+    LoopbackSocket(const LoopbackSocket&) = delete;
+    LoopbackSocket& operator=(const LoopbackSocket&) = delete;
+    int fd;
+    int port = 0;
+};
+
 // The same over a Unix socket.
 std::string unixFetch(const std::string& path);
 

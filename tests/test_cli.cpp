@@ -400,22 +400,15 @@ TEST(Cli, ClusterReuseportServesEveryRequestFromItsWorkers) {
 }
 
 TEST(Cli, ClusterUnderSocketActivationServesThePassedSocketWithoutAPort) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    test::LoopbackSocket bound(false);
     SpawnSyncOptions o;
-    o.stdio = std::vector<Stdio>{StdioType::pipe, StdioType::pipe, StdioType::pipe, fd};
+    o.stdio = std::vector<Stdio>{StdioType::pipe, StdioType::pipe, StdioType::pipe, bound.fd};
     o.maxBuffer = unlimited;
     auto r = spawnSync("/bin/sh",
                        {"-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" cluster --workers 2 --requests 10", kTool}, o);
-    ::close(fd);
     const std::string out = r.stdoutData.value_or("");
     EXPECT_EQ(r.status, 0) << r.stderrData.value_or("");
-    EXPECT_NE(out.find("listening on port " + std::to_string(ntohs(a.sin_port))), std::string::npos) << out;
+    EXPECT_NE(out.find("listening on port " + std::to_string(bound.port)), std::string::npos) << out;
     EXPECT_EQ(out.find("(no answer)"), std::string::npos) << out;
 }
 

@@ -4,8 +4,8 @@
 // (Scheduling policies, restarts and shutdown run the example: test_cluster_example.cpp.)
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,20 +41,8 @@ cluster::WorkerPtr forkUnstartable() {
 }
 
 // A port that something else already listens on (as Node's test: 127.0.0.1).
-struct Blocker {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int port = 0;
-    Blocker() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd, 1);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ~Blocker() { ::close(fd); }
+struct Blocker : test::LoopbackSocket {
+    Blocker() : LoopbackSocket(true) {}
 };
 
 void waitAllGone() {
@@ -499,7 +487,8 @@ TEST_F(Cluster, WorkersServeAUnixPathThroughThePrimary) {
     auto fetched = std::async(std::launch::async, [&] {
         for (int i = 0; i < 20; ++i) answers.insert(test::unixFetch(path));
     });
-    ASSERT_TRUE(test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    ASSERT_TRUE(
+        test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
     EXPECT_EQ(answers, (std::set<std::string>{std::to_string(*ws[0]->process()->pid()) + "\n",
                                               std::to_string(*ws[1]->process()->pid()) + "\n"}));
     waitAllGone();
@@ -511,8 +500,32 @@ TEST_F(Cluster, WorkersServeThePrimarysFdAndItStaysThePrimarys) {
     auto w = forkMode({"serve-fd", std::to_string(bound.fd)});
     ASSERT_TRUE(test::pumpUntil([&] { return w->state() == cluster::WorkerState::listening; }));
     auto fetched = std::async(std::launch::async, [port = bound.port] { return test::tcpFetch(port); });
-    ASSERT_TRUE(test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    ASSERT_TRUE(
+        test::pumpUntil([&] { return fetched.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
     EXPECT_EQ(fetched.get(), std::to_string(*w->process()->pid()) + "\n");
     waitAllGone();
     EXPECT_EQ(::fcntl(bound.fd, F_GETFD), FD_CLOEXEC) << "the primary's fd outlives its workers";
+}
+
+TEST_F(Cluster, AReloadKillsAnOldWorkerStillRunningAfterForceKillAfter) {
+    auto stuck = forkMode({"linger"});  // a disconnect does not end it
+    ASSERT_TRUE(test::pumpUntil([&] { return stuck->state() == cluster::WorkerState::online; }));
+    std::optional<std::string> signal;
+    stuck->onExit([&](std::optional<int>, std::optional<std::string> sig) { signal = sig.value_or("none"); });
+    cluster::ReloadOptions o;
+    o.waitForListening = false;
+    o.forceKillAfter = std::chrono::milliseconds(200);
+    std::optional<std::optional<Error>> result;
+    cluster::reload(o, [&](const std::optional<Error>& e) { result = e; });
+    ASSERT_TRUE(test::pumpUntil([&] { return result.has_value(); }));
+    EXPECT_FALSE(result->has_value());
+    EXPECT_EQ(signal, "SIGKILL");
+    ASSERT_EQ(cluster::workers().size(), 1u);
+    EXPECT_NE(cluster::workers().begin()->second, stuck);
+    test::pumpUntil([] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_EQ(cluster::workers().size(), 1u) << "a killed old worker is not restarted";
+    // The replacement lingers too: the deadline ends it.
+    bool done = false;
+    cluster::disconnect(std::chrono::milliseconds(100), [&] { done = true; });
+    EXPECT_TRUE(test::pumpUntil([&] { return done; }));
 }

@@ -217,8 +217,8 @@ public:
         stop_ = true;
         std::vector<std::vector<int>> all;
         for (auto& t : threads_) {
-            EXPECT_TRUE(test::pumpUntil(
-                [&] { return t.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+            EXPECT_TRUE(
+                test::pumpUntil([&] { return t.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
             all.push_back(t.get());
         }
         return all;
@@ -269,19 +269,13 @@ std::string environOf(int pid) {
 // systemd's socket activation, as systemd-socket-activate does it: a bound socket
 // at fd 3, LISTEN_FDS=1 and LISTEN_PID set to the primary's pid.
 TEST_P(ClusterExample, UnderSocketActivationTheWorkersServeOnThePassedSocket) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    const int port = ntohs(a.sin_port);  // held by us: binding it again would be EADDRINUSE
+    auto bound = std::make_unique<test::LoopbackSocket>(false);
+    const int port = bound->port;  // held by us: binding it again would be EADDRINUSE
     Primary p("/bin/sh",
               {"-c", "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=http exec \"$0\" \"$@\"", kExample, "--workers", "2",
                "--port", std::to_string(port), "--policy", GetParam()},
-              fd);
-    ::close(fd);
+              bound->fd);
+    bound.reset();
     ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; })) << p.out;
     EXPECT_EQ(p.port(), port);
     auto byPid = answersByPid(port, 40, true);

@@ -59,22 +59,6 @@ std::string tempSocketPath(const std::string& name) {
     return "/tmp/childproc-test-" + std::to_string(::getpid()) + "-" + name + ".sock";
 }
 
-// A TCP socket bound to a free loopback port, not listening: who listens on it serves it.
-struct BoundSocket {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int port = 0;
-    BoundSocket() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ~BoundSocket() { ::close(fd); }
-};
-
 template <class Fn>
 std::string fetchWhilePumping(Fn fetch) {
     auto fetched = std::async(std::launch::async, std::move(fetch));
@@ -124,7 +108,7 @@ TEST(Net, AUnixPathInUseIsNodesEaddrinuse) {
 
 // Node's server.listen({fd}): serve on a socket opened elsewhere; our fd stays ours.
 TEST(Net, ListenOnAnFdServesOnThatSocketAndLeavesTheFdToTheCaller) {
-    BoundSocket bound;
+    test::LoopbackSocket bound(false);  // who listens on it serves it
     auto server = net::createServer([](std::shared_ptr<net::Socket> s) { s->end("from the fd\n"); });
     net::ListenOptions o;
     o.fd = bound.fd;

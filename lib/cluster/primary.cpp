@@ -120,11 +120,11 @@ void queryServer(const WorkerPtr& w, const json& m) {
     auto it = p.handles.find(key);
     if (it == p.handles.end()) {
         Query q;
-        if (address.is_string()) q.address = address.get<std::string>();
-        q.port = intField(m, "port");
-        if (intField(m, "addressType", 4) == -1 && q.address) q.path = std::exchange(q.address, std::nullopt);
-        if (intField(m, "fd", -1) >= 0) q.fd = intField(m, "fd");
-        q.ipv6Only = (intField(m, "flags") & UV_TCP_IPV6ONLY) != 0;
+        if (address.is_string()) q.bind.host = address.get<std::string>();
+        q.bind.port = intField(m, "port");
+        if (intField(m, "addressType", 4) == -1 && q.bind.host) q.bind.path = std::exchange(q.bind.host, std::nullopt);
+        if (intField(m, "fd", -1) >= 0) q.bind.fd = intField(m, "fd");
+        q.bind.ipv6Only = (intField(m, "flags") & UV_TCP_IPV6ONLY) != 0;
         q.backlog = intField(m, "backlog", 0);
         if (q.backlog <= 0) q.backlog = 511;  // Node's workers send 0 for "unset"; listen() reads it as 511
         const json type = m.value("addressType", json());
@@ -134,7 +134,7 @@ void queryServer(const WorkerPtr& w, const json& m) {
         }
         std::unique_ptr<ServerHandle> handle;
         if (!q.udpType.empty() || p.policy == SchedulingPolicy::none) handle = makeSharedHandle(q);
-        else if (p.policy == SchedulingPolicy::reuseport && !q.path && !q.fd) handle = makeReusePortHandle(q);
+        else if (p.policy == SchedulingPolicy::reuseport && !q.bind.path && !q.bind.fd) handle = makeReusePortHandle(q);
         else handle = makeRoundRobinHandle(key, q);
         it = p.handles.emplace(key, std::move(handle)).first;
     }

@@ -41,7 +41,8 @@ void finish(std::optional<Error> error) {
     auto r = std::move(current());
     for (auto& s : r->watching) s.off();
     if (r->timer)
-        uv_close(reinterpret_cast<uv_handle_t*>(r->timer), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+        uv_close(reinterpret_cast<uv_handle_t*>(r->timer),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     if (r->done) detail::guarded(uv_default_loop(), [&] { r->done(error); });
 }
 
@@ -64,11 +65,13 @@ void ready(const WorkerPtr& before) {
     r.replacement.reset();
     if (before->isDead()) return next();  // it died meanwhile (and the supervisor has it)
     r.old.push_back(before);
-    before->onExit([generation = r.generation](std::optional<int>, std::optional<std::string>) {
-        if (!current() || current()->generation != generation) return;
-        ++current()->exited;
-        maybeDone();
-    }, Listen::once);
+    before->onExit(
+        [generation = r.generation](std::optional<int>, std::optional<std::string>) {
+            if (!current() || current()->generation != generation) return;
+            ++current()->exited;
+            maybeDone();
+        },
+        Listen::once);
     before->disconnect();
     if (r.options.forceKillAfter) detail::cluster::killAfter({before}, *r.options.forceKillAfter);
     next();

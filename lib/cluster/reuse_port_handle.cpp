@@ -29,10 +29,11 @@ public:
         if (auto before = predecessorOf(worker->id())) slot = find(*before);
         if (!slot) {
             uv_stream_t* socket = nullptr;
-            BindSpec spec = bindSpec(query_);
+            BindSpec spec = query_.bind;
             spec.reusePort = true;
             if (port_) spec.port = port_;  // port 0: the first socket picks the port and the others join it
-            if (int err = bindServer(defaultLoop(), spec, &socket)) return reply(err, nlohmann::json::object(), nullptr);
+            if (int err = bindServer(defaultLoop(), spec, &socket))
+                return reply(err, nlohmann::json::object(), nullptr);
             if (auto a = socketAddress(socket); a && !port_) port_ = a->port;
             slot = &slots_.emplace_back(Slot{socket, {}});
         }
@@ -42,7 +43,8 @@ public:
     }
 
     bool remove(const WorkerPtr& worker) override {
-        auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.workers.count(worker->id()); });
+        auto it =
+            std::find_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.workers.count(worker->id()); });
         if (it == slots_.end()) return false;
         it->workers.erase(worker->id());
         if (it->workers.empty()) {

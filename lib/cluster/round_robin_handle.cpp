@@ -21,7 +21,7 @@ namespace {
 class RoundRobinHandle : public ServerHandle {
 public:
     RoundRobinHandle(std::string key, const Query& q) : key_(std::move(key)) {
-        errno_ = bindServer(defaultLoop(), bindSpec(q), &listener_);
+        errno_ = bindServer(defaultLoop(), q.bind, &listener_);
         if (errno_) return;
         listener_->data = this;
         errno_ = uv_listen(listener_, q.backlog, [](uv_stream_t* s, int status) {
@@ -133,7 +133,7 @@ private:
     int errno_ = 0;
     uv_stream_t* listener_ = nullptr;
     std::map<int, std::weak_ptr<childproc::cluster::Worker>> all_;
-    std::deque<int> free_;               // workers waiting for a connection, oldest first
+    std::deque<int> free_;                  // workers waiting for a connection, oldest first
     std::deque<uv_stream_t*> pending_;      // accepted, not yet handed off
     std::map<int, uv_stream_t*> inFlight_;  // worker id → the connection it has not answered for
     std::set<uv_stream_t*> writing_;        // on the way to a worker: the channel still uses them

@@ -30,16 +30,12 @@ public:
     nlohmann::json data;  // Node's custom server data, from the first query
 };
 
-// What the worker asked for: address (null or a string), port, ipv6Only, backlog,
-// or a Unix path, or an fd of ours (Node's listen({fd}) in a worker: the primary's
-// fd); for dgram, its type ("udp4"/"udp6") and libuv's UV_UDP_* flags.
+// What the worker asked for: the bind (address, port, ipv6Only; or a Unix path; or
+// an fd of ours: Node's listen({fd}) in a worker names the primary's fd), backlog;
+// for dgram, its type ("udp4"/"udp6") and libuv's UV_UDP_* flags.
 struct Query {
-    std::optional<std::string> address;
-    int port = 0;
-    bool ipv6Only = false;
+    BindSpec bind;
     int backlog = 511;
-    std::optional<std::string> path;
-    std::optional<int> fd;
     std::string udpType;  // empty for TCP
     unsigned udpFlags = 0;
 };
@@ -47,8 +43,5 @@ struct Query {
 std::unique_ptr<ServerHandle> makeRoundRobinHandle(const std::string& key, const Query& q);
 std::unique_ptr<ServerHandle> makeSharedHandle(const Query& q);
 std::unique_ptr<ServerHandle> makeReusePortHandle(const Query& q);
-
-// The bind a query asks for.
-BindSpec bindSpec(const Query& q);
 
 }  // namespace childproc::detail::cluster

@@ -19,11 +19,11 @@ class SharedHandle : public ServerHandle {
 public:
     explicit SharedHandle(const Query& q) {
         if (q.udpType.empty()) {
-            errno_ = bindServer(defaultLoop(), bindSpec(q), &stream_);
+            errno_ = bindServer(defaultLoop(), q.bind, &stream_);
         } else {
             // Node's dgram._createSocketHandle: the worker always names the address.
-            errno_ =
-                bindUdpHandle(defaultLoop(), q.udpType == "udp6", q.address.value_or(""), q.port, q.udpFlags, &udp_);
+            errno_ = bindUdpHandle(defaultLoop(), q.udpType == "udp6", q.bind.host.value_or(""), q.bind.port,
+                                   q.udpFlags, &udp_);
         }
     }
     ~SharedHandle() override { closeHandle(); }
@@ -62,15 +62,5 @@ private:
 }  // namespace
 
 std::unique_ptr<ServerHandle> makeSharedHandle(const Query& q) { return std::make_unique<SharedHandle>(q); }
-
-BindSpec bindSpec(const Query& q) {
-    BindSpec spec;
-    spec.host = q.address;
-    spec.port = q.port;
-    spec.ipv6Only = q.ipv6Only;
-    spec.path = q.path;
-    spec.fd = q.fd;
-    return spec;
-}
 
 }  // namespace childproc::detail::cluster

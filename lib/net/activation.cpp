@@ -41,7 +41,7 @@ std::vector<net::ListenFd> readListenFds() {
     const char* names = std::getenv("LISTEN_FDNAMES");
     std::vector<std::string> named;
     if (names)
-        for (const char *p = names, *colon; ; p = colon + 1) {
+        for (const char *p = names, *colon;; p = colon + 1) {
             colon = std::strchr(p, ':');
             named.emplace_back(p, colon ? static_cast<std::size_t>(colon - p) : std::strlen(p));
             if (!colon) break;

@@ -116,8 +116,7 @@ BindSpec bindSpec(const net::ListenOptions& o) {
 
 int bindServer(uv_loop_t* loop, const BindSpec& spec, uv_stream_t** out) {
     if (spec.fd) return openFd(loop, *spec.fd, out);
-    if (auto passed = spec.path ? activatedFor(*spec.path) : activatedFor(spec.port))
-        return openFd(loop, *passed, out);
+    if (auto passed = spec.path ? activatedFor(*spec.path) : activatedFor(spec.port)) return openFd(loop, *passed, out);
     if (spec.path) return bindPipe(loop, *spec.path, out);
     return bindTcp(loop, spec, out);
 }

@@ -107,8 +107,7 @@ void Server::listen(ListenOptions o, std::function<void()> cb) {
     if (listening_ || binding_)
         throw Error("Listen method has been called more than once without closing.", "ERR_SERVER_ALREADY_LISTEN");
     if (o.fd && *o.fd < 0)
-        throw Error("The value of \"options.fd\" is out of range. It must be >= 0. Received " +
-                        std::to_string(*o.fd),
+        throw Error("The value of \"options.fd\" is out of range. It must be >= 0. Received " + std::to_string(*o.fd),
                     "ERR_OUT_OF_RANGE", "RangeError");
     if (!o.path && !o.fd && (o.port < 0 || o.port > 65535))
         throw Error("options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".",

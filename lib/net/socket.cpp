@@ -25,8 +25,7 @@ struct SocketBox {
 }  // namespace
 
 std::shared_ptr<net::Socket> makeSocket(uv_loop_t* loop, const std::shared_ptr<TickQueue>& ticks, uv_handle_type kind) {
-    auto box =
-        std::make_shared<SocketBox>(loop, ticks, kind == UV_NAMED_PIPE ? Stream::Kind::pipe : Stream::Kind::tcp);
+    auto box = std::make_shared<SocketBox>(loop, ticks, kind == UV_NAMED_PIPE ? Stream::Kind::pipe : Stream::Kind::tcp);
     box->self = box;
     // Released from a tick: the close hook runs inside the Stream being freed.
     box->stream.setCloseHook([b = box.get()] { b->ticks->post([keep = std::move(b->self)] {}); });
@@ -41,8 +40,7 @@ std::shared_ptr<net::Socket> adoptSocket(net::Server& server, ReceivedHandle& re
     received.close();
     if (own < 0) return nullptr;
     auto socket = makeSocket(server.loop(), ServerAccess::ticks(server), kind);
-    const int r =
-        kind == UV_TCP ? uv_tcp_open(socket->tcpHandle(), own) : uv_pipe_open(socket->pipeHandle(), own);
+    const int r = kind == UV_TCP ? uv_tcp_open(socket->tcpHandle(), own) : uv_pipe_open(socket->pipeHandle(), own);
     if (r != 0) {
         ::close(own);
         socket->destroy();

@@ -27,9 +27,7 @@ public:
         return start(backlog);
     }
 
-    std::optional<net::Address> address() const override {
-        return handle_ ? socketAddress(handle_) : std::nullopt;
-    }
+    std::optional<net::Address> address() const override { return handle_ ? socketAddress(handle_) : std::nullopt; }
 
     void close(std::function<void()> done) override { closeHandle(std::move(done)); }
     uv_stream_t* stream() const override { return handle_; }
