@@ -41,7 +41,7 @@ done
 
 median() { sort -g "$1" | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
 spread() { sort -g "$1" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.0f–%.0f", lo, hi}'; }
-cell() { echo "$(median "$1") ($(spread "$1"))"; }
+cell() { echo "$(median "$1" | awk '{printf "%.0f", $1}') ($(spread "$1"))"; }
 # The ratio of medians, and its spread: worst round against best and the reverse.
 ratio() {
   awk -v a="$(median "$1")" -v b="$(median "$2")" -v alo="$(sort -g "$1" | head -1)" -v ahi="$(sort -g "$1" | tail -1)" \

@@ -111,10 +111,14 @@ int runPrimary(const Args& a) {
 // ---- a worker --------------------------------------------------------------
 
 // A minimal HTTP/1.1 responder: keep-alive unless the client says close, and
-// idle connections close after Node's keepAliveTimeout (5 s).
+// idle connections close after Node's keepAliveTimeout (5 s). Once the server has
+// stopped listening (a disconnect: shutdown or reload), each answer says
+// "Connection: close", as Node's http server does, so that keep-alive clients
+// move to the workers still serving.
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    explicit Connection(std::shared_ptr<net::Socket> socket) : socket_(std::move(socket)) {}
+    Connection(std::shared_ptr<net::Socket> socket, std::weak_ptr<net::Server> server)
+        : socket_(std::move(socket)), server_(std::move(server)) {}
 
     void start(const std::string& body) {
         const std::string head =
@@ -142,7 +146,8 @@ private:
             std::string head = buffer_.substr(0, end);
             buffer_.erase(0, end + 4);
             std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (head.find("connection: close") != std::string::npos) {
+            auto server = server_.lock();
+            if (head.find("connection: close") != std::string::npos || !server || !server->listening()) {
                 socket_->end(lastResponse_);
                 return stopIdle();
             }
@@ -164,14 +169,17 @@ private:
     }
 
     std::shared_ptr<net::Socket> socket_;
+    std::weak_ptr<net::Server> server_;
     std::string buffer_, response_, lastResponse_;
     uv_timer_t* idle_ = nullptr;
 };
 
 int runWorker(const Args& a) {
     const std::string body = "hello from " + std::to_string(::getpid()) + "\n";
-    auto server = net::createServer(
-        [body](std::shared_ptr<net::Socket> socket) { std::make_shared<Connection>(std::move(socket))->start(body); });
+    auto server = net::createServer();
+    server->onConnection([body, weak = std::weak_ptr<net::Server>(server)](std::shared_ptr<net::Socket> socket) {
+        std::make_shared<Connection>(std::move(socket), weak)->start(body);
+    });
     server->onError([](const Error& e) {
         std::cerr << "worker " << ::getpid() << ": " << e.what() << std::endl;
         std::exit(1);

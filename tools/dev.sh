@@ -108,6 +108,7 @@ bench)
     install_missing
     bash bench/run.sh "${2:-5}"
     bash bench/cluster.sh "${2:-5}"
+    bash bench/reload.sh
     ;;
 *)
     echo "usage: bash tools/dev.sh tour|test|bench [ROUNDS]" >&2
