@@ -409,6 +409,7 @@ TEST_F(Cluster, ReloadReplacesEachWorkerWithTheSameForkEnvAndTheOldOnesLeaveGrac
     EXPECT_TRUE(a->isDead() && b->isDead());
     EXPECT_TRUE(a->exitedAfterDisconnect() && b->exitedAfterDisconnect());
     ASSERT_EQ(cluster::workers().size(), 2u);
+    ASSERT_TRUE(test::pumpUntil([&] { return tags.size() == 4; }));  // the replacements report once online
     std::vector<std::string> newTags;
     for (auto& [id, w] : cluster::workers()) newTags.push_back(tags[id]);
     EXPECT_EQ(newTags, (std::vector<std::string>{"a", "b"}));
