@@ -52,6 +52,10 @@ hi() { [ -s "$1" ] && sort -g "$1" | tail -1 || echo -; }
 # "median (min–max)": the spread of the rounds beside each median.
 spread() { [ -s "$1" ] && echo "$(median "$1") ($(lo "$1")–$(hi "$1"))" || echo -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
+# How many times better childproc is (a/b), or worse when below 1.
+versus() {
+  awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||a==0||b==0) print "-"; else if (a>=b) printf "%.2f× better", a/b; else printf "%.2f× worse", b/a }'
+}
 
 {
   echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max). Node $(node --version), libuv $(pkg-config --modversion libuv)."
@@ -62,10 +66,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; e
     IFS='|' read -r name unit better fargs cargs nargs <<<"${cases[$i]}"
     f=$(median "$out/$i.floor"); c=$(median "$out/$i.cp"); n=$(median "$out/$i.node")
     # "vs Node" reads as how many times better childproc is.
-    if [ "$better" = low ]; then vsn=$(ratio "$n" "$c"); else vsn=$(ratio "$c" "$n"); fi
-    echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.node") | $(ratio "$c" "$f") | $vsn better |"
+    if [ "$better" = low ]; then vsn=$(versus "$n" "$c"); else vsn=$(versus "$c" "$n"); fi
+    echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.node") | $(ratio "$c" "$f") | $vsn |"
     if [ -s "$out/$i.cp.rss" ]; then
-      echo "| $name: peak RSS | MiB | $(spread "$out/$i.floor.rss") | $(spread "$out/$i.cp.rss") | $(spread "$out/$i.node.rss") | $(ratio "$(median "$out/$i.cp.rss")" "$(median "$out/$i.floor.rss")") | $(ratio "$(median "$out/$i.node.rss")" "$(median "$out/$i.cp.rss")") better |"
+      echo "| $name: peak RSS | MiB | $(spread "$out/$i.floor.rss") | $(spread "$out/$i.cp.rss") | $(spread "$out/$i.node.rss") | $(ratio "$(median "$out/$i.cp.rss")" "$(median "$out/$i.floor.rss")") | $(versus "$(median "$out/$i.node.rss")" "$(median "$out/$i.cp.rss")") |"
     fi
   done
 } | tee bench/results.md
