@@ -62,6 +62,47 @@ TEST(Ipc, TenThousandSmallMessagesEachWay) {
     for (long i = 0; i < 10000; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i);
 }
 
+// Small messages sent while a write is under way go out together in one write;
+// large ones on their own. Order, and one callback per send in order, hold across
+// both.
+TEST(Ipc, BatchedSendsKeepOrderAndEachCallback) {
+    auto c = fork(kChild, {"echo"});
+    std::vector<long> seen;
+    c->onMessage([&](const json& m, auto) { seen.push_back(m["echo"]["i"].get<long>()); });
+    std::vector<long> called;
+    std::size_t failures = 0;
+    const std::string large(100 * 1024, 'L');
+    for (long i = 0; i < 5000; ++i) {
+        json m = {{"i", i}};
+        if (i % 1000 == 500) m["large"] = large;
+        c->send(m, [&, i](const std::optional<Error>& e) {
+            called.push_back(i);
+            failures += e.has_value();
+        });
+    }
+    ASSERT_TRUE(test::pumpUntil([&] { return seen.size() == 5000; }));
+    for (long i = 0; i < 5000; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i);
+    ASSERT_EQ(called.size(), 5000u);
+    for (long i = 0; i < 5000; ++i) ASSERT_EQ(called[static_cast<std::size_t>(i)], i);
+    EXPECT_EQ(failures, 0u);
+
+    c->disconnect();
+    test::runLoop();
+}
+
+TEST(Ipc, ABurstStraightIntoDisconnectIsDeliveredWhole) {
+    ForkOptions o;
+    o.silent = true;
+    auto c = fork(kChild, {"count"}, o);
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    for (long i = 0; i < 20000; ++i) c->send({{"i", i}});  // most wait in the outbox
+    c->disconnect();
+    test::runLoop();
+    EXPECT_EQ(out, "20000\n");
+    EXPECT_EQ(c->exitCode(), 0);
+}
+
 TEST(Ipc, OneMebibyteMessageRoundTrip) {
     auto c = fork(kChild, {"echo"});
     const std::string big(1024 * 1024, 'q');

@@ -13,13 +13,14 @@ namespace {
 // Larger than Node's 64 KiB: a 64 KiB message then usually arrives in one read,
 // without a trip through the partial-line buffer.
 constexpr std::size_t kReadSize = 256 * 1024;
-constexpr std::size_t kSendHint = 128 * 1024;  // Node: send() returns writeQueueSize < 65536 * 2
+constexpr std::size_t kSendHint = 128 * 1024;   // Node: send() returns writeQueueSize < 65536 * 2
+constexpr std::size_t kBatchBytes = 64 * 1024;  // an outbox this full is written without waiting
 }  // namespace
 
 struct Channel::WriteReq {
     uv_write_t req{};
     std::string bytes;
-    SendCallback cb;
+    std::vector<SendCallback> cbs;  // one per message in `bytes`
     Channel* channel;
 };
 
@@ -161,7 +162,23 @@ bool Channel::enqueue(std::string bytes, const SendHandle* handle, SendCallback 
 bool Channel::writeNow(Outgoing out) {
     if (wireTap_) wireTap_(true, out.bytes);
     auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
-    if (!out.handle && uv_stream_get_write_queue_size(stream) == 0) {
+    if (!out.handle) {
+        if (!outbox_.empty() || uv_stream_get_write_queue_size(stream) > 0) {
+            // A write is under way: this one joins the next (and keeps its order).
+            // A large one goes on its own, without a copy; a full outbox goes now.
+            if (out.bytes.size() >= kBatchBytes) {
+                flushOutbox();
+                std::vector<SendCallback> cbs;
+                if (out.cb) cbs.push_back(std::move(out.cb));
+                submit(std::move(out.bytes), std::move(cbs), nullptr);
+            } else {
+                outbox_ += out.bytes;
+                if (out.cb) outboxCallbacks_.push_back(std::move(out.cb));
+                if (outbox_.size() >= kBatchBytes) flushOutbox();
+                updateRef();
+            }
+            return uv_stream_get_write_queue_size(stream) + outbox_.size() < kSendHint;
+        }
         // Node's path for a message without a handle: write it now. A write that
         // completes here needs no request, and no extra loop turn for its callback.
         uv_buf_t now = uv_buf_init(out.bytes.data(), static_cast<unsigned>(out.bytes.size()));
@@ -171,8 +188,23 @@ bool Channel::writeNow(Outgoing out) {
             return true;
         }
         if (n > 0) out.bytes.erase(0, static_cast<std::size_t>(n));  // the rest goes the queued way
+    } else {
+        flushOutbox();  // what was sent before the handle goes first
     }
-    auto* req = new WriteReq{{}, std::move(out.bytes), std::move(out.cb), this};
+    std::vector<SendCallback> cbs;
+    if (out.cb) cbs.push_back(std::move(out.cb));
+    submit(std::move(out.bytes), std::move(cbs), out.handle ? &*out.handle : nullptr);
+    if (out.handle) handleQueue_.emplace();  // hold everything after it until the peer answers
+    return uv_stream_get_write_queue_size(stream) < kSendHint;
+}
+
+void Channel::flushOutbox() {
+    if (outbox_.empty()) return;
+    submit(std::exchange(outbox_, {}), std::exchange(outboxCallbacks_, {}), nullptr);
+}
+
+void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const SendHandle* handle) {
+    auto* req = new WriteReq{{}, std::move(bytes), std::move(cbs), this};
     req->req.data = req;
     uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
     auto done = [](uv_write_t* w, int status) {
@@ -181,32 +213,31 @@ bool Channel::writeNow(Outgoing out) {
         Channel* c = rq->channel;
         --c->pendingWrites_;
         guarded(c->loop_, [&] {
-            // Bytes that did not all reach the socket are an error for this send's
+            // Bytes that did not all reach the socket are an error for each send's
             // callback. Without one, a write cancelled because the channel closed is
             // not repeated as 'error': the close is reported on its own.
             std::optional<Error> err;
             if (status == UV_ECANCELED)
                 err = Error("Channel closed before the message was written", "ERR_IPC_CHANNEL_CLOSED");
             else if (status < 0) err = systemError(status, "write");
-            if (rq->cb) rq->cb(err);
-            else if (err && status != UV_ECANCELED && c->hooks_.error) c->hooks_.error(*err);
+            if (!c->closing_ && status >= 0) c->flushOutbox();  // the messages that waited for this write
+            for (auto& cb : rq->cbs) cb(err);
+            if (rq->cbs.empty() && err && status != UV_ECANCELED && c->hooks_.error) c->hooks_.error(*err);
             if (!c->closing_) c->updateRef();
         });
     };
-    int r = out.handle ? uv_write2(&req->req, reinterpret_cast<uv_stream_t*>(&pipe_), &buf, 1,
-                                   reinterpret_cast<uv_stream_t*>(out.handle->handle), done)
-                       : uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&pipe_), &buf, 1, done);
+    auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
+    int r = handle ? uv_write2(&req->req, stream, &buf, 1, reinterpret_cast<uv_stream_t*>(handle->handle), done)
+                   : uv_write(&req->req, stream, &buf, 1, done);
     if (r < 0) {
         Error e = systemError(r, "write");
-        if (req->cb) ticks_.post([cb = std::move(req->cb), e] { cb(e); });
-        else fail(e);
+        if (req->cbs.empty()) fail(e);
+        for (auto& cb : req->cbs) ticks_.post([cb = std::move(cb), e] { cb(e); });
         delete req;
-        return false;
+        return;
     }
     ++pendingWrites_;
-    if (out.handle) handleQueue_.emplace();  // hold everything after it until the peer answers
     updateRef();
-    return uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&pipe_)) < kSendHint;
 }
 
 void Channel::writeControl(const nlohmann::json& m) {
@@ -317,6 +348,7 @@ void Channel::disconnect() {
 void Channel::finishDisconnect() {
     pendingDisconnect_ = false;
     if (closing_) return;
+    flushOutbox();  // before the shutdown, which refuses later writes
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&pipe_));
     // Unlike Node, queued writes are not cancelled: the shutdown waits for them, so a
     // send() just before disconnect() still arrives.
@@ -344,6 +376,9 @@ void Channel::closePipe() {
                 ticks_.post([cb = std::move(out.cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
         handleQueue_.reset();
     }
+    for (auto& cb : std::exchange(outboxCallbacks_, {}))
+        ticks_.post([cb = std::move(cb)] { cb(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED")); });
+    outbox_.clear();
     // 'disconnect' goes behind the messages already queued for delivery, as Node's
     // nextTick; the owner hears of the close once the handle is closed (the
     // parent's 'close' comes after all of them).
@@ -386,8 +421,8 @@ void Channel::updateRef() {
     if (explicitRef_) keep = *explicitRef_;
     else if (side_ == Side::parent) keep = true;  // the parent waits for its channel, as in Node
     else
-        keep = !message_.empty() || !valueMessage_.empty() || !disconnect_.empty() ||
-               pendingWrites_ > 0;  // Node's child rule
+        keep = !message_.empty() || !valueMessage_.empty() || !disconnect_.empty() || pendingWrites_ > 0 ||
+               !outbox_.empty();  // Node's child rule
     if (keep) uv_ref(h);
     else uv_unref(h);
 }

@@ -106,6 +106,9 @@ private:
 
     bool enqueue(std::string bytes, const SendHandle* handle, SendCallback cb);
     bool writeNow(Outgoing out);
+    // Hand the outbox to libuv as one write.
+    void flushOutbox();
+    void submit(std::string bytes, std::vector<SendCallback> cbs, const SendHandle* handle);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
     // channel_handles.cpp: handle passing.
@@ -144,6 +147,10 @@ private:
     std::size_t strayHandles_ = 0;
     std::shared_ptr<SocketList> sockets_;
     std::size_t pendingWrites_ = 0;
+    // Messages sent while a write is under way, joined into the next write: one
+    // syscall for many small messages instead of one each.
+    std::string outbox_;
+    std::vector<SendCallback> outboxCallbacks_;
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
     std::function<void(bool, std::string_view)> wireTap_;
     Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;

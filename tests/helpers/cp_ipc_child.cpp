@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 #include <childproc/childproc.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -212,6 +213,15 @@ int main(int argc, char** argv) {
                                    [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
                           process::disconnect();
                       });
+        run();
+        return 0;
+    }
+
+    // count: print how many messages came, once the parent disconnects.
+    if (mode == "count") {
+        long n = 0;
+        process::onMessage([&](const json&, std::shared_ptr<ReceivedHandle>) { ++n; });
+        process::onDisconnect([&] { std::printf("%ld\n", n); });
         run();
         return 0;
     }
