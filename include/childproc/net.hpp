@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Node's net.createServer() and server.listen() for TCP: what a cluster worker
-// needs to serve a port. In a cluster worker, listen() asks the primary (Node's
-// queryServer): under round-robin the primary accepts and hands each connection
-// over; under 'none' it binds once and every worker accepts on the shared socket.
-// Anywhere else listen() binds here. Connections are Streams on a uv_tcp_t.
+// Node's net.createServer() and server.listen() for TCP and Unix sockets: what a
+// cluster worker needs to serve a port. In a cluster worker, listen() asks the
+// primary (Node's queryServer): under round-robin the primary accepts and hands
+// each connection over; under 'none' it binds once and every worker accepts on the
+// shared socket; under 'reuseport' each worker gets a socket of its own. Anywhere
+// else listen() binds here, or takes a socket-activation socket. Connections are
+// Streams on a TCP or pipe handle.
 
 #include <functional>
 #include <memory>
