@@ -8,23 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 secs=${2:-5}
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
-      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_cluster_http >/dev/null
-out=$(mktemp -d)
+# shellcheck source=bench/cluster_common.sh
+. bench/cluster_common.sh
 
 # Start a primary, wait for its port, load it with wrk twice (keep-alive, then a new
 # connection per request: the primary's accept and hand-off path), stop it gracefully.
 # Appends one line to $out/NAME.keep and one to $out/NAME.close.
 measure() {
   local name=$1; shift
-  local log=$out/log
-  "$@" >"$log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do grep -q "listening on port" "$log" && break; sleep 0.05; done
-  local port
-  port=$(grep -m1 -o "listening on port [0-9]*" "$log" | awk '{print $4}')
+  start_primary "$out/log" "$@"
   wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port/" | awk '/Requests\/sec/{print $2}' >>"$out/$name.keep"
   wrk -t1 -c16 -d"${secs}s" -H "Connection: close" "http://127.0.0.1:$port/" | awk '/Requests\/sec/{print $2}' >>"$out/$name.close"
   kill -TERM "$pid"; wait "$pid" || true

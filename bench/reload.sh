@@ -7,21 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
-      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_cluster_http >/dev/null
-out=$(mktemp -d)
+# shellcheck source=bench/cluster_common.sh
+. bench/cluster_common.sh
 
 # One policy, one load: "requests errors reloads" on stdout.
 measure() {
   local policy=$1; shift
   local log=$out/log
-  "$build/bench/bench_cluster_http" --workers 2 --port 0 --policy "$policy" >"$log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do grep -q "listening on port" "$log" && break; sleep 0.05; done
-  local port
-  port=$(grep -m1 -o "listening on port [0-9]*" "$log" | awk '{print $4}')
+  start_primary "$log" "$build/bench/bench_cluster_http" --workers 2 --port 0 --policy "$policy"
   wrk -t1 -d"${secs}s" "$@" "http://127.0.0.1:$port/" >"$out/wrk" &
   local load=$!
   for _ in $(seq 1 $((secs - 1))); do sleep 1; kill -HUP "$pid"; done

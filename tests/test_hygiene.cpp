@@ -192,6 +192,25 @@ TEST(Hygiene, ASendCutShortByThePeersExitReportsAnError) {
         << (*result)->code;
 }
 
+// The same for sends waiting in the outbox behind a write the peer never read:
+// each callback runs once, and those whose bytes never left report an error.
+TEST(Hygiene, BatchedSendsCutShortEachReportToTheirCallback) {
+    SpawnOptions o;
+    o.stdio = StdioOption{StdioType::ignore, StdioType::ignore, StdioType::ignore, StdioType::ipc};
+    auto c = spawn("sh", {"-c", "sleep 0.2"}, o);  // never reads its channel
+    c->onError([](const Error&) {});
+    std::vector<int> calls(3000, 0);
+    std::size_t failed = 0;
+    for (std::size_t i = 0; i < calls.size(); ++i)
+        c->send(json(std::string(4096, 'x')), [&, i](const std::optional<Error>& e) {
+            ++calls[i];
+            failed += e.has_value();
+        });  // 12 MiB: far more than the socket holds, so most wait in the outbox
+    test::runLoop();
+    for (std::size_t i = 0; i < calls.size(); ++i) ASSERT_EQ(calls[i], 1) << "callback " << i;
+    EXPECT_GT(failed, calls.size() / 2) << "the sends that never reached the peer said so";
+}
+
 // A cwd that exists but cannot be entered is named, as a missing one is.
 TEST(Hygiene, AnUnsearchableCwdIsNamed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the child as another user";

@@ -220,7 +220,9 @@ void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const Sen
             if (status == UV_ECANCELED)
                 err = Error("Channel closed before the message was written", "ERR_IPC_CHANNEL_CLOSED");
             else if (status < 0) err = systemError(status, "write");
-            if (!c->closing_ && status >= 0) c->flushOutbox();  // the messages that waited for this write
+            // The messages that waited for this write go now; after a failed write they
+            // fail the same way, as libuv's queued writes do.
+            if (!c->closing_) c->flushOutbox();
             for (auto& cb : rq->cbs) cb(err);
             if (rq->cbs.empty() && err && status != UV_ECANCELED && c->hooks_.error) c->hooks_.error(*err);
             if (!c->closing_) c->updateRef();
