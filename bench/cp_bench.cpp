@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // childproc's side of the benchmarks; the same modes and output as floor.c.
 //   cp_bench spawn RSS_MIB COUNT | inflight COUNT | throughput WRITER BYTES | capture[-utf8] WRITER BYTES
-//   cp_bench ipc-rt|ipc-oneway|ipc-big COUNT [node ECHO_JS]   peer: a C++ child, or Node
+//   cp_bench ipc-rt|ipc-oneway|ipc-big|ipc-big-paced COUNT [node ECHO_JS]   peer: a C++ child, or Node
+//     ipc-big sends all COUNT at once; ipc-big-paced stops when send() says false
+//     and goes on from that message's callback, as a sender that heeds it does
 //   cp_bench echo-child [COUNT]                                (internal) the C++ IPC peer
 #include <sys/resource.h>
 #include <childproc/childproc.hpp>
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
     } else if (mode.rfind("ipc-", 0) == 0) {
         const long count = std::atol(argv[2]);
         const bool rt = mode == "ipc-rt";
-        const json msg = std::string(mode == "ipc-big" ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
+        const bool paced = mode == "ipc-big-paced";
+        const json msg = std::string(mode.rfind("ipc-big", 0) == 0 ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
         ForkOptions fo;
         std::vector<std::string> args =
             rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};
@@ -104,8 +107,19 @@ int main(int argc, char** argv) {
         } else {
             c = fork("/proc/self/exe", args, fo);
         }
-        long answered = 0;
+        long answered = 0, sent = 0, pausedAt = -1;
         double t0 = 0;
+        std::function<void()> pump = [&] {
+            while (sent < count) {
+                const long n = ++sent;
+                if (!c->send(msg, [&, n](const auto&) {
+                        if (n == pausedAt) pump();
+                    })) {
+                    pausedAt = n;
+                    return;
+                }
+            }
+        };
         c->onMessage([&](const json&, auto) {
             if (!rt) {
                 std::printf("%.0f\n", count / (now() - t0));
@@ -120,6 +134,7 @@ int main(int argc, char** argv) {
         c->onSpawn([&] {
             t0 = now();
             if (rt) c->send(msg);
+            else if (paced) pump();
             else
                 for (long i = 0; i < count; ++i) c->send(msg);
         });

@@ -33,7 +33,15 @@ if (mode === 'spawn') {
   process.on('message', (m) => { if (target < 0) process.send(m); else if (++seen === target) process.send('done'); });
 } else if (mode.startsWith('ipc-')) {
   const count = +a; const rt = mode === 'ipc-rt';
-  const msg = 'm'.repeat(mode === 'ipc-big' ? 65536 - 3 : 16 - 3);
+  const paced = mode === 'ipc-big-paced';  // stops when send() says false, goes on from that message's callback
+  const msg = 'm'.repeat(mode.startsWith('ipc-big') ? 65536 - 3 : 16 - 3);
+  let sent = 0; let pausedAt = -1;
+  const pump = () => {
+    while (sent < count) {
+      const n = ++sent;
+      if (!ch.send(msg, () => { if (n === pausedAt) pump(); })) { pausedAt = n; return; }
+    }
+  };
   const ch = cp.fork(__filename, rt ? ['echo-child'] : ['echo-child', String(count)]);
   let answered = 0; let t0;
   ch.on('message', () => {
@@ -41,7 +49,7 @@ if (mode === 'spawn') {
     else if (++answered < count) ch.send(msg);
     else { console.log(((now() - t0) / count * 1e6).toFixed(1)); ch.disconnect(); }
   });
-  ch.on('spawn', () => { t0 = now(); if (rt) ch.send(msg); else for (let i = 0; i < count; i++) ch.send(msg); });
+  ch.on('spawn', () => { t0 = now(); if (rt) ch.send(msg); else if (paced) pump(); else for (let i = 0; i < count; i++) ch.send(msg); });
 } else {
   console.error('node_bench: unknown mode ' + mode); process.exit(2);
 }

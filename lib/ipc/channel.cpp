@@ -15,6 +15,7 @@ namespace {
 constexpr std::size_t kReadSize = 256 * 1024;
 constexpr std::size_t kSendHint = 128 * 1024;   // Node: send() returns writeQueueSize < 65536 * 2
 constexpr std::size_t kBatchBytes = 64 * 1024;  // an outbox this full is written without waiting
+constexpr std::size_t kSpareMax = 1024 * 1024;  // a larger written buffer is freed, not kept
 }  // namespace
 
 struct Channel::WriteReq {
@@ -144,9 +145,19 @@ bool Channel::sendEncoded(const SendHandle* handle, SendCallback cb, Encode enco
         else fail(e);
         return false;
     }
-    std::string bytes;
+    std::string bytes = takeSpare();
     encode(bytes);
     return enqueue(std::move(bytes), handle, std::move(cb));
+}
+
+std::string Channel::takeSpare() {
+    std::string s = std::move(spare_);
+    s.clear();
+    return s;
+}
+
+void Channel::recycle(std::string&& written) {
+    if (written.capacity() > spare_.capacity() && written.capacity() <= kSpareMax) spare_ = std::move(written);
 }
 
 bool Channel::enqueue(std::string bytes, const SendHandle* handle, SendCallback cb) {
@@ -173,6 +184,7 @@ bool Channel::writeNow(Outgoing out) {
                 submit(std::move(out.bytes), std::move(cbs), nullptr);
             } else {
                 outbox_ += out.bytes;
+                recycle(std::move(out.bytes));
                 if (out.cb) outboxCallbacks_.push_back(std::move(out.cb));
                 if (outbox_.size() >= kBatchBytes) flushOutbox();
                 updateRef();
@@ -184,6 +196,7 @@ bool Channel::writeNow(Outgoing out) {
         uv_buf_t now = uv_buf_init(out.bytes.data(), static_cast<unsigned>(out.bytes.size()));
         const int n = uv_try_write(stream, &now, 1);
         if (n == static_cast<int>(out.bytes.size())) {
+            recycle(std::move(out.bytes));
             if (out.cb) ticks_.post([cb = std::move(out.cb)] { cb(std::nullopt); });
             return true;
         }
@@ -212,6 +225,7 @@ void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const Sen
         std::unique_ptr<WriteReq> owned(rq);
         Channel* c = rq->channel;
         --c->pendingWrites_;
+        c->recycle(std::move(rq->bytes));
         guarded(c->loop_, [&] {
             // Bytes that did not all reach the socket are an error for each send's
             // callback. Without one, a write cancelled because the channel closed is
@@ -244,7 +258,7 @@ void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const Sen
 
 void Channel::writeControl(const nlohmann::json& m) {
     if (closing_) return;
-    std::string bytes;
+    std::string bytes = takeSpare();
     codec_->encode(m, bytes);
     writeNow(Outgoing{std::move(bytes), std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
 }

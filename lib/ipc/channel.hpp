@@ -104,6 +104,10 @@ private:
         Channel* channel = nullptr;                 // null once the channel is gone
     };
 
+    // An emptied buffer to encode into: the last written one's memory, so that a
+    // stream of large messages does not allocate (and fault in) a new one each.
+    std::string takeSpare();
+    void recycle(std::string&& written);
     bool enqueue(std::string bytes, const SendHandle* handle, SendCallback cb);
     bool writeNow(Outgoing out);
     // Hand the outbox to libuv as one write.
@@ -150,6 +154,7 @@ private:
     // Messages sent while a write is under way, joined into the next write: one
     // syscall for many small messages instead of one each.
     std::string outbox_;
+    std::string spare_;
     std::vector<SendCallback> outboxCallbacks_;
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
     std::function<void(bool, std::string_view)> wireTap_;

@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace childproc::detail {
 
 namespace {
@@ -16,8 +20,19 @@ constexpr const char* kReplacement = kReplacementChar;
 
 // The first byte at or after p that a JSON string cannot carry as is: a control
 // character, '"', '\\', or a non-ASCII byte (which needs UTF-8 validation).
-// Eight bytes per step: this scan is what a 64 KiB message costs.
+// Sixteen (SSE2) or eight bytes per step: this scan is what a 64 KiB message costs.
 const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) {
+#if defined(__SSE2__)
+    // A signed compare with 0x20 catches both the control characters and the bytes >= 0x80.
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i special =
+            _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        if (const int mask = _mm_movemask_epi8(special)) return p + __builtin_ctz(static_cast<unsigned>(mask));
+        p += 16;
+    }
+#endif
     constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     auto hasZero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
     while (end - p >= 8) {
@@ -35,7 +50,9 @@ const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) 
 
 void encodeString(const std::string& s, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
-    out.reserve(out.size() + s.size() + 2);
+    // Room for the quotes and the framing after them ("}\n" at most), so that a message
+    // that is mostly one long string is written without growing the buffer again.
+    out.reserve(out.size() + s.size() + 4);
     out += '"';
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
