@@ -26,6 +26,21 @@ int ChildFds::park(int fd) {
     return c;
 }
 
+int ChildFds::devNull() {
+    if (devNull_ >= 0) return devNull_;
+    const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fd >= slots_) {
+        temporaries_.push_back(fd);
+        return devNull_ = fd;
+    }
+    devNull_ = park(fd);
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return devNull_;
+}
+
 int ChildFds::prepare(const LaunchSpec& spec) {
     slots_ = static_cast<int>(spec.stdio.size());
     for (int i = 0; i < slots_; ++i) {
@@ -35,8 +50,12 @@ int ChildFds::prepare(const LaunchSpec& spec) {
         case StdioPlan::Kind::ignore:
             // fds 0-2 get /dev/null; a higher ignored slot is closed, even if ours
             // of that number lacks O_CLOEXEC (the fds past the slots are closed too).
-            ops_.push_back({i < 3 ? FdOp::devnull : FdOp::close, -1, i});
-            continue;
+            if (i >= 3) {
+                ops_.push_back({FdOp::close, -1, i});
+                continue;
+            }
+            source = devNull();
+            break;
         case StdioPlan::Kind::inherit:
             // A child's stdio must block, whatever the parent set: libuv's child clears
             // O_NONBLOCK on fds 0-2, and the file description is the parent's too.

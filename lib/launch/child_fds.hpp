@@ -2,7 +2,7 @@
 #pragma once
 // The child's fds as a plain list of operations, shared by the posix_spawn backend
 // (as file actions) and the vfork backend (walked in the child without allocating):
-// socketpairs for pipes, parked copies of inherited fds, /dev/null for ignored slots.
+// socketpairs for pipes, parked copies of inherited fds, one /dev/null for ignored slots.
 
 #include <utility>
 #include <vector>
@@ -13,7 +13,7 @@ namespace childproc::detail {
 
 // What the child does to fd `target` before exec.
 struct FdOp {
-    enum Kind { dup, devnull, close } kind;
+    enum Kind { dup, close } kind;
     int src;
     int target;
 };
@@ -36,11 +36,15 @@ private:
     // A CLOEXEC copy of fd numbered >= the slot count, so that no dup2 in the child
     // can overwrite a source another slot still needs.
     int park(int fd);
+    // /dev/null, opened once here for every ignored slot of 0-2: the child only
+    // dup2()s it, which keeps path lookups out of the window the parent waits in.
+    int devNull();
 
     std::vector<FdOp> ops_;
     std::vector<std::pair<uv_pipe_t*, int>> parentEnds_;
     std::vector<int> temporaries_;
     int slots_ = 0;
+    int devNull_ = -1;
 };
 
 }  // namespace childproc::detail

@@ -7,7 +7,6 @@
 
 #if defined(__linux__)
 
-#include <fcntl.h>
 #include <spawn.h>
 #include <csignal>
 
@@ -34,8 +33,6 @@ struct SpawnAttributes {
         attrInit = true;
         for (const FdOp& op : fds.ops()) {
             if (op.kind == FdOp::dup) posix_spawn_file_actions_adddup2(&actions, op.src, op.target);
-            else if (op.kind == FdOp::devnull)
-                posix_spawn_file_actions_addopen(&actions, op.target, "/dev/null", O_RDWR, 0);
             else posix_spawn_file_actions_addclose(&actions, op.target);
         }
         // Nothing but the named slots reaches the child, even fds other code

@@ -56,13 +56,6 @@ int reportPipe(int (&report)[2], int slots) {
         const FdOp& op = ops[i];
         if (op.kind == FdOp::dup) {
             if (::dup2(op.src, op.target) < 0) e = errno;
-        } else if (op.kind == FdOp::devnull) {
-            const int fd = ::open("/dev/null", O_RDWR);
-            if (fd < 0) e = errno;
-            else if (fd != op.target) {
-                if (::dup2(fd, op.target) < 0) e = errno;
-                ::close(fd);
-            }
         } else {
             ::close(op.target);
         }
