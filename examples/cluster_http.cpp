@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -128,6 +129,7 @@ public:
         idle_ = new uv_timer_t;
         uv_timer_init(uv_default_loop(), idle_);
         idle_->data = this;
+        lastActive_ = uv_now(uv_default_loop());
         armIdle();
         auto self = shared_from_this();
         socket_->onData([self](std::string_view d) { self->onData(d); });
@@ -139,27 +141,65 @@ public:
     }
 
 private:
+    // A request head asks to close when one of its lines is "Connection: close",
+    // in any case: looked up line by line, without a lowercased copy.
+    static bool asksToClose(std::string_view head) {
+        auto same = [](std::string_view a, std::string_view lower) {
+            return a.size() == lower.size() &&
+                   std::equal(a.begin(), a.end(), lower.begin(), [](unsigned char x, unsigned char y) {
+                       return std::tolower(x) == y;
+                   });
+        };
+        for (std::size_t at = 0; at < head.size();) {
+            std::size_t eol = head.find("\r\n", at);
+            if (eol == std::string_view::npos) eol = head.size();
+            const std::string_view line = head.substr(at, eol - at);
+            at = eol + 2;
+            if (line.size() < 11 || !same(line.substr(0, 11), "connection:")) continue;
+            std::string_view value = line.substr(11);
+            while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+            if (same(value.substr(0, 5), "close")) return true;
+        }
+        return false;
+    }
+
     void onData(std::string_view d) {
-        buffer_ += d;
+        lastActive_ = uv_now(uv_default_loop());
+        // Whole requests straight from the chunk; only a partial one is kept.
+        std::string_view rest = d;
+        if (!buffer_.empty()) {
+            buffer_ += d;
+            rest = buffer_;
+        }
         std::size_t end;
-        while ((end = buffer_.find("\r\n\r\n")) != std::string::npos) {
-            std::string head = buffer_.substr(0, end);
-            buffer_.erase(0, end + 4);
-            std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+        while ((end = rest.find("\r\n\r\n")) != std::string_view::npos) {
+            const std::string_view head = rest.substr(0, end);
+            rest.remove_prefix(end + 4);
             auto server = server_.lock();
-            if (head.find("connection: close") != std::string::npos || !server || !server->listening()) {
+            if (asksToClose(head) || !server || !server->listening()) {
                 socket_->end(lastResponse_);
+                buffer_.clear();
                 return stopIdle();
             }
             socket_->write(response_);
         }
-        armIdle();
+        buffer_ = std::string(rest);
     }
 
-    void armIdle() {
+    // One timer per connection, started once: on expiry it closes the connection if
+    // it stayed idle for kIdleMs, else waits out the rest (no restart per request).
+    static constexpr std::uint64_t kIdleMs = 5000;
+    void armIdle(std::uint64_t ms = kIdleMs) {
         if (!idle_) return;
         uv_timer_start(
-            idle_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->socket_->destroy(); }, 5000, 0);
+            idle_,
+            [](uv_timer_t* t) {
+                auto* self = static_cast<Connection*>(t->data);
+                const std::uint64_t idle = uv_now(t->loop) - self->lastActive_;
+                if (idle >= kIdleMs) self->socket_->destroy();
+                else self->armIdle(kIdleMs - idle);
+            },
+            ms, 0);
     }
 
     void stopIdle() {
@@ -172,6 +212,7 @@ private:
     std::weak_ptr<net::Server> server_;
     std::string buffer_, response_, lastResponse_;
     uv_timer_t* idle_ = nullptr;
+    std::uint64_t lastActive_ = 0;
 };
 
 int runWorker(const Args& a) {
