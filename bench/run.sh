@@ -30,9 +30,11 @@ cases=(
   "IPC round trip, small, C++⇄C++|µs|low|ipc-rt 20000|ipc-rt 20000|ipc-rt 20000"
   "IPC one-way small msgs, C++⇄C++|msg/s|high|ipc-oneway 200000|ipc-oneway 200000|ipc-oneway 200000"
   "IPC one-way 64 KiB msgs, C++⇄C++|msg/s|high|ipc-big 20000|ipc-big 20000|ipc-big 20000"
+  "IPC one-way 64 KiB msgs paced by send(), C++⇄C++|msg/s|high|ipc-big 20000|ipc-big-paced 20000|ipc-big-paced 20000"
   "IPC round trip, small, C++⇄Node|µs|low|-|ipc-rt 20000 node $echojs|ipc-rt 20000"
   "IPC one-way small msgs, C++⇄Node|msg/s|high|-|ipc-oneway 200000 node $echojs|ipc-oneway 200000"
   "IPC one-way 64 KiB msgs, C++⇄Node|msg/s|high|-|ipc-big 20000 node $echojs|ipc-big 20000"
+  "IPC one-way 64 KiB msgs paced by send(), C++⇄Node|msg/s|high|-|ipc-big-paced 20000 node $echojs|ipc-big-paced 20000"
 )
 
 for r in $(seq 1 "$rounds"); do

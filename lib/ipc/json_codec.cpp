@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 namespace childproc::detail {
@@ -20,8 +20,34 @@ constexpr const char* kReplacement = kReplacementChar;
 
 // The first byte at or after p that a JSON string cannot carry as is: a control
 // character, '"', '\\', or a non-ASCII byte (which needs UTF-8 validation).
-// Sixteen (SSE2) or eight bytes per step: this scan is what a 64 KiB message costs.
+#if defined(__x86_64__)
+// A signed compare with 0x20 catches both the control characters and the bytes >= 0x80.
+__attribute__((target("avx2"))) const unsigned char* plainRun32(const unsigned char* p, const unsigned char* end) {
+    const __m256i space = _mm256_set1_epi8(0x20), quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    while (end - p >= 32) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const __m256i special = _mm256_or_si256(
+            _mm256_cmpgt_epi8(space, v), _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)));
+        if (const int mask = _mm256_movemask_epi8(special)) return p + __builtin_ctz(static_cast<unsigned>(mask));
+        p += 32;
+    }
+    return p;
+}
+#endif
+
+// 32 (AVX2, where the CPU has it), 16 (SSE2) or 8 bytes per step: this scan is what
+// a 64 KiB message costs.
 const unsigned char* plainRun(const unsigned char* p, const unsigned char* end) {
+#if defined(__x86_64__)
+    static const bool avx2 = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    if (avx2) {
+        p = plainRun32(p, end);
+        if (end - p >= 32) return p;
+    }
+#endif
 #if defined(__SSE2__)
     // A signed compare with 0x20 catches both the control characters and the bytes >= 0x80.
     const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');

@@ -42,10 +42,11 @@ public:
                 onLine(bytes.substr(0, nl));
             } else {
                 partial_.append(bytes.substr(0, nl));
-                std::string line = std::move(partial_);
-                partial_.clear();
                 ++lines_;
-                onLine(std::string_view(line));
+                onLine(std::string_view(partial_));  // onLine does not feed: partial_ stays put
+                // The memory is kept for the next partial line, unless it is large.
+                if (partial_.capacity() > kKeepPartial) std::string().swap(partial_);
+                else partial_.clear();
             }
             if (nl == std::string_view::npos) return;
             if (discarding_) {
@@ -66,6 +67,7 @@ public:
     std::uint64_t lines() const { return lines_; }
 
 private:
+    static constexpr std::size_t kKeepPartial = 1024 * 1024;
     std::string partial_;
     std::size_t max_;
     bool discarding_ = false;
