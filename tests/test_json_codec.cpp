@@ -52,6 +52,31 @@ TEST(JsonCodec, LongPlainStringsRoundTrip) {
     EXPECT_TRUE(*back == big);
 }
 
+// The scan goes 32, 16 or 8 bytes per step, with a byte-wise tail: a character that
+// needs care is found wherever it falls in a block, in either direction.
+TEST(JsonCodec, EverySpecialByteIsFoundAtEveryOffset) {
+    const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xc3\xa9", "\xff", " "};
+    for (const std::string& special : specials) {
+        for (std::size_t at = 0; at < 70; ++at) {
+            std::string s(70, 'a');
+            s.replace(at, 1, special);
+            const std::string wire = enc(s);
+            // As nlohmann (and JSON.stringify) write it, but invalid UTF-8 as U+FFFD.
+            std::string valid = s;
+            if (special == "\xff") valid.replace(at, 1, "\xEF\xBF\xBD");
+            EXPECT_EQ(wire, json(valid).dump()) << "special " << int(static_cast<unsigned char>(special[0])) << " at " << at;
+            auto back = dec(wire);
+            ASSERT_TRUE(back) << at;
+            EXPECT_EQ(*back, valid) << at;
+            // The byte as it was, unescaped, is refused where JSON.parse refuses it.
+            const std::string raw = "\"" + s + "\"";
+            const bool refused = special == "\n" || special[0] == '\0' || special == "\x1f" || special == "\"" ||
+                                 special == "\\";
+            EXPECT_EQ(!dec(raw).has_value(), refused) << "raw special at " << at;
+        }
+    }
+}
+
 TEST(JsonCodec, DecodesWhatJsonParseAccepts) {
     EXPECT_EQ(*dec(R"( {"a":[1,2,{"b":null}],"c":"d"} )"), json::parse(R"({"a":[1,2,{"b":null}],"c":"d"})"));
     EXPECT_EQ(*dec("-0.5e2"), -50.0);
