@@ -6,6 +6,8 @@
  *   floor capture WRITER BYTES       "ms peakRssMiB" to buffer a child's whole stdout
  *   floor ipc-rt COUNT | ipc-oneway COUNT | ipc-big COUNT
  *                                    newline-framed messages over a socketpair to a C echo child
+ *   floor ipc-rt-epoll COUNT         the round trip with both ends waiting in epoll_wait
+ *                                    before each read, as any event loop does
  *   floor echo-child                 (internal) the IPC peer
  * Prints one line: the number(s). */
 #define _GNU_SOURCE
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -79,10 +82,27 @@ static long countLines(const char* p, size_t n) {
     return lines;
 }
 
+/* ipc-rt-epoll: each read waits in epoll_wait first, as an event loop does; -1: block in read. */
+static int epollFd = -1;
+
+static ssize_t readSome(int fd, char* buf, size_t cap) {
+    if (epollFd < 0) return read(fd, buf, cap);
+    struct epoll_event ev;
+    while (epoll_wait(epollFd, &ev, 1, -1) < 0)
+        if (errno != EINTR) return -1;
+    return read(fd, buf, cap);
+}
+
+static void useEpoll(int fd) {
+    struct epoll_event ev = {.events = EPOLLIN};
+    epollFd = epoll_create1(EPOLL_CLOEXEC);
+    if (epollFd < 0 || epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, &ev) != 0) exit(6);
+}
+
 static long readLines(int fd, long count, char* buf, size_t cap) {
     long seen = 0;
     while (seen < count) {
-        ssize_t n = read(fd, buf, cap);
+        ssize_t n = readSome(fd, buf, cap);
         if (n <= 0) exit(5);
         seen += countLines(buf, (size_t)n);
     }
@@ -141,14 +161,15 @@ int main(int argc, char** argv) {
             printf("%.1f %.1f\n", (now() - t0) * 1e3, ru.ru_maxrss / 1024.0);
             free(data);
         }
-    } else if (!strcmp(mode, "echo-child")) {
+    } else if (!strcmp(mode, "echo-child") || !strcmp(mode, "echo-child-epoll")) {
         /* Echo each line back; count lines for one-way runs ("N\n" at the end). */
         static char buf[1 << 17];
         long lines = 0;
         ssize_t n;
         const int oneway = argc > 2;
         long target = oneway ? atol(argv[2]) : 0;
-        while ((n = read(3, buf, sizeof buf)) > 0) {
+        if (strstr(mode, "epoll")) useEpoll(3);
+        while ((n = readSome(3, buf, sizeof buf)) > 0) {
             if (!oneway) writeAll(3, buf, (size_t)n);
             else {
                 lines += countLines(buf, (size_t)n);
@@ -160,7 +181,8 @@ int main(int argc, char** argv) {
         }
     } else if (!strncmp(mode, "ipc-", 4)) {
         long count = atol(argv[2]);
-        const int rt = !strcmp(mode, "ipc-rt");
+        const int epoll = !strcmp(mode, "ipc-rt-epoll");
+        const int rt = !strcmp(mode, "ipc-rt") || epoll;
         size_t size = !strcmp(mode, "ipc-big") ? 65536 : 16;
         char* msg = malloc(size + 1);
         memset(msg, 'm', size);
@@ -171,9 +193,10 @@ int main(int argc, char** argv) {
         socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
         char countText[32];
         snprintf(countText, sizeof countText, "%ld", count);
-        char* cargv[] = {argv[0], "echo-child", rt ? NULL : countText, NULL};
+        char* cargv[] = {argv[0], epoll ? "echo-child-epoll" : "echo-child", rt ? NULL : countText, NULL};
         pid_t pid = spawnWith("/proc/self/exe", cargv, -1, sv[1]);
         close(sv[1]);
+        if (epoll) useEpoll(sv[0]);
         static char buf[1 << 17];
         double t0 = now();
         if (rt) {

@@ -28,6 +28,7 @@ cases=(
   "exec capture 100 MiB (buffer)|ms|low|capture $writer 104857600|capture $writer 104857600|capture $writer 104857600"
   "exec capture 100 MiB (utf8, the default; floor: raw bytes)|ms|low|capture $writer 104857600|capture-utf8 $writer 104857600|capture-utf8 $writer 104857600"
   "IPC round trip, small, C++⇄C++|µs|low|ipc-rt 20000|ipc-rt 20000|ipc-rt 20000"
+  "IPC round trip, small, C++⇄C++ (floor: an epoll loop)|µs|low|ipc-rt-epoll 20000|ipc-rt 20000|ipc-rt 20000"
   "IPC one-way small msgs, C++⇄C++|msg/s|high|ipc-oneway 200000|ipc-oneway 200000|ipc-oneway 200000"
   "IPC one-way 64 KiB msgs, C++⇄C++|msg/s|high|ipc-big 20000|ipc-big 20000|ipc-big 20000"
   "IPC one-way 64 KiB msgs paced by send(), C++⇄C++|msg/s|high|ipc-big 20000|ipc-big-paced 20000|ipc-big-paced 20000"
