@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
         const long count = std::atol(argv[2]);
         const bool rt = mode == "ipc-rt";
         const bool paced = mode == "ipc-big-paced";
-        const json msg = std::string(mode.rfind("ipc-big", 0) == 0 ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
+        const json msg =
+            std::string(mode.rfind("ipc-big", 0) == 0 ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
         ForkOptions fo;
         std::vector<std::string> args =
             rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};

@@ -146,9 +146,8 @@ private:
     static bool asksToClose(std::string_view head) {
         auto same = [](std::string_view a, std::string_view lower) {
             return a.size() == lower.size() &&
-                   std::equal(a.begin(), a.end(), lower.begin(), [](unsigned char x, unsigned char y) {
-                       return std::tolower(x) == y;
-                   });
+                   std::equal(a.begin(), a.end(), lower.begin(),
+                              [](unsigned char x, unsigned char y) { return std::tolower(x) == y; });
         };
         for (std::size_t at = 0; at < head.size();) {
             std::size_t eol = head.find("\r\n", at);

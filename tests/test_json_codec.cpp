@@ -64,14 +64,15 @@ TEST(JsonCodec, EverySpecialByteIsFoundAtEveryOffset) {
             // As nlohmann (and JSON.stringify) write it, but invalid UTF-8 as U+FFFD.
             std::string valid = s;
             if (special == "\xff") valid.replace(at, 1, "\xEF\xBF\xBD");
-            EXPECT_EQ(wire, json(valid).dump()) << "special " << int(static_cast<unsigned char>(special[0])) << " at " << at;
+            EXPECT_EQ(wire, json(valid).dump())
+                << "special " << int(static_cast<unsigned char>(special[0])) << " at " << at;
             auto back = dec(wire);
             ASSERT_TRUE(back) << at;
             EXPECT_EQ(*back, valid) << at;
             // The byte as it was, unescaped, is refused where JSON.parse refuses it.
             const std::string raw = "\"" + s + "\"";
-            const bool refused = special == "\n" || special[0] == '\0' || special == "\x1f" || special == "\"" ||
-                                 special == "\\";
+            const bool refused =
+                special == "\n" || special[0] == '\0' || special == "\x1f" || special == "\"" || special == "\\";
             EXPECT_EQ(!dec(raw).has_value(), refused) << "raw special at " << at;
         }
     }

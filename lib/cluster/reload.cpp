@@ -113,9 +113,8 @@ void next() {
         if (!current() || !w || w != current()->replacement || w->process()->pid()) return;
         giveUp(w, "could not start: " + e.message());
     }));
-    r.timer = new uv_timer_t;
+    r.timer = new uv_timer_t{};
     uv_timer_init(uv_default_loop(), r.timer);
-    r.timer->data = nullptr;
     uv_timer_start(
         r.timer,
         [](uv_timer_t* t) {
