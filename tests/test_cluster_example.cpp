@@ -15,6 +15,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "support.hpp"
 
@@ -124,6 +125,46 @@ TEST_P(ClusterExample, TwoHundredConnectionsAreAnsweredByBothWorkers) {
     int total = 0;
     for (auto& [pid, n] : byPid) total += n;
     EXPECT_EQ(total, 200);
+}
+
+// One keep-alive connection: requests sent together are answered in turn, one split
+// across writes is answered once whole, and "Connection: close" in any case and spacing
+// gets the last answer and the end of the connection.
+TEST_P(ClusterExample, KeepAliveAnswersEachRequestAndClosesWhenAsked) {
+    Primary p(kExample, {"--workers", "1", "--port", "0", "--policy", GetParam()});
+    ASSERT_TRUE(p.waitFor("listening on port"));
+    test::LoopbackSocket client(false);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(p.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(client.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = client.fd;
+    const std::string reply = whilePumping([fd] {
+        const std::string parts[] = {"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT",
+                                     "TP/1.1\r\nHost: x\r\n\r",
+                                     "\nGET / HTTP/1.1\r\nCONNECTION:   Close\r\n\r\nGET / HTTP/1.1\r\n\r\n"};
+        for (const std::string& part : parts) {
+            if (::write(fd, part.data(), part.size()) != static_cast<ssize_t>(part.size())) return std::string();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        return n == 0 ? out : std::string("no end of stream");  // the worker closed it
+    });
+    std::size_t answers = 0;
+    for (auto at = reply.find("HTTP/1.1 200 OK"); at != std::string::npos; at = reply.find("HTTP/1.1 200 OK", at + 1))
+        ++answers;
+    EXPECT_EQ(answers, 4u) << reply;
+    // Only the last answer says Connection: close.
+    const auto close = reply.find("Connection: close");
+    ASSERT_NE(close, std::string::npos) << reply;
+    EXPECT_EQ(close, reply.rfind("Connection: close")) << reply;
+    EXPECT_GT(close, reply.rfind("HTTP/1.1 200 OK")) << reply;
 }
 
 TEST_P(ClusterExample, SigkilledWorkerIsReplacedAndThePortKeepsAnswering) {
