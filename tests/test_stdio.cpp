@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -40,6 +41,31 @@ TEST(Stdio, IgnoreGivesDevNullAndNoStreams) {
     c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
     test::runLoop();
     EXPECT_EQ(out, "yes\nno\n");
+}
+
+// /dev/null is opened in the parent: with our fd 1 closed it lands on fd 1, which the
+// child's dup2 for slot 1 would overwrite before slot 2 copies it.
+TEST(Stdio, IgnoreGivesDevNullWhenOurStdoutIsClosed) {
+    const std::string path = test::tempPath("cp_stdio_closed_stdout.txt");
+    const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(file, 0);
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, file, StdioType::ignore};
+    spawn("true", {}, o);  // the loop's own fds are made while our fd 1 is there
+    test::runLoop();
+    std::fflush(stdout);
+    const int saved = ::fcntl(1, F_DUPFD_CLOEXEC, 10);
+    ASSERT_GE(saved, 0);
+    ::close(1);
+    auto c = spawn(kHelper, {"isdevnull", "0", "isdevnull", "2"}, o);
+    test::runLoop();
+    const bool stillClosed = ::fcntl(1, F_GETFD) < 0;  // nothing of ours was left on fd 1
+    ::dup2(saved, 1);
+    ::close(saved);
+    ::close(file);
+    EXPECT_TRUE(stillClosed);
+    EXPECT_EQ(c->exitCode(), 0);
+    EXPECT_EQ(slurp(path), "yes\nyes\n");
 }
 
 TEST(Stdio, IgnoreShorthand) {
