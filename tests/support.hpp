@@ -34,6 +34,11 @@ inline std::string tempPath(const std::string& name) {
     return ::testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
 }
 
+// How long a wait may last before the test counts as hung. A guard against hangs,
+// never a speed claim: a correct run ends far inside it on a machine many times
+// slower than ours (one CPU, a sanitizer, a loaded host).
+inline constexpr std::chrono::seconds kHangGuard{60};
+
 // Closes a timer that lives on the stack when its scope ends, also when run()
 // throws, and lets the loop see the close.
 struct ClosesTimer {
@@ -44,9 +49,9 @@ struct ClosesTimer {
     }
 };
 
-// Runs the default loop to completion; fails the test if it takes longer than
-// `limit` (a hung child must not hang the suite).
-inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), uv_loop_t* loop = nullptr) {
+// Runs the default loop to completion; fails the test as hung if it takes longer
+// than `limit` (a hung child must not hang the suite).
+inline void runLoop(std::chrono::milliseconds limit = kHangGuard, uv_loop_t* loop = nullptr) {
     if (!loop) loop = childproc::defaultLoop();
     uv_timer_t guard;
     uv_timer_init(loop, &guard);
@@ -64,7 +69,7 @@ inline void runLoop(std::chrono::milliseconds limit = std::chrono::seconds(20), 
         const ClosesTimer closer{&guard};
         childproc::run(loop);
     }
-    ASSERT_FALSE(expired) << "the loop did not finish within " << limit.count() << " ms";
+    ASSERT_FALSE(expired) << "hung: the loop did not finish within " << limit.count() << " ms";
 }
 
 // Connect to 127.0.0.1:port, read until the server closes, return what came.
@@ -87,9 +92,9 @@ std::string unixFetch(const std::string& path);
 // An HTTP/1.1 GET with "Connection: close" to 127.0.0.1:port; the whole response.
 std::string httpGet(int port);
 
-// Run the default loop until pred() holds; false if `limit` passed first. For
-// loops that never run dry (a cluster keeps its workers).
-bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(20));
+// Run the default loop until pred() holds; false if `limit` passed first (hung).
+// For loops that never run dry (a cluster keeps its workers).
+bool pumpUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit = kHangGuard);
 
 // How many fds this process has open.
 int openFds();
@@ -98,7 +103,7 @@ int openFds();
 bool processGone(int pid);
 
 // Poll until processGone(pid) or the limit passes.
-bool waitGone(int pid, std::chrono::milliseconds limit);
+bool waitGone(int pid, std::chrono::milliseconds limit = kHangGuard);
 
 // Collects everything a child does, in order.
 struct Recorder {

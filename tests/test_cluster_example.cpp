@@ -51,11 +51,11 @@ struct Primary {
     }
     ~Primary() {
         if (!code && !signal) child->kill(SIGKILL);
-        test::pumpUntil([this] { return code || signal; }, std::chrono::seconds(5));
+        test::pumpUntil([this] { return code || signal; });
     }
 
-    bool waitFor(const std::string& text, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-        return test::pumpUntil([&] { return out.find(text) != std::string::npos; }, limit);
+    bool waitFor(const std::string& text) {
+        return test::pumpUntil([&] { return out.find(text) != std::string::npos; });
     }
     int port() const {
         std::smatch m;
@@ -80,8 +80,7 @@ struct Primary {
 template <class Fn>
 auto whilePumping(Fn fn) {
     auto f = std::async(std::launch::async, std::move(fn));
-    EXPECT_TRUE(test::pumpUntil([&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
-                                std::chrono::seconds(60)));
+    EXPECT_TRUE(test::pumpUntil([&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
     return f.get();
 }
 
@@ -182,12 +181,12 @@ TEST_P(ClusterExample, SigkilledWorkerIsReplacedAndThePortKeepsAnswering) {
     for (auto& [pid, n] : byPid) EXPECT_TRUE(alive.count(pid)) << pid;
 }
 
-TEST_P(ClusterExample, WorkersExitWithinASecondOfTheirPrimarysDeath) {
+TEST_P(ClusterExample, WorkersExitWhenTheirPrimaryDies) {
     Primary p(kExample, {"--workers", "2", "--port", "0", "--policy", GetParam()});
     ASSERT_TRUE(test::pumpUntil([&] { return p.workerPids().size() == 2; }));
     p.child->kill(SIGKILL);
     ASSERT_TRUE(test::pumpUntil([&] { return p.signal.has_value(); }));
-    for (int pid : p.workerPids()) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(1000))) << pid;
+    for (int pid : p.workerPids()) EXPECT_TRUE(test::waitGone(pid)) << pid;
 }
 
 TEST_P(ClusterExample, SigtermStopsAcceptingAndFinishesRequestsInFlight) {
@@ -201,16 +200,32 @@ TEST_P(ClusterExample, SigtermStopsAcceptingAndFinishesRequestsInFlight) {
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    // A worker holds the connection once it has answered on it (a connection still
+    // in the listen queue would be reset when the servers close).
+    const std::string first = whilePumping([fd] {
+        const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) return std::string();
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::string r;
+        char buf[4096];
+        ssize_t n;
+        while (r.find("hello from") == std::string::npos || r.back() != '\n') {
+            if ((n = ::read(fd, buf, sizeof buf)) <= 0) break;
+            r.append(buf, static_cast<std::size_t>(n));
+        }
+        return r;
+    });
+    ASSERT_NE(first.find("hello from"), std::string::npos) << first;
     const std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
     ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
-    // The worker has the connection once it has seen bytes: ask for them back later.
-    test::pumpUntil([] { return false; }, std::chrono::milliseconds(200));
 
     p.child->kill(SIGTERM);
     ASSERT_TRUE(p.waitFor("shutting down"));
     // Workers close their servers as the primary's message reaches them; soon nobody accepts.
     bool refused = false;
-    for (int i = 0; i < 50 && !refused; ++i) {
+    const auto until = std::chrono::steady_clock::now() + test::kHangGuard;
+    while (!refused && std::chrono::steady_clock::now() < until) {
         refused = whilePumping([port] { return test::httpGet(port); }).empty();
         if (!refused) test::pumpUntil([] { return false; }, std::chrono::milliseconds(100));
     }
@@ -297,7 +312,7 @@ TEST_P(ClusterExample, SighupReloadsEveryWorkerUnderLoadWithoutDroppingARequest)
     }
     EXPECT_EQ(refused, 0u) << "a request was refused or dropped";
     EXPECT_EQ(p.count("exited (code 0)"), 2u) << "the old workers left gracefully\n" << p.out;
-    for (int pid : before) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(2000))) << pid;
+    for (int pid : before) EXPECT_TRUE(test::waitGone(pid)) << pid;
     std::cout << "[ reload/" << GetParam() << " ] " << total << " requests, " << atReloaded - atSighup
               << " during the reload, " << refused << " refused or dropped" << std::endl;
 }
@@ -346,7 +361,7 @@ TEST_P(ClusterNodePrimary, ServesThroughCppWorkersAndTheyExitWithIt) {
     EXPECT_EQ(keys(byPid), pids);
     p.child->kill(SIGKILL);
     ASSERT_TRUE(test::pumpUntil([&] { return p.signal.has_value(); }));
-    for (int pid : pids) EXPECT_TRUE(test::waitGone(pid, std::chrono::milliseconds(1000))) << pid;
+    for (int pid : pids) EXPECT_TRUE(test::waitGone(pid)) << pid;
 }
 
 INSTANTIATE_TEST_SUITE_P(Policy, ClusterNodePrimary, ::testing::Values("rr", "none"));

@@ -209,13 +209,11 @@ TEST(ExecTimeout, CustomKillSignal) {
 TEST(ExecTimeout, FastChildIsNotKilled) {
     Outcome r;
     ExecOptions o;
-    o.timeout = 5000ms;
-    auto t0 = std::chrono::steady_clock::now();
+    o.timeout = 10min;  // past the hang guard: a timer left running fails runLoop()
     execFile(kHelper, {"out", "1", "quick"}, o, into(r));
     test::runLoop();
     EXPECT_FALSE(r.error.has_value());
     EXPECT_EQ(r.out, "quick");
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4000ms);  // the timer did not hold the loop
 }
 
 TEST(ExecAbort, AbortErrorAtOnceBeforeTheChildExits) {
@@ -224,16 +222,14 @@ TEST(ExecAbort, AbortErrorAtOnceBeforeTheChildExits) {
     o.signal = src.get_token();
     Outcome r;
     std::vector<std::string> order;
-    auto c = execFile(kHelper, {"ignore", std::to_string(SIGTERM), "sleep", "300"}, o,
+    auto c = execFile(kHelper, {"ignore", std::to_string(SIGTERM), "out", "1", "ready", "sleep", "300"}, o,
                       [&](const std::optional<ExecError>& e, const std::string&, const std::string&) {
                           order.push_back("callback");
                           r.error = e;
                       });
     c->onExit([&](auto, auto) { order.push_back("exit"); });
-    c->onSpawn([&] {
-        uv_sleep(50);  // the child ignores SIGTERM by now, so it outlives the abort
-        src.request_stop();
-    });
+    // Once it says it ignores SIGTERM, it outlives the abort.
+    c->stdoutPipe()->onData([&](std::string_view) { src.request_stop(); });
     test::runLoop();
     ASSERT_TRUE(r.error.has_value());
     EXPECT_EQ(r.error->code, "ABORT_ERR");

@@ -292,9 +292,7 @@ TEST(Ipc, ChannelUnrefLetsTheParentGo) {
     auto c = fork(kChild, {"echo"}, o);  // the echo child waits for messages forever
     c->channel()->unref();
     c->unref();
-    auto t0 = std::chrono::steady_clock::now();
-    test::runLoop();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    test::runLoop();  // had the child or channel held the loop, this fails as hung
     EXPECT_FALSE(c->exitCode().has_value());
     c->channel()->ref();
     c->ref();

@@ -129,7 +129,7 @@ TEST(IpcNode, AdvancedSerializationCppParentNodeChild) {
     std::optional<Value> reply;
     c->onMessageValue([&](const Value& v, auto) { reply = v; });
     c->sendValue(m);
-    ASSERT_TRUE(test::pumpUntil([&] { return reply.has_value(); }, std::chrono::seconds(20)));
+    ASSERT_TRUE(test::pumpUntil([&] { return reply.has_value(); }));
     const Value& kinds = (*reply)["kinds"];
     for (const auto& [k, want] : std::vector<std::pair<std::string, std::string>>{{"buf", "Buffer"},
                                                                                   {"date", "Date"},

@@ -18,15 +18,16 @@ const std::string kIgnoreTerm = std::to_string(SIGTERM);
 TEST(ForceKillAfter, EscalatesToSigkillWhenTheChildIgnoresTheSignal) {
     SpawnOptions o;
     o.forceKillAfter = 200ms;
-    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
-    auto t0 = std::chrono::steady_clock::now();
-    c->onSpawn([&] {
-        uv_sleep(50);  // let it ignore SIGTERM first
+    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "out", "1", "ready", "sleep", "10000"}, o);
+    std::chrono::steady_clock::time_point killedAt;
+    // It says when SIGTERM is ignored: a slow start must not let the signal in first.
+    c->stdoutPipe()->onData([&](std::string_view) {
+        killedAt = std::chrono::steady_clock::now();
         c->kill();
     });
     test::runLoop();
     EXPECT_EQ(c->signalCode(), "SIGKILL");
-    EXPECT_GE(std::chrono::steady_clock::now() - t0, 200ms);
+    EXPECT_GE(std::chrono::steady_clock::now() - killedAt, 200ms);
 }
 
 TEST(ForceKillAfter, NotNeededWhenTheChildObeys) {
@@ -38,11 +39,15 @@ TEST(ForceKillAfter, NotNeededWhenTheChildObeys) {
     EXPECT_EQ(c->signalCode(), "SIGTERM");
 }
 
+// The timeout's clock starts at spawn, before any child could say it is ready, so
+// these kill with SIGWINCH: ignored by default from the first instant, however
+// slowly the child starts.
 TEST(ForceKillAfter, UsedByTimeout) {
     SpawnOptions o;
     o.timeout = 100ms;
+    o.killSignal = "SIGWINCH";
     o.forceKillAfter = 100ms;
-    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
+    auto c = spawn(kHelper, {"sleep", "10000"}, o);
     test::runLoop();
     EXPECT_EQ(c->signalCode(), "SIGKILL");
 }
@@ -50,10 +55,10 @@ TEST(ForceKillAfter, UsedByTimeout) {
 TEST(ForceKillAfter, UsedByExecTimeoutAndMaxBuffer) {
     ExecOptions o;
     o.timeout = 100ms;
+    o.killSignal = "SIGWINCH";
     o.forceKillAfter = 100ms;
     std::optional<ExecError> err;
-    execFile(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o,
-             [&](const auto& e, const auto&, const auto&) { err = e; });
+    execFile(kHelper, {"sleep", "10000"}, o, [&](const auto& e, const auto&, const auto&) { err = e; });
     test::runLoop();
     ASSERT_TRUE(err);
     EXPECT_EQ(err->signal, "SIGKILL");
@@ -78,11 +83,8 @@ TEST(ForceKillAfter, UsedByAbort) {
     SpawnOptions o;
     o.signal = src.get_token();
     o.forceKillAfter = 100ms;
-    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "sleep", "10000"}, o);
-    c->onSpawn([&] {
-        uv_sleep(50);
-        src.request_stop();
-    });
+    auto c = spawn(kHelper, {"ignore", kIgnoreTerm, "out", "1", "ready", "sleep", "10000"}, o);
+    c->stdoutPipe()->onData([&](std::string_view) { src.request_stop(); });
     c->onError([](const Error&) {});  // the AbortError
     test::runLoop();
     EXPECT_EQ(c->signalCode(), "SIGKILL");
@@ -105,7 +107,7 @@ TEST(ProcessGroup, KillsTheWholeGroupOfADetachedChild) {
     });
     test::runLoop();
     ASSERT_EQ(grandchildren.size(), 2u);
-    for (int pid : grandchildren) EXPECT_TRUE(test::waitGone(pid, 2s)) << pid;
+    for (int pid : grandchildren) EXPECT_TRUE(test::waitGone(pid)) << pid;
     EXPECT_EQ(c->signalCode(), "SIGTERM");
 }
 
@@ -143,7 +145,7 @@ int orphanPid(bool killWithParent) {
 TEST(KillWithParent, ChildDiesWhenItsParentDies) {
     int pid = orphanPid(true);
     ASSERT_GT(pid, 0);
-    EXPECT_TRUE(test::waitGone(pid, 2s)) << "pid " << pid << " outlived its parent";
+    EXPECT_TRUE(test::waitGone(pid)) << "pid " << pid << " outlived its parent";
 }
 
 TEST(KillWithParent, WithoutItTheChildLivesOn) {

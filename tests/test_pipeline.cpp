@@ -106,9 +106,7 @@ TEST(Pipeline, InputFeedsTheFirstStage) {
 TEST(Pipeline, TimeoutKillsEveryStage) {
     PipelineOptions o;
     o.timeout = 100ms;
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = pipelineSync({{kHelper, {"sleep", "10000"}}, {kHelper, {"sleep", "10000"}}}, o);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5000ms);
+    auto r = pipelineSync({{kHelper, {"sleep", "600000"}}, {kHelper, {"sleep", "600000"}}}, o);
     ASSERT_TRUE(r.error.has_value());
     EXPECT_EQ(r.stages[0].signal, "SIGTERM");
     EXPECT_EQ(r.stages[1].signal, "SIGTERM");

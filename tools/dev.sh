@@ -6,7 +6,8 @@
 #                             suite: the format check, the default build, then ASan+UBSan, then TSan,
 #                             then 60 s of the IPC fuzzer (clang's libFuzzer), then
 #                             a stranger's plain Release builds (GCC static, clang
-#                             shared, no preset) with the install/consumer round trip
+#                             shared, no preset) with the install/consumer round trip;
+#                             ends with each stage's verdict and wall time
 # Also: bash tools/dev.sh bench (the side-by-side benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +31,7 @@ install_missing() {
 
 build() {  # build PRESET
     echo "==> building ($1)"
-    cmake --preset "$1" >/dev/null
-    cmake --build --preset "$1" -j "$(nproc)"
+    cmake --preset "$1" >/dev/null && cmake --build --preset "$1" -j "$(nproc)"
 }
 
 # A stranger's build: no preset, no -Werror, everything the top level builds by
@@ -71,6 +71,42 @@ run_tests() {  # run_tests PRESET
     ctest --preset "$1"
 }
 
+preset_suite() {  # preset_suite PRESET: build it, then run its tests
+    build "$1" && run_tests "$1"
+}
+
+# libFuzzer on the IPC parser; a crash, leak or sanitizer report fails it.
+fuzz_ipc() {
+    build fuzz || return 1
+    echo "==> fuzzing the IPC parser for ${FUZZ_SECONDS:-60} s (fuzz)"
+    local work status
+    work=$(mktemp -d)
+    # pipefail: a crash, leak or sanitizer report (non-zero exit) fails the pipeline.
+    ./build/fuzz/tests/fuzz/fuzz_ipc -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 \
+        -print_final_stats=1 "$work" tests/fuzz/corpus 2>&1 | grep -E 'ERROR|SUMMARY|==[0-9]+==|stat::|Done'
+    status=$?
+    rm -rf "$work"
+    return "$status"
+}
+
+# Each stage runs, is timed and counted, and the run goes on to the next: the
+# summary at the end shows which stage failed and which one is slow.
+passed=0 failed=0 summary=()
+stage() {  # stage NAME COMMAND [ARGS...]
+    local name=$1 start=$SECONDS verdict=passed
+    shift
+    # Called from an `if`, so set -e is off inside: each step checks its own status.
+    if "$@"; then passed=$((passed + 1)); else verdict=FAILED failed=$((failed + 1)); fi
+    summary+=("$(printf '  %-34s %-7s %6d s' "$name" "$verdict" $((SECONDS - start)))")
+}
+
+print_summary() {
+    echo "==> summary (wall time per stage)"
+    printf '%s\n' "${summary[@]}"
+    printf '  %-34s %-7s %6d s\n' "all stages" "" "$SECONDS"
+    echo "suites: $passed passed, $failed failed"
+}
+
 case "${1:-}" in
 tour)
     install_missing
@@ -79,28 +115,17 @@ tour)
     ;;
 test)
     install_missing
-    passed=0 failed=0
-    if format_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    SECONDS=0
+    stage "format check" format_check
     for preset in default asan tsan; do
-        build "$preset"
-        if run_tests "$preset"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        stage "$preset (build + tests)" preset_suite "$preset"
     done
-    echo "==> fuzzing the IPC parser for ${FUZZ_SECONDS:-60} s (fuzz)"
-    build fuzz
-    work=$(mktemp -d)
-    # pipefail: a crash, leak or sanitizer report (non-zero exit) fails the pipeline.
-    if ./build/fuzz/tests/fuzz/fuzz_ipc -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 \
-         -print_final_stats=1 "$work" tests/fuzz/corpus 2>&1 | grep -E 'ERROR|SUMMARY|==[0-9]+==|stat::|Done'; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-    rm -rf "$work"
+    stage "fuzz (build + ${FUZZ_SECONDS:-60} s)" fuzz_ipc
     for plain in "gcc-static gcc g++ OFF" "clang-shared clang clang++ ON"; do
         # shellcheck disable=SC2086
-        if plain_build $plain; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        stage "plain ${plain%% *} (build + consumer)" plain_build $plain
     done
-    echo "suites: $passed passed, $failed failed"
+    print_summary
     [ "$failed" -eq 0 ]
     ;;
 bench)

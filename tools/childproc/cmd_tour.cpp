@@ -169,10 +169,13 @@ std::vector<Step> steps() {
                      c->unref();
                      run();  // returns at once: nothing we wait for
                      say("our loop finished while pid " + std::to_string(*c->pid()) + " still runs on its own");
-                     std::this_thread::sleep_for(std::chrono::milliseconds(600));
-                     std::ifstream in(file);
+                     // Look until it has written, up to 30 s: a busy machine may start it late.
                      std::string line;
-                     std::getline(in, line);
+                     for (int i = 0; i < 600 && line.empty(); ++i) {
+                         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                         std::ifstream in(file);
+                         std::getline(in, line);
+                     }
                      ::unlink(file.c_str());
                      say("it wrote: " + nlohmann::json(line).dump());
                      return line == "written by the detached child";
