@@ -27,6 +27,7 @@ TEST(Backend, DefaultIsTheFastPathUnlessOverridden) {
 }
 
 TEST(Backend, OptionForcesEither) {
+    SKIP_UV_SPAWN_UNDER_TSAN();
     SpawnOptions o;
     o.backend = Backend::uv;
     auto a = spawn(kHelper, {"exit", "1"}, o);
@@ -50,6 +51,7 @@ TEST(Backend, KillWithParentIsTheVforkBackendAndSaysSo) {
 
 TEST(Backend, UidFallsBackToUvSpawn) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    SKIP_UV_SPAWN_UNDER_TSAN();
     SpawnOptions o;
     o.uid = 0;
     auto c = spawn(kHelper, {"exit", "0"}, o);
@@ -82,7 +84,7 @@ TEST(Backend, HygieneHoldsForFdsOpenedWithoutCloexec) {
     // Other code's careless fd: opened without O_CLOEXEC. It must not reach the child.
     int fd = ::open("/dev/null", O_RDONLY);
     ASSERT_GE(fd, 3);
-    for (Backend b : {Backend::uv, Backend::posixSpawn}) {
+    for (Backend b : test::backendsUnderTest()) {
         SpawnOptions o;
         o.backend = b;
         std::string out;
@@ -97,7 +99,7 @@ TEST(Backend, HygieneHoldsForFdsOpenedWithoutCloexec) {
 TEST(Backend, NamedFdIsInheritedOnBothBackends) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
-    for (Backend b : {Backend::uv, Backend::posixSpawn}) {
+    for (Backend b : test::backendsUnderTest()) {
         SpawnOptions o;
         o.backend = b;
         o.stdio = {StdioType::ignore, StdioType::pipe, StdioType::ignore, fds[1]};

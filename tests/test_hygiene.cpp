@@ -214,6 +214,7 @@ TEST(Hygiene, BatchedSendsCutShortEachReportToTheirCallback) {
 // A cwd that exists but cannot be entered is named, as a missing one is.
 TEST(Hygiene, AnUnsearchableCwdIsNamed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the child as another user";
+    SKIP_UV_SPAWN_UNDER_TSAN();  // uid/gid take the uv_spawn backend
     const std::string dir = test::tempPath("locked");
     ::mkdir(dir.c_str(), 0700);
     // A copy of the helper the other user can reach, wherever the build tree lives.

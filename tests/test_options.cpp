@@ -128,6 +128,7 @@ TEST(Options, NotDetachedSharesOurSession) {
 
 TEST(Options, UidAndGid) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to change ids";
+    SKIP_UV_SPAWN_UNDER_TSAN();  // uid/gid take the uv_spawn backend
     SpawnOptions o;
     o.uid = 65534;
     o.gid = 65534;
@@ -141,6 +142,7 @@ TEST(Options, UidAndGid) {
 
 TEST(Options, UidFailureThrowsEperm) {
     if (::geteuid() == 0) GTEST_SKIP() << "root may take any uid";
+    SKIP_UV_SPAWN_UNDER_TSAN();  // uid/gid take the uv_spawn backend
     SpawnOptions o;
     o.uid = 0;
     try {
