@@ -97,13 +97,13 @@ stage() {  # stage NAME COMMAND [ARGS...]
     shift
     # Called from an `if`, so set -e is off inside: each step checks its own status.
     if "$@"; then passed=$((passed + 1)); else verdict=FAILED failed=$((failed + 1)); fi
-    summary+=("$(printf '  %-34s %-7s %6d s' "$name" "$verdict" $((SECONDS - start)))")
+    summary+=("$(printf '  %-38s %-7s %6d s' "$name" "$verdict" $((SECONDS - start)))")
 }
 
 print_summary() {
     echo "==> summary (wall time per stage)"
     printf '%s\n' "${summary[@]}"
-    printf '  %-34s %-7s %6d s\n' "all stages" "" "$SECONDS"
+    printf '  %-38s %-7s %6d s\n' "all stages" "" "$SECONDS"
     echo "suites: $passed passed, $failed failed"
 }
 
