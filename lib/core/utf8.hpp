@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace childproc::detail {
 
@@ -64,6 +65,40 @@ inline std::size_t utf8Sequence(const unsigned char* p, const unsigned char* end
     if (j == need + 1) return need + 1;
     bad = j;
     return 0;
+}
+
+// UTF-16 surrogates, where JSON's \u escapes and V8's two-byte strings meet UTF-8.
+inline bool isHighSurrogate(std::uint32_t u) { return u >= 0xD800 && u <= 0xDBFF; }
+inline bool isLowSurrogate(std::uint32_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
+inline bool isSurrogate(std::uint32_t u) { return u >= 0xD800 && u <= 0xDFFF; }
+inline std::uint32_t fromSurrogates(std::uint32_t hi, std::uint32_t lo) {
+    return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+// UTF-8 → code points; each invalid sequence is one U+FFFD, as everywhere in childproc.
+inline std::vector<std::uint32_t> codePoints(const std::string& s) {
+    std::vector<std::uint32_t> cps;
+    cps.reserve(s.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        if (*p < 0x80) {
+            cps.push_back(*p++);
+            continue;
+        }
+        std::size_t bad = 0;
+        const std::size_t n = utf8Sequence(p, end, bad);
+        if (n == 0) {
+            cps.push_back(0xFFFD);
+            p += bad;
+            continue;
+        }
+        std::uint32_t cp = p[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+        for (std::size_t i = 1; i < n; ++i) cp = (cp << 6) | (p[i] & 0x3F);
+        cps.push_back(cp);
+        p += n;
+    }
+    return cps;
 }
 
 }  // namespace childproc::detail

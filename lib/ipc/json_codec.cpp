@@ -281,18 +281,18 @@ private:
             case 'u': {
                 std::uint32_t cp;
                 if (!hex4(cp)) return false;
-                if (cp >= 0xD800 && cp <= 0xDBFF && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
+                if (isHighSurrogate(cp) && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
                     const auto* save = p_;
                     p_ += 2;
                     std::uint32_t lo;
                     if (!hex4(lo)) return false;
-                    if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                        appendUtf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                    if (isLowSurrogate(lo)) {
+                        appendUtf8(out, fromSurrogates(cp, lo));
                         break;
                     }
                     p_ = save;  // not a pair: the high one is lone
                 }
-                if (cp >= 0xD800 && cp <= 0xDFFF) out += kReplacement;  // lone surrogate
+                if (isSurrogate(cp)) out += kReplacement;  // lone surrogate
                 else appendUtf8(out, cp);
                 break;
             }
