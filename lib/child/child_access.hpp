@@ -2,8 +2,8 @@
 #pragma once
 // The library's own door into ChildProcess internals (spawn, fork and cluster use it).
 
+#include "child/spawn_plan.hpp"
 #include "childproc/child_process.hpp"
-#include "spawn/normalize.hpp"
 
 namespace childproc::detail {
 

@@ -12,10 +12,10 @@
 #include "childproc/fork.hpp"
 #include "childproc/spawn.hpp"
 #include "cluster/server_handle.hpp"
-#include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
+#include "spawn/convert_options.hpp"
 
 namespace childproc::cluster {
 

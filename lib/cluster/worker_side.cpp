@@ -7,10 +7,10 @@
 #include "childproc/process.hpp"
 #include "cluster/internal.hpp"
 #include "core/guard.hpp"
-#include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/process_channel.hpp"
+#include "launch/inherited_channel.hpp"
 
 namespace childproc::detail::cluster {
 
@@ -63,7 +63,7 @@ void setupWorker(int id) {
 
 bool isWorkerProcess() {
     static const bool worker = [] {
-        const auto id = detail::inheritedIpc().clusterWorkerId;  // NODE_UNIQUE_ID, gone from the environment
+        const auto id = detail::inheritedChannel().clusterWorkerId;  // NODE_UNIQUE_ID, gone from the environment
         if (!id) return false;
         setupWorker(*id);
         return true;

@@ -5,11 +5,11 @@
 #include "childproc/process.hpp"
 
 #include "core/guard.hpp"
-#include "core/inherited_ipc.hpp"
 #include "core/loop.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/process_channel.hpp"
+#include "launch/inherited_channel.hpp"
 
 namespace childproc::process {
 
@@ -33,8 +33,8 @@ struct ChildSide {
 // Never destroyed: it lives as long as the process and the default loop.
 ChildSide& side() {
     static ChildSide* s = [] {
-        // NODE_CHANNEL_FD and its mode, taken from the environment before main (core/inherited_ipc).
-        const auto& inherited = detail::inheritedIpc();
+        // NODE_CHANNEL_FD and its mode, taken from the environment before main (launch/inherited_channel).
+        const auto& inherited = detail::inheritedChannel();
         const auto serialization = detail::spokenSerialization(inherited.serialization);
         const int fd = inherited.channelFd;
         auto* cs = new ChildSide;

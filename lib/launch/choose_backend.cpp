@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "childproc/error.hpp"
-#include "core/inherited_ipc.hpp"
+#include "launch/inherited_channel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/launchers.hpp"
 
@@ -27,7 +27,7 @@ Backend environmentDefault() {
 }  // namespace
 
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
-    inheritedIpc();  // a channel given to us is never given on (normally taken before main)
+    inheritedChannel();  // a channel given to us is never given on (normally taken before main)
     // posix_spawn cannot change uid/gid; uv_spawn's fork can. killWithParent needs
     // the vfork backend (uv_spawn has no hook to run prctl in the child).
     const bool fastPathCan = pidfdSupported() && !spec.uid && !spec.gid;

@@ -4,29 +4,13 @@
 // handle exists, then the shell, argv0, env and stdio rules.
 
 #include <chrono>
-#include <stop_token>
 #include <string>
 #include <vector>
 
+#include "child/spawn_plan.hpp"
 #include "childproc/options.hpp"
-#include "launch/launcher.hpp"
 
 namespace childproc::detail {
-
-struct SpawnPlan {
-    LaunchSpec spec;                   // stdio[i].pipe is filled in by the caller
-    std::vector<StdioType> slotTypes;  // normalised type of each slot (pipe, ignore, ...)
-    std::vector<Stream*> handedOver;   // streams given as stdio: paused once the child is launched
-    uv_loop_t* loop = nullptr;
-    Backend backend = Backend::automatic;
-    std::chrono::milliseconds timeout{0};
-    Signal killSignal = SIGTERM;
-    std::stop_token signal;
-    int ipcIndex = -1;  // the stdio slot of the IPC channel, if any
-    Serialization serialization = Serialization::json;
-    std::size_t maxMessageSize = kDefaultMaxMessageSize;
-    std::chrono::milliseconds forceKillAfter{0};
-};
 
 SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o);
 

@@ -4,7 +4,7 @@
 #include "childproc/fork.hpp"
 
 #include "childproc/spawn.hpp"
-#include "core/convert_options.hpp"
+#include "spawn/convert_options.hpp"
 
 namespace childproc {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/inherited_ipc.hpp"
+#include "launch/inherited_channel.hpp"
 
 #include <fcntl.h>
 #include <csignal>
@@ -17,8 +17,8 @@ std::optional<int> parseNumber(const char* text, long limit) {
     return static_cast<int>(v);
 }
 
-InheritedIpc capture() {
-    InheritedIpc got;
+InheritedChannel capture() {
+    InheritedChannel got;
     if (auto fd = parseNumber(std::getenv("NODE_CHANNEL_FD"), 1 << 20); fd && ::fcntl(*fd, F_GETFD) >= 0) {
         got.channelFd = *fd;
         ::fcntl(*fd, F_SETFD, FD_CLOEXEC);  // our own children must not inherit it
@@ -38,12 +38,12 @@ InheritedIpc capture() {
 
 // Before main: this file is linked into every program that can spawn (the
 // launcher selection asks for it), so the capture precedes any spawn.
-[[maybe_unused]] const InheritedIpc& atStartup = inheritedIpc();
+[[maybe_unused]] const InheritedChannel& atStartup = inheritedChannel();
 
 }  // namespace
 
-const InheritedIpc& inheritedIpc() {
-    static const InheritedIpc captured = capture();
+const InheritedChannel& inheritedChannel() {
+    static const InheritedChannel captured = capture();
     return captured;
 }
 
