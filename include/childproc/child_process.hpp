@@ -28,6 +28,7 @@ namespace detail {
 class Channel;
 class TickQueue;
 class ProcessHandle;
+class Timer;
 struct ChildAccess;
 struct SpawnPlan;
 }  // namespace detail
@@ -164,8 +165,8 @@ private:
     std::vector<std::string> spawnargs_;
     Signal killSignal_ = SIGTERM;
 
-    std::unique_ptr<uv_timer_t> timer_;
-    std::unique_ptr<uv_timer_t> forceTimer_;
+    std::unique_ptr<detail::Timer> timeout_;
+    std::unique_ptr<detail::Timer> forceKill_;
     std::chrono::milliseconds forceKillAfter_{0};
     bool detached_ = false;
     std::unique_ptr<uv_async_t> abortAsync_;

@@ -6,6 +6,7 @@
 
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "core/timer.hpp"
 #include "ipc/channel.hpp"
 #include "launch/launcher.hpp"  // ProcessHandle
 
@@ -149,18 +150,11 @@ bool ChildProcess::killProcessGroup(Signal sig) {
 
 // forceKillAfter: a catchable signal gets one SIGKILL behind it, if the child outlives the wait.
 void ChildProcess::armForceKill(int signum) {
-    if (forceKillAfter_.count() <= 0 || signum == 0 || signum == SIGKILL || forceTimer_ || exited_) return;
-    forceTimer_ = std::make_unique<uv_timer_t>();
-    uv_timer_init(loop_, forceTimer_.get());
-    forceTimer_->data = this;
-    openHandle(false);
-    uv_timer_start(
-        forceTimer_.get(),
-        [](uv_timer_t* t) {
-            auto* c = static_cast<ChildProcess*>(t->data);
-            if (c->isRunning()) c->process_->kill(SIGKILL);
-        },
-        static_cast<std::uint64_t>(forceKillAfter_.count()), 0);
+    if (forceKillAfter_.count() <= 0 || signum == 0 || signum == SIGKILL || forceKill_ || exited_) return;
+    forceKill_ = std::make_unique<detail::Timer>();
+    forceKill_->start(loop_, forceKillAfter_, [this] {
+        if (isRunning()) process_->kill(SIGKILL);
+    });
 }
 
 void ChildProcess::ref() {
@@ -184,8 +178,8 @@ void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
     } else {
         exitCode_ = static_cast<int>(status);
     }
-    if (timer_) closeHandle(reinterpret_cast<uv_handle_t*>(timer_.get()));
-    if (forceTimer_) closeHandle(reinterpret_cast<uv_handle_t*>(forceTimer_.get()));
+    if (timeout_) timeout_->close();
+    if (forceKill_) forceKill_->close();
     if (abortAsync_) {
         abortCallback_.reset();  // waits for a stop request racing on another thread
         closeHandle(reinterpret_cast<uv_handle_t*>(abortAsync_.get()));

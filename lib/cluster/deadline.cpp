@@ -5,25 +5,16 @@
 #include <memory>
 
 #include "cluster/internal.hpp"
-#include "core/guard.hpp"
+#include "core/timer.hpp"
 
 namespace childproc::detail::cluster {
 
 namespace {
 
 struct Deadline {
-    uv_timer_t* timer = nullptr;
+    Timer timer;
     std::vector<std::weak_ptr<childproc::cluster::Worker>> workers;
     std::size_t running = 0;
-
-    // The timer's data holds the Deadline until the handle is closed.
-    void close() {
-        if (!timer) return;
-        uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(timer, nullptr)), [](uv_handle_t* h) {
-            delete static_cast<std::shared_ptr<Deadline>*>(h->data);
-            delete reinterpret_cast<uv_timer_t*>(h);
-        });
-    }
 };
 
 }  // namespace
@@ -36,25 +27,17 @@ void killAfter(const std::vector<WorkerPtr>& workers, std::chrono::milliseconds 
         ++d->running;
         w->onExit(
             [d](std::optional<int>, std::optional<std::string>) {
-                if (--d->running == 0) d->close();
+                if (--d->running == 0) d->timer.close();
             },
             Listen::once);
     }
     if (d->running == 0) return;
-    d->timer = new uv_timer_t;
-    uv_timer_init(uv_default_loop(), d->timer);
-    d->timer->data = new std::shared_ptr<Deadline>(d);
-    uv_timer_start(
-        d->timer,
-        [](uv_timer_t* t) {
-            auto self = *static_cast<std::shared_ptr<Deadline>*>(t->data);
-            guarded(t->loop, [&] {
-                for (auto& weak : self->workers)
-                    if (auto w = weak.lock(); w && !w->isDead()) w->process()->kill(SIGKILL);
-            });
-            self->close();
-        },
-        static_cast<std::uint64_t>(after.count()), 0);
+    // The timer's callback holds the Deadline until the timer is closed.
+    d->timer.start(uv_default_loop(), after, [d] {
+        for (auto& weak : d->workers)
+            if (auto w = weak.lock(); w && !w->isDead()) w->process()->kill(SIGKILL);
+        d->timer.close();
+    });
 }
 
 }  // namespace childproc::detail::cluster

@@ -9,6 +9,7 @@
 #include "cluster/internal.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "core/timer.hpp"
 
 namespace childproc::cluster {
 
@@ -25,7 +26,7 @@ struct Reload {
     bool forking = false;  // every replacement is forked and ready
     WorkerPtr replacement;
     std::vector<Subscription> watching;  // the replacement's events
-    uv_timer_t* timer = nullptr;         // its readyTimeout
+    detail::Timer readyTimeout;          // for the replacement
     std::map<int, int> predecessor;      // replacement id → the worker it replaces
     unsigned generation = 0;             // old workers' exits count for their own reload only
 };
@@ -40,9 +41,6 @@ std::unique_ptr<Reload>& current() {
 void finish(std::optional<Error> error) {
     auto r = std::move(current());
     for (auto& s : r->watching) s.off();
-    if (r->timer)
-        uv_close(reinterpret_cast<uv_handle_t*>(r->timer),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     if (r->done) detail::guarded(uv_default_loop(), [&] { r->done(error); });
 }
 
@@ -60,8 +58,7 @@ void ready(const WorkerPtr& before) {
     auto& r = *current();
     for (auto& s : r.watching) s.off();
     r.watching.clear();
-    uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(r.timer, nullptr)),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    r.readyTimeout.close();
     r.replacement.reset();
     if (before->isDead()) return next();  // it died meanwhile (and the supervisor has it)
     r.old.push_back(before);
@@ -113,16 +110,9 @@ void next() {
         if (!current() || !w || w != current()->replacement || w->process()->pid()) return;
         giveUp(w, "could not start: " + e.message());
     }));
-    r.timer = new uv_timer_t{};
-    uv_timer_init(uv_default_loop(), r.timer);
-    uv_timer_start(
-        r.timer,
-        [](uv_timer_t* t) {
-            detail::guarded(t->loop, [] {
-                if (auto& now = current(); now && now->replacement) giveUp(now->replacement, "was not ready in time");
-            });
-        },
-        static_cast<std::uint64_t>(r.options.readyTimeout.count()), 0);
+    r.readyTimeout.start(uv_default_loop(), r.options.readyTimeout, [] {
+        if (auto& now = current(); now && now->replacement) giveUp(now->replacement, "was not ready in time");
+    });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "cluster/internal.hpp"
 #include "core/guard.hpp"
+#include "core/timer.hpp"
 
 namespace childproc::cluster {
 
@@ -18,14 +19,15 @@ using Clock = std::chrono::steady_clock;
 struct Pending {
     WorkerPtr dead;
     Env env;
-    std::unique_ptr<uv_timer_t> timer;
+    detail::Timer timer;
 };
 
 struct Supervisor {
     std::optional<RestartPolicy> policy;
     std::map<int, Env> envs;                 // each live worker's fork(env), for its replacement
     std::deque<Clock::time_point> restarts;  // within the policy's interval
-    std::map<uv_timer_t*, Pending> pending;
+    std::map<unsigned, Pending> pending;     // by a number of their own
+    unsigned nextPending = 0;
     Listeners<const WorkerPtr&, const WorkerPtr&> restart;
     Listeners<const WorkerPtr&, unsigned> giveUp;
 };
@@ -35,23 +37,13 @@ Supervisor& supervisor() {
     return *s;
 }
 
-void closeTimer(std::unique_ptr<uv_timer_t> t) {
-    uv_close(reinterpret_cast<uv_handle_t*>(t.release()),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-}
+void cancelPending() { supervisor().pending.clear(); }
 
-void cancelPending() {
+void restartNow(unsigned key) {
     auto& s = supervisor();
-    for (auto& [t, p] : s.pending) closeTimer(std::move(p.timer));
-    s.pending.clear();
-}
-
-void restartNow(uv_timer_t* t) {
-    auto& s = supervisor();
-    auto it = s.pending.find(t);
-    Pending p = std::move(it->second);
+    auto it = s.pending.find(key);
+    Pending p = std::move(it->second);  // its timer closes as this returns
     s.pending.erase(it);
-    closeTimer(std::move(p.timer));
     if (!s.policy || detail::cluster::primaryDisconnecting()) return;
     WorkerPtr replacement = fork(p.env);
     detail::emitGuarded(uv_default_loop(), s.restart, p.dead, replacement);
@@ -108,13 +100,9 @@ void supervisorExited(const WorkerPtr& w) {
     auto delay = policy.delay;
     for (unsigned i = 0; i < recent && delay < policy.maxDelay; ++i) delay *= 2;
     delay = std::min(delay, policy.maxDelay);
-    auto timer = std::make_unique<uv_timer_t>();
-    uv_timer_init(uv_default_loop(), timer.get());
-    uv_timer_t* key = timer.get();
-    s.pending.emplace(key, Pending{w, std::move(env), std::move(timer)});
-    uv_timer_start(
-        key, [](uv_timer_t* t) { detail::guarded(t->loop, [t] { restartNow(t); }); },
-        static_cast<std::uint64_t>(delay.count()), 0);
+    const unsigned key = s.nextPending++;
+    auto& p = s.pending.emplace(key, Pending{w, std::move(env), {}}).first->second;
+    p.timer.start(uv_default_loop(), delay, [key] { restartNow(key); });
 }
 
 void supervisorForget(int id) { supervisor().envs.erase(id); }

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "cluster/internal.hpp"
+#include "core/timer.hpp"
 #include "net/listen_hook.hpp"
 #include "net/listener.hpp"
 #include "net/sockets.hpp"
@@ -58,19 +59,15 @@ public:
     RoundRobinListener(uv_loop_t* loop, std::string key, std::string indexesKey, int index,
                        std::optional<net::Address> sockname)
         : key_(std::move(key)), indexesKey_(std::move(indexesKey)), index_(index), sockname_(std::move(sockname)) {
-        keepAlive_ = new uv_timer_t;
-        uv_timer_init(loop, keepAlive_);
-        uv_timer_start(
-            keepAlive_, [](uv_timer_t*) {}, UINT64_MAX / 2, 0);
+        keepAlive_.start(loop, std::chrono::milliseconds::max(), [] {});
     }
     ~RoundRobinListener() override { close({}); }
 
     std::optional<net::Address> address() const override { return sockname_; }
 
     void close(std::function<void()> done) override {
-        if (keepAlive_) {
-            uv_close(reinterpret_cast<uv_handle_t*>(std::exchange(keepAlive_, nullptr)),
-                     [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+        if (keepAlive_.started()) {
+            keepAlive_.close();
             sendClose(key_);
             forget(key_, indexesKey_, index_);
         }
@@ -81,7 +78,7 @@ private:
     std::string key_, indexesKey_;
     int index_;
     std::optional<net::Address> sockname_;
-    uv_timer_t* keepAlive_;
+    detail::Timer keepAlive_;
 };
 
 // SCHED_NONE: every worker accepts on the primary's socket.
