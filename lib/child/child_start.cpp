@@ -12,6 +12,7 @@
 #include "childproc/loop.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
+#include "core/timer.hpp"
 #include "ipc/channel.hpp"
 #include "launch/launcher.hpp"
 
@@ -51,16 +52,15 @@ const char* cwdProblem(const std::string& cwd) {
 }
 
 Error spawnFailure(int err, const detail::LaunchSpec& spec) {
-    Error e = systemError(err, "spawn " + spec.file);
-    e.path = spec.file;
+    const std::string syscall = "spawn " + spec.file;
+    const char* problem = spec.cwd ? cwdProblem(*spec.cwd) : nullptr;
+    Error e =
+        problem ? Error(syscall + " " + errorName(err) + " (cwd \"" + *spec.cwd + "\" " + problem + ")", errorName(err))
+                : systemError(err, syscall);
+    e.errnum = err;
+    e.syscall = syscall;
+    e.path = problem ? *spec.cwd : spec.file;
     e.spawnargs = std::vector<std::string>(spec.args.begin() + 1, spec.args.end());
-    if (const char* problem = spec.cwd ? cwdProblem(*spec.cwd) : nullptr) {
-        e = Error(e.message() + " (cwd \"" + *spec.cwd + "\" " + problem + ")", e.code);
-        e.errnum = err;
-        e.syscall = "spawn " + spec.file;
-        e.path = *spec.cwd;
-        e.spawnargs = std::vector<std::string>(spec.args.begin() + 1, spec.args.end());
-    }
     return e;
 }
 
@@ -161,23 +161,14 @@ void ChildProcess::failLaunch(int err, const detail::SpawnPlan& plan) {
 }
 
 void ChildProcess::armTimeout(std::chrono::milliseconds timeout) {
-    timer_ = std::make_unique<uv_timer_t>();
-    uv_timer_init(loop_, timer_.get());
-    timer_->data = this;
-    openHandle(false);
-    uv_timer_start(
-        timer_.get(),
-        [](uv_timer_t* t) {
-            auto* self = static_cast<ChildProcess*>(t->data);
-            detail::guarded(t->loop, [&] {
-                try {
-                    self->kill(self->killSignal_);
-                } catch (const Error& e) {
-                    detail::emitError(t->loop, self->error_, e);
-                }
-            });
-        },
-        static_cast<std::uint64_t>(timeout.count()), 0);
+    timeout_ = std::make_unique<detail::Timer>();
+    timeout_->start(loop_, timeout, [this] {
+        try {
+            kill(killSignal_);
+        } catch (const Error& e) {
+            detail::emitError(loop_, error_, e);
+        }
+    });
 }
 
 void ChildProcess::armAbort(const std::stop_token& signal) {

@@ -4,9 +4,10 @@
 #include "childproc/exec.hpp"
 
 #include "childproc/spawn.hpp"
-#include "core/convert_options.hpp"
 #include "core/guard.hpp"
+#include "core/timer.hpp"
 #include "exec/capture.hpp"
+#include "spawn/convert_options.hpp"
 #include "spawn/normalize.hpp"
 
 namespace childproc {
@@ -32,37 +33,13 @@ public:
         child->onClose(
             [self](std::optional<int> code, std::optional<std::string> sig) { self->exithandler(code, sig); });
         child->onError([self](const Error& e) { self->errorhandler(e); });
-        if (timeout.count() > 0) startTimer(child->loop(), timeout);
+        // The timer holds the run, as Node's closure does, until the child closes.
+        if (timeout.count() > 0) timer_.start(child->loop(), timeout, [self] { self->kill(); });
     }
 
 private:
     static Capture::Overflow overflowRule(Encoding e) {
         return e == Encoding::buffer ? Capture::Overflow::truncate : Capture::Overflow::truncateText;
-    }
-
-    struct Timer {
-        uv_timer_t handle{};
-        std::shared_ptr<ExecRun> run;
-    };
-
-    void startTimer(uv_loop_t* loop, std::chrono::milliseconds timeout) {
-        timer_ = new Timer{{}, shared_from_this()};
-        uv_timer_init(loop, &timer_->handle);
-        timer_->handle.data = timer_;
-        uv_timer_start(
-            &timer_->handle,
-            [](uv_timer_t* t) {
-                auto* tm = static_cast<Timer*>(t->data);
-                detail::guarded(t->loop, [&] { tm->run->kill(); });
-            },
-            static_cast<std::uint64_t>(timeout.count()), 0);
-    }
-
-    void clearTimer() {
-        if (!timer_) return;
-        uv_close(reinterpret_cast<uv_handle_t*>(&timer_->handle),
-                 [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
-        timer_ = nullptr;
     }
 
     void onOutput(Capture& c, std::string_view chunk, const char* which) {
@@ -105,7 +82,7 @@ private:
     void exithandler(std::optional<int> code, std::optional<std::string> sig) {
         if (exited_) return;
         exited_ = true;
-        clearTimer();
+        timer_.close();
         // The streams ended: Node's decoder flushes an unfinished character as 'data'.
         if (!ex_ && !out_.finish()) overflowed("stdout");
         if (!ex_ && !err_.finish()) overflowed("stderr");
@@ -139,7 +116,7 @@ private:
     std::optional<ExecError> ex_;
     bool exited_ = false;
     bool killed_ = false;
-    Timer* timer_ = nullptr;
+    detail::Timer timer_;
 };
 
 SpawnOptions toSpawnOptions(const ExecOptions& o) {
@@ -157,41 +134,46 @@ ChildProcessPtr start(const std::string& file, const std::vector<std::string>& a
     return child;
 }
 
+// Start a run whose callback settles a promise once: settle(error, result). The
+// child is held for result.child until then.
+template <class Start, class Settle>
+ChildProcessPtr settling(Start&& startRun, Settle settle) {
+    auto holder = std::make_shared<ChildProcessPtr>();
+    *holder = startRun([settle = std::move(settle), holder](const std::optional<ExecError>& e, const std::string& out,
+                                                            const std::string& err) {
+        settle(e, ExecResult{out, err, *holder});
+        holder->reset();
+    });
+    return *holder;
+}
+
 template <class Start>
 std::future<ExecResult> promised(Start&& startRun) {
     auto promise = std::make_shared<std::promise<ExecResult>>();
-    auto future = promise->get_future();
-    auto holder = std::make_shared<ChildProcessPtr>();  // the child, for result.child; released once settled
-    *holder =
-        startRun([promise, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
-            if (e) promise->set_exception(std::make_exception_ptr(*e));
-            else promise->set_value(ExecResult{out, err, *holder});
-            holder->reset();
-        });
-    return future;
+    settling(std::forward<Start>(startRun), [promise](const std::optional<ExecError>& e, ExecResult r) {
+        if (e) promise->set_exception(std::make_exception_ptr(*e));
+        else promise->set_value(std::move(r));
+    });
+    return promise->get_future();
 }
 
 // The same for co_await: the callback settles a Promise.
 template <class Start>
 ExecPromise promiseOf(Start&& startRun) {
     auto [promise, resolver] = Promise<ExecResult>::withResolvers();
-    auto holder = std::make_shared<ChildProcessPtr>();
-    *holder = startRun(
-        [r = resolver, holder](const std::optional<ExecError>& e, const std::string& out, const std::string& err) {
+    auto child =
+        settling(std::forward<Start>(startRun), [r = resolver](const std::optional<ExecError>& e, ExecResult res) {
             if (e) r.reject(*e);
-            else r.resolve(ExecResult{out, err, *holder});
-            holder->reset();
+            else r.resolve(std::move(res));
         });
-    return ExecPromise{promise, *holder};
+    return ExecPromise{promise, child};
 }
 
 }  // namespace
 
 ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecOptions options,
                          ExecCallback callback) {
-    std::string cmd = file;
-    for (const auto& a : args) cmd += " " + a;
-    return start(file, args, std::move(cmd), options, std::move(callback));
+    return start(file, args, detail::commandLine(file, args), options, std::move(callback));
 }
 
 ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>& args, ExecCallback callback) {
@@ -199,8 +181,7 @@ ChildProcessPtr execFile(const std::string& file, const std::vector<std::string>
 }
 
 ChildProcessPtr exec(const std::string& command, ExecOptions options, ExecCallback callback) {
-    // Node: a string shell is used as given; anything else means /bin/sh.
-    if (!std::holds_alternative<std::string>(options.shell)) options.shell = true;
+    options.shell = detail::execShell(options.shell);
     return start(command, {}, command, options, std::move(callback));
 }
 

@@ -8,11 +8,11 @@
 #include <array>
 
 #include "childproc/spawn.hpp"
-#include "core/convert_options.hpp"
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
+#include "spawn/convert_options.hpp"
 #include "spawn/normalize.hpp"
 
 namespace childproc {
@@ -36,12 +36,6 @@ struct Junctions {
         for (int fd : fds) ::close(fd);
     }
 };
-
-std::string joined(const Command& c) {
-    std::string s = c.file;
-    for (const auto& a : c.args) s += " " + a;
-    return s;
-}
 
 }  // namespace
 
@@ -71,7 +65,7 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
             throw;
         }
         StageStatus st;
-        st.cmd = joined(commands[i]);
+        st.cmd = detail::commandLine(commands[i].file, commands[i].args);
         st.pid = p->stages_.back()->pid();
         p->statuses_.push_back(std::move(st));
     }
@@ -123,7 +117,7 @@ PipelinePtr execPipeline(const std::vector<Command>& commands, PipelineOptions o
         Signal killSignal;
     };
     std::string cmd;
-    for (const auto& c : commands) cmd += (cmd.empty() ? "" : " | ") + joined(c);
+    for (const auto& c : commands) cmd += (cmd.empty() ? "" : " | ") + detail::commandLine(c.file, c.args);
     auto st = std::make_shared<State>(State{detail::Capture(options.maxBuffer, detail::Capture::Overflow::truncate),
                                             std::nullopt, std::move(callback), options.encoding, std::move(cmd),
                                             options.killSignal});

@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 #include "childproc/spawn.hpp"
-#include "core/convert_options.hpp"
 #include "core/guard.hpp"
+#include "core/timer.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
 #include "exec/private_loop.hpp"
+#include "spawn/convert_options.hpp"
 #include "spawn/normalize.hpp"
 
 namespace childproc {
@@ -58,6 +59,93 @@ std::vector<Stdio> syncStdio(const SpawnSyncOptions& o) {
     return slots;
 }
 
+// One spawnSync on its private loop: what it captures, and why it stopped early.
+class SyncRun {
+public:
+    SyncRun(ChildProcessPtr child, const SpawnSyncOptions& o) : child_(std::move(child)), o_(o) {
+        captures_.reserve(child_->stdioCount());
+        for (std::size_t i = 0; i < child_->stdioCount(); ++i)
+            captures_.emplace_back(o.maxBuffer, Capture::Overflow::keepChunk);
+        watch();
+        feedInput();
+    }
+
+    // As in Node, the timeout bounds the whole call: it runs until 'close', so output
+    // held open by a grandchild cannot stretch it.
+    void armTimeout(uv_loop_t* loop) {
+        timer_.start(loop, o_.timeout, [this] {
+            timedOut_ = true;
+            stopChild();
+        });
+        child_->onClose([this](auto, auto) { timer_.close(); });
+    }
+
+    SpawnSyncResult result(const std::vector<std::string>& args) {
+        SpawnSyncResult res;
+        const std::string spawnfile = child_->spawnfile();
+        if (spawnError_) {
+            res.error = asSyncError(*spawnError_, spawnfile, args);
+            return res;
+        }
+        res.pid = child_->pid().value_or(0);
+        res.status = child_->exitCode();
+        res.signal = child_->signalCode();
+        std::vector<std::optional<std::string>> output(child_->stdioCount());
+        for (std::size_t i = 1; i < child_->stdioCount(); ++i)
+            if (child_->stdio(i)) output[i] = detail::applyEncoding(captures_[i].take(), o_.encoding);
+        if (child_->stdioCount() > 1) res.stdoutData = output[1];
+        if (child_->stdioCount() > 2) res.stderrData = output[2];
+        res.output = std::move(output);
+        if (timedOut_) res.error = syncError(UV_ETIMEDOUT, spawnfile, args);
+        else if (overflowed_) res.error = syncError(UV_ENOBUFS, spawnfile, args);
+        return res;
+    }
+
+private:
+    void watch() {
+        child_->onError([this](const Error& e) {
+            if (!child_->pid()) spawnError_ = e;
+        });
+        for (std::size_t i = 1; i < child_->stdioCount(); ++i) {
+            Stream* s = child_->stdio(i);
+            if (!s) continue;
+            s->onData([this, i](std::string_view d) {
+                if (captures_[i].add(d) || overflowed_) return;
+                overflowed_ = true;
+                stopChild();
+            });
+        }
+    }
+
+    void feedInput() {
+        Stream* in = child_->stdinPipe();
+        if (!in) return;
+        in->onError([](const Error&) {});  // a child that does not read its input is not an error (EPIPE)
+        if (o_.input) in->end(*o_.input);
+        else in->end();
+    }
+
+    // Node's SyncProcessRunner::Kill: signal the child if it still runs, and close
+    // our ends of its pipes, so a grandchild holding them cannot make us hang.
+    void stopChild() {
+        try {
+            child_->kill(o_.killSignal);
+        } catch (const Error&) {
+            child_->kill(SIGKILL);  // Node falls back to SIGKILL when killSignal is refused
+        }
+        for (std::size_t k = 0; k < child_->stdioCount(); ++k)
+            if (auto* p = child_->stdio(k)) p->destroy();
+    }
+
+    ChildProcessPtr child_;
+    const SpawnSyncOptions& o_;
+    std::vector<Capture> captures_;
+    std::optional<Error> spawnError_;
+    bool timedOut_ = false;
+    bool overflowed_ = false;
+    detail::Timer timer_;
+};
+
 }  // namespace
 
 SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string>& args, SpawnSyncOptions o) {
@@ -73,12 +161,10 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
         res.error = syncError(loop.error(), file, args);
         return res;
     }
-
     if (o.cwd && o.cwd->empty()) {  // Node's spawn_sync.cc, unlike spawn(), hands '' to chdir
         res.error = syncError(UV_ENOENT, file, args);
         return res;
     }
-
     ChildProcessPtr child;
     try {
         child = spawn(file, args, so);
@@ -87,84 +173,10 @@ SpawnSyncResult spawnSync(const std::string& file, const std::vector<std::string
         res.error = asSyncError(e, file, args);
         return res;
     }
-    const std::string spawnfile = child->spawnfile();
-
-    std::vector<Capture> captures;
-    captures.reserve(child->stdioCount());
-    for (std::size_t i = 0; i < child->stdioCount(); ++i)
-        captures.emplace_back(o.maxBuffer, Capture::Overflow::keepChunk);
-
-    std::optional<Error> spawnError;
-    bool timedOut = false, overflowed = false;
-    // Node's SyncProcessRunner::Kill: signal the child if it still runs, and close
-    // our ends of its pipes, so a grandchild holding them cannot make us hang.
-    auto stopChild = [&] {
-        try {
-            child->kill(o.killSignal);
-        } catch (const Error&) {
-            child->kill(SIGKILL);  // Node falls back to SIGKILL when killSignal is refused
-        }
-        for (std::size_t k = 0; k < child->stdioCount(); ++k)
-            if (auto* p = child->stdio(k)) p->destroy();
-    };
-    child->onError([&](const Error& e) {
-        if (!child->pid()) spawnError = e;
-    });
-    for (std::size_t i = 0; i < child->stdioCount(); ++i) {
-        Stream* s = child->stdio(i);
-        if (!s || i == 0) continue;
-        s->onData([&, i](std::string_view d) {
-            if (captures[i].add(d) || overflowed) return;
-            overflowed = true;
-            stopChild();
-        });
-    }
-    if (Stream* in = child->stdinPipe()) {
-        in->onError([](const Error&) {});  // a child that does not read its input is not an error (EPIPE)
-        if (o.input) in->end(*o.input);
-        else in->end();
-    }
-
-    // As in Node, the timeout bounds the whole call: it runs until 'close', so output
-    // held open by a grandchild cannot stretch it.
-    std::function<void()> onTimeout = [&] {
-        timedOut = true;
-        stopChild();
-    };
-    uv_timer_t timer;
-    bool timerOpen = false;
-    auto closeTimer = [&] {
-        if (!timerOpen) return;
-        timerOpen = false;
-        uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
-    };
-    if (o.timeout.count() > 0) {
-        uv_timer_init(loop.get(), &timer);
-        timerOpen = true;
-        timer.data = &onTimeout;
-        uv_timer_start(
-            &timer, [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
-            static_cast<std::uint64_t>(o.timeout.count()), 0);
-        child->onClose([&](auto, auto) { closeTimer(); });
-    }
+    SyncRun run(std::move(child), o);
+    if (o.timeout.count() > 0) run.armTimeout(loop.get());
     loop.run();
-
-    if (spawnError) {
-        res.error = asSyncError(*spawnError, spawnfile, args);
-        return res;
-    }
-    res.pid = child->pid().value_or(0);
-    res.status = child->exitCode();
-    res.signal = child->signalCode();
-    std::vector<std::optional<std::string>> output(child->stdioCount());
-    for (std::size_t i = 1; i < child->stdioCount(); ++i)
-        if (child->stdio(i)) output[i] = detail::applyEncoding(captures[i].take(), o.encoding);
-    if (child->stdioCount() > 1) res.stdoutData = output[1];
-    if (child->stdioCount() > 2) res.stderrData = output[2];
-    res.output = std::move(output);
-    if (timedOut) res.error = syncError(UV_ETIMEDOUT, spawnfile, args);
-    else if (overflowed) res.error = syncError(UV_ENOBUFS, spawnfile, args);
-    return res;
+    return run.result(args);
 }
 
 namespace {
@@ -194,14 +206,12 @@ std::string checkedStdout(SpawnSyncResult r, const std::string& cmd, bool forwar
 
 std::string execFileSync(const std::string& file, const std::vector<std::string>& args, SpawnSyncOptions options) {
     const bool forwardStderr = !options.stdio;
-    std::string cmd = file;
-    for (const auto& a : args) cmd += " " + a;
-    return checkedStdout(spawnSync(file, args, std::move(options)), cmd, forwardStderr);
+    return checkedStdout(spawnSync(file, args, std::move(options)), detail::commandLine(file, args), forwardStderr);
 }
 
 std::string execSync(const std::string& command, SpawnSyncOptions options) {
     const bool forwardStderr = !options.stdio;
-    if (!std::holds_alternative<std::string>(options.shell)) options.shell = true;
+    options.shell = detail::execShell(options.shell);
     return checkedStdout(spawnSync(command, {}, std::move(options)), command, forwardStderr);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/guard.hpp"
+#include "core/handle_ref.hpp"
 #include "core/tick_queue.hpp"
 #include "ipc/handles.hpp"
 
@@ -432,15 +433,13 @@ int Channel::fd() const {
 
 void Channel::updateRef() {
     if (closing_) return;
-    auto* h = reinterpret_cast<uv_handle_t*>(&pipe_);
     bool keep;
     if (explicitRef_) keep = *explicitRef_;
     else if (side_ == Side::parent) keep = true;  // the parent waits for its channel, as in Node
     else
         keep = !message_.empty() || !valueMessage_.empty() || !disconnect_.empty() || pendingWrites_ > 0 ||
                !outbox_.empty();  // Node's child rule
-    if (keep) uv_ref(h);
-    else uv_unref(h);
+    setRef(reinterpret_cast<uv_handle_t*>(&pipe_), keep);
 }
 
 }  // namespace childproc::detail

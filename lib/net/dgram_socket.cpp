@@ -8,6 +8,7 @@
 
 #include "childproc/loop.hpp"
 #include "core/guard.hpp"
+#include "core/handle_ref.hpp"
 #include "core/read_buffer.hpp"
 #include "core/tick_queue.hpp"
 #include "net/address.hpp"
@@ -304,12 +305,7 @@ Socket& Socket::unref() {
     return *this;
 }
 
-void Socket::applyRef() {
-    auto* h = reinterpret_cast<uv_handle_t*>(handle_);
-    if (!h) return;
-    if (unref_) uv_unref(h);
-    else uv_ref(h);
-}
+void Socket::applyRef() { detail::setRef(reinterpret_cast<uv_handle_t*>(handle_), !unref_); }
 
 }  // namespace childproc::dgram
 

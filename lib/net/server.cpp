@@ -6,6 +6,7 @@
 
 #include "childproc/loop.hpp"
 #include "core/guard.hpp"
+#include "core/handle_ref.hpp"
 #include "core/tick_queue.hpp"
 #include "net/listen_hook.hpp"
 #include "net/listener.hpp"
@@ -147,12 +148,7 @@ Server& Server::unref() {
     return *this;
 }
 
-void Server::applyRef() {
-    auto* h = reinterpret_cast<uv_handle_t*>(handle());
-    if (!h) return;
-    if (unref_) uv_unref(h);
-    else uv_ref(h);
-}
+void Server::applyRef() { detail::setRef(reinterpret_cast<uv_handle_t*>(handle()), !unref_); }
 
 void Server::fail(Error e) {
     const bool bindFailed = binding_;

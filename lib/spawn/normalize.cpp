@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "spawn/normalize.hpp"
 
+#include <algorithm>
+
 #include "childproc/error.hpp"
 #include "childproc/stream.hpp"
 #include "ipc/codec.hpp"
@@ -45,6 +47,12 @@ std::vector<std::string> envPairs(const std::optional<Env>& env) {
     return out;
 }
 
+std::string commandLine(const std::string& file, const std::vector<std::string>& args) {
+    std::string line = file;
+    for (const auto& a : args) line += " " + a;
+    return line;
+}
+
 void validateTimeout(std::chrono::milliseconds timeout) {
     if (timeout.count() < 0)
         throw Error("The value of \"timeout\" is out of range. It must be an unsigned integer. Received " +
@@ -52,20 +60,21 @@ void validateTimeout(std::chrono::milliseconds timeout) {
                     "ERR_OUT_OF_RANGE", "RangeError");
 }
 
-SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
+namespace {
+
+// Every check that throws before a handle exists, in Node's order.
+void validateSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
     if (file.empty()) throw invalidArg("The argument 'file' cannot be empty. Received ''");
     rejectNul(file, "The argument 'file'");
     for (std::size_t i = 0; i < args.size(); ++i) rejectNul(args[i], "The argument 'args[" + std::to_string(i) + "]'");
     if (o.cwd) rejectNul(*o.cwd, "The property 'options.cwd'");
     if (o.argv0) rejectNul(*o.argv0, "The property 'options.argv0'");
     validateTimeout(o.timeout);
+}
 
-    SpawnPlan plan;
-    LaunchSpec& spec = plan.spec;
-    spec.file = file;
-    spec.args = args;
-
-    // shell: the command is file and args joined by spaces, unquoted, as Node does.
+// The program and its argv: with a shell, `shell -c "file args..."` (joined unquoted, as Node does).
+void planCommand(LaunchSpec& spec, const std::string& file, const std::vector<std::string>& args,
+                 const SpawnOptions& o) {
     std::string shell;
     if (const auto* b = std::get_if<bool>(&o.shell)) {
         if (*b) shell = "/bin/sh";
@@ -73,80 +82,90 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
         shell = std::get<std::string>(o.shell);
         rejectNul(shell, "The property 'options.shell'");
     }
-    if (!shell.empty()) {
-        std::string command = file;
-        for (const auto& a : args) command += " " + a;
-        spec.file = shell;
-        spec.args = {"-c", command};
-    }
+    spec.file = shell.empty() ? file : shell;
+    spec.args = shell.empty() ? args : std::vector<std::string>{"-c", commandLine(file, args)};
     spec.args.insert(spec.args.begin(), o.argv0 ? *o.argv0 : spec.file);
+}
 
+// One stdio slot as the launcher sees it; `type` becomes the slot's normalised type.
+StdioPlan planSlot(const Stdio& slot, std::size_t i, StdioType& type, SpawnPlan& plan) {
+    StdioPlan p;
+    switch (type) {
+    case StdioType::pipe:
+    case StdioType::overlapped: p.kind = StdioPlan::Kind::pipe; break;
+    case StdioType::ignore: p.kind = StdioPlan::Kind::ignore; break;
+    case StdioType::inherit:
+        p.kind = StdioPlan::Kind::inherit;
+        p.fd = static_cast<int>(i);
+        break;
+    case StdioType::fd:
+        // Node treats a negative number as 'pipe'.
+        p.kind = slot.fd < 0 ? StdioPlan::Kind::pipe : StdioPlan::Kind::inherit;
+        if (slot.fd < 0) type = StdioType::pipe;
+        else p.fd = slot.fd;
+        break;
+    case StdioType::stream: {
+        uv_os_fd_t fd = -1;
+        if (!slot.stream || slot.stream->destroyed() ||
+            uv_fileno(reinterpret_cast<uv_handle_t*>(slot.stream->handle()), &fd) != 0)
+            throw invalidArg("The argument 'stdio' is invalid. Received a closed Stream at stdio[" + std::to_string(i) +
+                             "]");
+        p.kind = StdioPlan::Kind::inherit;
+        p.fd = fd;
+        plan.handedOver.push_back(slot.stream);
+        break;
+    }
+    case StdioType::ipc:
+        p.kind = StdioPlan::Kind::pipe;  // the launcher opens it; the Channel owns it
+        plan.ipcIndex = static_cast<int>(i);
+        break;
+    }
+    return p;
+}
+
+// Node's getValidStdio: at least three slots, at most one IPC channel.
+void planStdio(SpawnPlan& plan, const StdioOption& stdio) {
+    auto slots = stdio.slots();
+    while (slots.size() < 3) slots.emplace_back(StdioType::pipe);
+    if (std::count_if(slots.begin(), slots.end(), [](const Stdio& s) { return s.type == StdioType::ipc; }) > 1)
+        throw Error("Child process can have only one IPC pipe", "ERR_IPC_ONE_PIPE");
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        StdioType type = slots[i].type;
+        plan.spec.stdio.push_back(planSlot(slots[i], i, type, plan));
+        plan.slotTypes.push_back(type);
+    }
+}
+
+// The channel's fd and format, told to the child through its environment.
+void planIpc(SpawnPlan& plan, const SpawnOptions& o) {
+    requireSupported(o.serialization);  // the IPC room decides what is spoken
+    if (o.maxMessageSize == 0) throw invalidArg("The property 'options.maxMessageSize' must be at least 1 byte");
+    // Node appends these after the user's pairs and keeps duplicates; we replace them.
+    auto& env = plan.spec.env;
+    std::erase_if(env, [](const std::string& kv) {
+        return kv.rfind("NODE_CHANNEL_FD=", 0) == 0 || kv.rfind("NODE_CHANNEL_SERIALIZATION_MODE=", 0) == 0;
+    });
+    env.push_back("NODE_CHANNEL_FD=" + std::to_string(plan.ipcIndex));
+    env.push_back(std::string("NODE_CHANNEL_SERIALIZATION_MODE=") + serializationName(o.serialization));
+    plan.serialization = o.serialization;
+    plan.maxMessageSize = o.maxMessageSize;
+}
+
+}  // namespace
+
+SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
+    validateSpawn(file, args, o);
+    SpawnPlan plan;
+    LaunchSpec& spec = plan.spec;
+    planCommand(spec, file, args, o);
     spec.env = envPairs(o.env);
     if (o.cwd && !o.cwd->empty()) spec.cwd = o.cwd;  // Node's process_wrap passes no cwd for ''
     spec.detached = o.detached;
     spec.killWithParent = o.killWithParent;
     spec.uid = o.uid;
     spec.gid = o.gid;
-
-    auto slots = o.stdio.slots();
-    while (slots.size() < 3) slots.emplace_back(StdioType::pipe);
-    int ipcCount = 0;
-    for (const auto& s : slots) ipcCount += s.type == StdioType::ipc;
-    if (ipcCount > 1) throw Error("Child process can have only one IPC pipe", "ERR_IPC_ONE_PIPE");
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-        StdioPlan p;
-        StdioType t = slots[i].type;
-        switch (t) {
-        case StdioType::pipe:
-        case StdioType::overlapped: p.kind = StdioPlan::Kind::pipe; break;
-        case StdioType::ignore: p.kind = StdioPlan::Kind::ignore; break;
-        case StdioType::inherit:
-            p.kind = StdioPlan::Kind::inherit;
-            p.fd = static_cast<int>(i);
-            break;
-        case StdioType::fd:
-            // Node treats a negative number as 'pipe'.
-            if (slots[i].fd < 0) {
-                p.kind = StdioPlan::Kind::pipe;
-                t = StdioType::pipe;
-            } else {
-                p.kind = StdioPlan::Kind::inherit;
-                p.fd = slots[i].fd;
-            }
-            break;
-        case StdioType::stream: {
-            uv_os_fd_t fd = -1;
-            if (!slots[i].stream || slots[i].stream->destroyed() ||
-                uv_fileno(reinterpret_cast<uv_handle_t*>(slots[i].stream->handle()), &fd) != 0)
-                throw invalidArg("The argument 'stdio' is invalid. Received a closed Stream at stdio[" +
-                                 std::to_string(i) + "]");
-            p.kind = StdioPlan::Kind::inherit;
-            p.fd = fd;
-            plan.handedOver.push_back(slots[i].stream);
-            break;
-        }
-        case StdioType::ipc:
-            p.kind = StdioPlan::Kind::pipe;  // the launcher opens it; the Channel owns it
-            plan.ipcIndex = static_cast<int>(i);
-            break;
-        }
-        spec.stdio.push_back(p);
-        plan.slotTypes.push_back(t);
-    }
-
-    if (plan.ipcIndex >= 0) {
-        requireSupported(o.serialization);  // the IPC room decides what is spoken
-        // Node appends these after the user's pairs and keeps duplicates; we replace them.
-        std::erase_if(spec.env, [](const std::string& kv) {
-            return kv.rfind("NODE_CHANNEL_FD=", 0) == 0 || kv.rfind("NODE_CHANNEL_SERIALIZATION_MODE=", 0) == 0;
-        });
-        spec.env.push_back("NODE_CHANNEL_FD=" + std::to_string(plan.ipcIndex));
-        spec.env.push_back(std::string("NODE_CHANNEL_SERIALIZATION_MODE=") + serializationName(o.serialization));
-        plan.serialization = o.serialization;
-        if (o.maxMessageSize == 0) throw invalidArg("The property 'options.maxMessageSize' must be at least 1 byte");
-        plan.maxMessageSize = o.maxMessageSize;
-    }
-
+    planStdio(plan, o.stdio);
+    if (plan.ipcIndex >= 0) planIpc(plan, o);
     plan.loop = o.loop;
     plan.backend = o.backend;
     plan.timeout = o.timeout;
