@@ -5,7 +5,18 @@ const [mode, a, b, c] = process.argv.slice(2);
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 let resident;
 
-if (mode === 'spawn') {
+if (mode === 'json-encode' || mode === 'json-decode') {  // JSON.stringify / JSON.parse, as bench_json
+  const count = +b;
+  let value = { cmd: 'ping', seq: 12345, ok: true, tags: ['a', 'b'] };
+  if (a === 'big') {
+    let text = '';
+    while (Buffer.byteLength(text) < 65536 - 64) text += 'line of text, "quoted", caf\u00e9\tand more\n';
+    value = { cmd: 'data', seq: 1, text };
+  }
+  const text = JSON.stringify(value); let sink = 0; const t0 = now();
+  for (let i = 0; i < count; i++) sink += mode === 'json-encode' ? JSON.stringify(value).length : Object.keys(JSON.parse(text)).length;
+  console.log((Buffer.byteLength(text) * count / (now() - t0) / 1e6).toFixed(1) + (sink < 0 ? '!' : ''));
+} else if (mode === 'spawn') {
   if (+a > 0) resident = Buffer.alloc(+a * 1048576, 1);  // filled, so resident
   const count = +b; let done = 0; const t0 = now();
   const next = () => cp.spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', () => {

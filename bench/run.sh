@@ -77,6 +77,38 @@ versus() {
   done
 } | tee bench/results.md
 
+# The IPC hot path's JSON codec against nlohmann (the peer it replaces), Node's
+# JSON.stringify/parse, and a memcpy of the same bytes; MB/s of JSON text.
+json=$build/bench/bench_json
+jcases=(
+  "encode, 60 B message|encode small 2000000|encode-nlohmann small 2000000|json-encode small 2000000"
+  "encode, 64 KiB text message|encode big 5000|encode-nlohmann big 5000|json-encode big 5000"
+  "decode, 60 B message|decode small 1000000|decode-nlohmann small 1000000|json-decode small 1000000"
+  "decode, 64 KiB text message|decode big 5000|decode-nlohmann big 5000|json-decode big 5000"
+)
+for r in $(seq 1 "$rounds"); do
+  for i in "${!jcases[@]}"; do
+    IFS='|' read -r name ours peer nodeargs <<<"${jcases[$i]}"
+    set -- $ours
+    $json floor "$2" "$3" >>"$out/j$i.floor"
+    $json $ours >>"$out/j$i.cp"
+    $json $peer >>"$out/j$i.nl"
+    $node $nodeargs >>"$out/j$i.node"
+  done
+done
+{
+  echo
+  echo "JSON codec of the IPC hot path (lib/ipc/json_codec), MB/s of JSON text, higher is better:"
+  echo
+  echo "| measure | memcpy floor | childproc | nlohmann | Node 20 | childproc vs nlohmann | childproc vs Node |"
+  echo "|---|---|---|---|---|---|---|"
+  for i in "${!jcases[@]}"; do
+    IFS='|' read -r name ours peer nodeargs <<<"${jcases[$i]}"
+    c=$(median "$out/j$i.cp")
+    echo "| $name | $(spread "$out/j$i.floor") | $(spread "$out/j$i.cp") | $(spread "$out/j$i.nl") | $(spread "$out/j$i.node") | $(versus "$c" "$(median "$out/j$i.nl")") | $(versus "$c" "$(median "$out/j$i.node")") |"
+  done
+} | tee -a bench/results.md
+
 # Spawn cost against the parent's resident memory: the fork() problem, drawn.
 {
   echo "# MiB, then median min max for floor, childproc, node"

@@ -2,6 +2,11 @@
 // dgram: UDP sockets as Node's (test-dgram-*), passed to C++ and Node children
 // (test-child-process-fork-dgram), and shared by cluster workers (test-cluster-dgram-1).
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 #include <sstream>
 
@@ -177,6 +182,35 @@ TEST(Dgram, ANameOtherThanLocalhostIsNotFound) {
     b->close();
     l->close();
     test::runLoop(5s);
+}
+
+// Beyond Node: under socket activation (systemd's ListenDatagram=, LISTEN_FDS) a
+// bind of the passed socket's port serves on that socket; without it the bind is
+// EADDRINUSE, since the passed socket holds the port.
+TEST(Dgram, ABindServesOnTheSocketThatSocketActivationPassed) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const int port = ntohs(a.sin_port);
+
+    SpawnOptions o;
+    o.stdio = std::vector<Stdio>{StdioType::ignore, StdioType::pipe, 2, fd};
+    auto c =
+        spawn("/bin/sh",
+              {"-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" udp-activated \"$1\"", kChild, std::to_string(port)}, o);
+    ::close(fd);
+    std::string out;
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    ASSERT_TRUE(test::pumpUntil([&] { return out.find('\n') != std::string::npos; })) << "never bound";
+    ASSERT_EQ(out, "bound\n");
+    EXPECT_EQ(pingUntilAnswered(port), std::vector<std::string>{"activated:ping"});
+    EXPECT_TRUE(test::pumpUntil([&] { return c->exitCode().has_value(); }));
+    EXPECT_EQ(c->exitCode(), 0);
 }
 
 TEST(Dgram, UnrefLetsTheLoopEnd) {

@@ -192,9 +192,18 @@ bool bindThroughPrimary(dgram::Socket& socket, const dgram::BindOptions& o, cons
 
 }  // namespace
 
-void clusterListen(net::Server& server, const net::ListenOptions& o) {
-    // Node's listenInCluster: a path is address with port and addressType -1; an fd
-    // (the primary's) comes with null address and port.
+namespace {
+
+// Node's listenInCluster: the queryServer message, and the key under which the
+// worker numbers its servers at one address. A path is an address with port and
+// addressType -1; an fd (the primary's) comes with null address and port.
+struct ListenQuery {
+    json message;
+    std::string indexesKey;
+    int index = 0;
+};
+
+ListenQuery listenQuery(const net::ListenOptions& o) {
     json address = o.host ? json(*o.host) : json(nullptr);
     json port = o.port;
     int addressType = o.host && o.host->find(':') != std::string::npos ? 6 : 4;
@@ -207,68 +216,82 @@ void clusterListen(net::Server& server, const net::ListenOptions& o) {
         port = nullptr;
         addressType = -1;
     }
-    const std::string indexesKey = (address.is_string() ? address.get<std::string>() : "null") + ":" +
-                                   (port.is_null() ? "null" : std::to_string(port.get<int>())) + ":" +
-                                   std::to_string(addressType) + ":" + (o.fd ? std::to_string(*o.fd) : "undefined");
-    auto& slot = servers().indexes[indexesKey];
-    const int index = slot.first++;
-    slot.second.insert(index);
+    ListenQuery q;
+    q.indexesKey = (address.is_string() ? address.get<std::string>() : "null") + ":" +
+                   (port.is_null() ? "null" : std::to_string(port.get<int>())) + ":" + std::to_string(addressType) +
+                   ":" + (o.fd ? std::to_string(*o.fd) : "undefined");
+    auto& slot = servers().indexes[q.indexesKey];
+    q.index = slot.first++;
+    slot.second.insert(q.index);
+    q.message = {{"act", "queryServer"}, {"index", q.index},           {"data", nullptr},     {"address", address},
+                 {"port", port},         {"addressType", addressType}, {"backlog", o.backlog}};
+    if (o.fd) q.message["fd"] = *o.fd;
+    if (o.ipv6Only) q.message["flags"] = UV_TCP_IPV6ONLY;
+    return q;
+}
 
-    json query = {{"act", "queryServer"}, {"index", index}, {"data", nullptr},
-                  {"address", address},   {"port", port},   {"addressType", addressType},
-                  {"backlog", o.backlog}};
-    if (o.fd) query["fd"] = *o.fd;
-    if (o.ipv6Only) query["flags"] = UV_TCP_IPV6ONLY;
-    std::weak_ptr<net::Server> weak = server.shared_from_this();
-    auto onReply = [weak, o, address, query, indexesKey, index](const json& reply,
-                                                                std::shared_ptr<ReceivedHandle> handle) {
-        auto srv = weak.lock();
-        const std::string key = stringField(reply, "key");
-        if (!srv) return;
-        int err = replyErrno(reply);
-        std::unique_ptr<Listener> listener;
-        if (handle && err == 0) {
-            servers().byKey[key] = Entry{weak, {}, {}};
-            err = o.path || o.fd ? 0 : checkBoundPort(reinterpret_cast<uv_stream_t*>(handle->handle()), o.port);
-            if (err == 0) {
-                BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
-                err = r.error;
-                if (r.listener)
-                    listener = std::make_unique<SharedListener>(std::move(r.listener), key, indexesKey, index);
-            }
-            if (err) {
-                sendClose(key);
-                forget(key, indexesKey, index);
-            }
-        } else if (err == 0) {
-            auto rr = std::make_unique<RoundRobinListener>(srv->loop(), key, indexesKey, index, sockname(reply));
-            servers().byKey[key] = Entry{weak,
-                                         [weak] {
-                                             auto s = weak.lock();
-                                             return s && ServerAccess::accepting(*s);
-                                         },
-                                         [weak](std::shared_ptr<ReceivedHandle> h) {
-                                             auto s = weak.lock();
-                                             if (!s) return;
-                                             if (auto socket = adoptSocket(*s, *h))
-                                                 ServerAccess::adopt(*s, std::move(socket));
-                                         }};
-            listener = std::move(rr);
-        } else {
-            forget(key, indexesKey, index);
+// Round-robin: connections come as 'newconn' hand-offs while the server accepts.
+Entry roundRobinEntry(const std::weak_ptr<net::Server>& weak) {
+    return Entry{weak,
+                 [weak] {
+                     auto s = weak.lock();
+                     return s && ServerAccess::accepting(*s);
+                 },
+                 [weak](std::shared_ptr<ReceivedHandle> h) {
+                     auto s = weak.lock();
+                     if (!s) return;
+                     if (auto socket = adoptSocket(*s, *h)) ServerAccess::adopt(*s, std::move(socket));
+                 }};
+}
+
+// The primary's answer: a handle to listen on (shared), none (round-robin), or an errno.
+void onListenReply(const std::weak_ptr<net::Server>& weak, const net::ListenOptions& o, const ListenQuery& q,
+                   const json& reply, std::shared_ptr<ReceivedHandle> handle) {
+    auto srv = weak.lock();
+    if (!srv) return;
+    const std::string key = stringField(reply, "key");
+    int err = replyErrno(reply);
+    std::unique_ptr<Listener> listener;
+    if (handle && err == 0) {
+        servers().byKey[key] = Entry{weak, {}, {}};
+        err = o.path || o.fd ? 0 : checkBoundPort(reinterpret_cast<uv_stream_t*>(handle->handle()), o.port);
+        if (err == 0) {
+            BindResult r = listenOnReceived(*srv, std::move(handle), o.backlog);
+            err = r.error;
+            if (r.listener)
+                listener = std::make_unique<SharedListener>(std::move(r.listener), key, q.indexesKey, q.index);
         }
-        if (err) return ServerAccess::fail(*srv, bindError(err, address, o.port));
-        const int realPort = listener->address() ? listener->address()->port : o.port;
-        ServerAccess::startListening(*srv, std::move(listener));
-        if (auto w = thisWorker())
-            childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
-        json listening = query;  // Node re-sends its query as 'listening', with the real port
-        listening["act"] = "listening";
-        if (!o.path && !o.fd) listening["port"] = realPort;
-        sendToPrimary(std::move(listening));
+        if (err) {
+            sendClose(key);
+            forget(key, q.indexesKey, q.index);
+        }
+    } else if (err == 0) {
+        servers().byKey[key] = roundRobinEntry(weak);
+        listener = std::make_unique<RoundRobinListener>(srv->loop(), key, q.indexesKey, q.index, sockname(reply));
+    } else {
+        forget(key, q.indexesKey, q.index);
+    }
+    if (err) return ServerAccess::fail(*srv, bindError(err, q.message.at("address"), o.port));
+    const int realPort = listener->address() ? listener->address()->port : o.port;
+    ServerAccess::startListening(*srv, std::move(listener));
+    if (auto w = thisWorker())
+        childproc::cluster::WorkerAccess::setState(*w, childproc::cluster::WorkerState::listening);
+    json listening = q.message;  // Node re-sends its query as 'listening', with the real port
+    listening["act"] = "listening";
+    if (!o.path && !o.fd) listening["port"] = realPort;
+    sendToPrimary(std::move(listening));
+}
+
+}  // namespace
+
+void clusterListen(net::Server& server, const net::ListenOptions& o) {
+    ListenQuery q = listenQuery(o);
+    std::weak_ptr<net::Server> weak = server.shared_from_this();
+    auto onReply = [weak, o, q](const json& reply, std::shared_ptr<ReceivedHandle> handle) {
+        onListenReply(weak, o, q, reply, std::move(handle));
     };
-    if (!sendToPrimary(query, std::move(onReply))) {
-        forget("", indexesKey, index);
+    if (!sendToPrimary(q.message, std::move(onReply))) {
+        forget("", q.indexesKey, q.index);
         ServerAccess::fail(server, Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"));
     }
 }

@@ -2,8 +2,9 @@
 #pragma once
 // JSON text ⇄ nlohmann::json for the IPC hot path. nlohmann's own lexer and
 // serializer look at one byte at a time; here runs of plain string bytes are
-// copied in bulk, which makes 64 KiB messages several times faster to send and
-// to receive. Semantics follow what a Node peer produces and accepts:
+// copied in bulk: a 64 KiB text message encodes ~4× and decodes ~2.4× as fast as
+// with nlohmann's dump and parse (bench/json_bench.cpp, in bench/run.sh's second
+// table). Semantics follow what a Node peer produces and accepts:
 //   - output is JSON.stringify's: raw UTF-8, control characters escaped
 //     (\b \f \n \r \t, else \u00xx), '"' and '\\' escaped, nothing else;
 //   - invalid UTF-8 in our strings is sent as U+FFFD (a JS string cannot hold it);

@@ -59,10 +59,10 @@ std::vector<net::ListenFd> readListenFds() {
     return fds;
 }
 
-bool isStream(int fd) {
+bool isType(int fd, int socketType) {
     int type = 0;
     socklen_t len = sizeof type;
-    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == socketType;
 }
 
 }  // namespace
@@ -74,12 +74,13 @@ const std::vector<net::ListenFd>& takeListenFds() {
     return *fds;
 }
 
-std::optional<int> activatedFor(int port) {
+std::optional<int> activatedFor(int port, int socketType) {
     if (port <= 0) return std::nullopt;
     for (const auto& passed : takeListenFds()) {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        if (!isStream(passed.fd) || ::getsockname(passed.fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) continue;
+        if (!isType(passed.fd, socketType) || ::getsockname(passed.fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+            continue;
         if (auto a = addressOf(ss); a && a->port == port) return passed.fd;
     }
     return std::nullopt;
@@ -89,7 +90,7 @@ std::optional<int> activatedFor(const std::string& path) {
     for (const auto& passed : takeListenFds()) {
         sockaddr_un un{};
         socklen_t len = sizeof un;
-        if (!isStream(passed.fd) || ::getsockname(passed.fd, reinterpret_cast<sockaddr*>(&un), &len) != 0 ||
+        if (!isType(passed.fd, SOCK_STREAM) || ::getsockname(passed.fd, reinterpret_cast<sockaddr*>(&un), &len) != 0 ||
             un.sun_family != AF_UNIX)
             continue;
         if (std::strncmp(un.sun_path, path.c_str(), sizeof un.sun_path) == 0) return passed.fd;

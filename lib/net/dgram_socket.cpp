@@ -4,6 +4,9 @@
 
 #include "childproc/dgram.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
 #include <cstring>
 
 #include "childproc/loop.hpp"
@@ -11,6 +14,7 @@
 #include "core/handle_ref.hpp"
 #include "core/read_buffer.hpp"
 #include "core/tick_queue.hpp"
+#include "net/activation.hpp"
 #include "net/address.hpp"
 #include "net/listen_hook.hpp"
 #include "net/udp.hpp"
@@ -31,7 +35,28 @@ int udpAddress(bool ipv6, const std::string& address, int port, sockaddr_storage
     return err == 0 ? 0 : UV_EAI_NONAME;
 }
 
+namespace {
+
+// A UDP socket the service manager passed us (our own duplicate of it: the
+// passed fd stays open for a later bind of the same port).
+int openActivated(uv_loop_t* loop, int fd, uv_udp_t** out) {
+    const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (own < 0) return uv_translate_sys_error(errno);
+    auto* h = new uv_udp_t;
+    uv_udp_init(loop, h);
+    if (int err = uv_udp_open(h, own)) {
+        ::close(own);
+        closeUdp(h);
+        return err;
+    }
+    *out = h;
+    return 0;
+}
+
+}  // namespace
+
 int bindUdpHandle(uv_loop_t* loop, bool ipv6, const std::string& address, int port, unsigned flags, uv_udp_t** out) {
+    if (auto passed = activatedFor(port, SOCK_DGRAM)) return openActivated(loop, *passed, out);
     sockaddr_storage ss{};
     const int family = ipv6 ? AF_INET6 : AF_INET;
     if (int err = udpAddress(ipv6, address, port, ss)) return err;

@@ -183,6 +183,23 @@ int main(int argc, char** argv) {
         run();
         return 0;
     }
+    if (mode == "udp-activated") {
+        // Bind udp4 127.0.0.1:argv[2], say "bound" (or the error) on stdout, answer
+        // one datagram with "activated:<text>" and end: run under LISTEN_FDS.
+        auto udp = dgram::createSocket(dgram::Type::udp4);
+        auto* s = udp.get();
+        udp->onError([s](const Error& e) {
+            std::cout << "error " << e.code << std::endl;
+            s->close();
+        });
+        udp->onMessage([s](std::string_view d, const dgram::RemoteInfo& from) {
+            s->send("activated:" + std::string(d), from.port, from.address,
+                    [s](const std::optional<Error>&, std::size_t) { s->close(); });
+        });
+        udp->bind(std::atoi(argv[2]), "127.0.0.1", [] { std::cout << "bound" << std::endl; });
+        run();
+        return 0;
+    }
     if (mode == "offer-dgram") {
         // Bind a UDP socket, send it to the parent, close ours once it is written.
         auto udp = dgram::createSocket(dgram::Type::udp4);
