@@ -233,6 +233,37 @@ TEST(Cli, OurOptionsOnlyBeforeTheCommandAndDoubleDashIsConsumed) {
     EXPECT_EQ(cli({"execfile", "--timeout", "5000", "--", "echo", "--", "x"}).out, "-- x\n");
 }
 
+// After --, a word that looks like our option is the program: a program named
+// --help runs rather than our help being printed.
+TEST(Cli, AProgramNamedLikeAnOptionRunsAfterDoubleDash) {
+    const std::string dir = test::tempPath("cli-help-program");
+    ::mkdir(dir.c_str(), 0755);
+    const std::string program = dir + "/--help";
+    std::FILE* f = std::fopen(program.c_str(), "w");
+    std::fputs("#!/bin/sh\necho ran as \"$0\" \"$@\"\n", f);
+    std::fclose(f);
+    ::chmod(program.c_str(), 0755);
+    SpawnSyncOptions o;
+    o.stdio = StdioType::pipe;
+    o.env = processEnv();
+    (*o.env)["PATH"] = dir + ":" + (*o.env)["PATH"];
+    for (const char* command : {"execfile", "spawn"}) {
+        auto r = spawnSync(kTool, {command, "--", "--help", "--version"}, o);
+        EXPECT_EQ(r.status, 0) << command << r.stderrData.value_or("");
+        EXPECT_EQ(r.stdoutData, "ran as " + program + " --version\n") << command;
+    }
+    ::unlink(program.c_str());
+    ::rmdir(dir.c_str());
+}
+
+// --shell[=PATH] and --trace[=json] take a value only after '=': the next word is the program.
+TEST(Cli, AnOptionalValueIsNeverTheProgramsName) {
+    EXPECT_EQ(cli({"spawn", "--shell", "echo", "$((6*7))"}).out, "42\n");
+    EXPECT_EQ(cli({"spawn", "--shell=/bin/sh", "echo", "$((6*7))"}).out, "42\n");
+    EXPECT_EQ(cli({"exec", "--trace=json", "echo hi"}).out, "hi\n");
+    EXPECT_EQ(cli({"spawn", "--trace=yes", "true"}).status, 125);
+}
+
 TEST(Cli, AnUnknownOptionIsAUsageError) {
     for (const auto& args : std::vector<std::vector<std::string>>{{"spawn", "--frobnicate", "true"},
                                                                   {"spawn", "--timout", "100", "sleep", "2"},

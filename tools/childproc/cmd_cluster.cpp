@@ -185,40 +185,45 @@ int primary(Options o) {
     return 0;
 }
 
+void addClusterOptions(CLI::App& app, Options& o) {
+    app.add_option("--workers", o.workers, "how many workers, 1 to 256; default 2 (Node: cluster.fork() per worker)")
+        ->type_name("N")
+        ->check(wholeIn(1, 256));
+    app.add_option("--port", o.port,
+                   "the port, shared by every worker; default: the passed socket's under socket activation "
+                   "(LISTEN_FDS), else 0, any free port")
+        ->type_name("N")
+        ->check(wholeIn(0, 65535));
+    app.add_option("--policy", o.policy,
+                   "rr (default): the primary accepts and hands out; none: workers accept on a shared socket "
+                   "(Node: schedulingPolicy); reuseport: a SO_REUSEPORT socket per worker, the kernel balances")
+        ->type_name("P")
+        ->check(checkedBy([](const std::string& v) {
+            return v == "rr" || v == "none" || v == "reuseport" ? "" : "'" + v + "' is not rr, none or reuseport";
+        }));
+    app.add_option("--kill-after", o.killAfterMs,
+                   "on SIGTERM or SIGINT, and for the old workers of a SIGHUP reload: SIGKILL what is still "
+                   "running MS milliseconds after the graceful disconnect; default 10000")
+        ->type_name("MS")
+        ->check(wholeIn(0, 86400000));
+    app.add_option("--requests", o.requests,
+                   "send N requests, show which worker answered each, then disconnect the cluster")
+        ->type_name("N")
+        ->check(wholeIn(0, 1000000));
+}
+
 }  // namespace
 
-Command clusterCommand() {
+Command clusterCommand(CLI::App& app) {
     auto o = std::make_shared<Options>();
     Command c;
-    c.name = "cluster";
-    c.summary = "Serve HTTP from N workers on one port, forked from this program (Node: cluster).";
-    c.takesCommand = false;
-    c.options.push_back(
-        {"--workers", "N", "how many workers, 1 to 256; default 2 (Node: cluster.fork() per worker)",
-         [o](const std::string& v) { o->workers = static_cast<int>(parseWhole("--workers", v, 1, 256)); }});
-    c.options.push_back({"--port", "N",
-                         "the port, shared by every worker; default: the passed socket's under socket activation "
-                         "(LISTEN_FDS), else 0, any free port",
-                         [o](const std::string& v) { o->port = static_cast<int>(parseWhole("--port", v, 0, 65535)); }});
-    c.options.push_back({"--policy", "P",
-                         "rr (default): the primary accepts and hands out; none: workers accept on a shared socket "
-                         "(Node: schedulingPolicy); reuseport: a SO_REUSEPORT socket per worker, the kernel balances",
-                         [o](const std::string& v) {
-                             if (v != "rr" && v != "none" && v != "reuseport")
-                                 throw UsageError("--policy: '" + v + "' is not rr, none or reuseport");
-                             o->policy = v;
-                         }});
-    c.options.push_back({"--kill-after", "MS",
-                         "on SIGTERM or SIGINT, and for the old workers of a SIGHUP reload: SIGKILL what is still "
-                         "running MS milliseconds after the graceful disconnect; default 10000",
-                         [o](const std::string& v) { o->killAfterMs = parseWhole("--kill-after", v, 0, 86400000); }});
-    c.options.push_back(
-        {"--requests", "N", "send N requests, show which worker answered each, then disconnect the cluster",
-         [o](const std::string& v) { o->requests = static_cast<int>(parseWhole("--requests", v, 0, 1000000)); }});
-    c.footer =
+    c.app = addSubcommand(app, "cluster",
+                          "Serve HTTP from N workers on one port, forked from this program (Node: cluster).", "");
+    addClusterOptions(*c.app, *o);
+    c.app->footer(
         "Workers that die on their own are restarted, with backoff and a start limit. SIGHUP replaces every worker\n"
         "by a new process, one at a time, without refusing a connection. SIGTERM and SIGINT stop gracefully.\n"
-        "Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)";
+        "Try: childproc cluster --workers 2 --requests 10    (or without --requests, then curl it; Ctrl-C stops it)");
     c.run = [o](const std::vector<std::string>&) { return cluster::isWorker() ? (serve(*o), 0) : primary(*o); };
     return c;
 }

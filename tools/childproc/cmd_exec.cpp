@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // childproc exec / execfile: Node's exec and execFile, buffered, from a terminal.
 
-#include <climits>
-
 #include "commands.hpp"
 #include "common.hpp"
 #include "stdin_relay.hpp"
@@ -20,16 +18,7 @@ struct ExecState {
 };
 
 ExecOptions toExecOptions(const ExecState& st) {
-    SpawnOptions so = toSpawnOptions(st.f, {});
-    ExecOptions o;
-    o.cwd = so.cwd;
-    o.env = so.env;
-    o.shell = so.shell;
-    o.timeout = so.timeout;
-    o.killSignal = so.killSignal;
-    o.uid = so.uid;
-    o.gid = so.gid;
-    o.backend = so.backend;
+    auto o = optionsFor<ExecOptions>(st.f);
     o.maxBuffer = st.maxBuffer;
     o.encoding = st.encoding;
     return o;
@@ -90,20 +79,15 @@ int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool
     return status;
 }
 
-void addBufferedOptions(Command& c, ExecState& st) {
-    addCommonOptions(c, st.f, kShell | kIdentity | kUnref);
-    c.options.push_back(
-        {"--max-buffer", "N", "bytes kept per stream before the child is killed, or 'unlimited' (Node: maxBuffer)",
-         [&st](const std::string& v) {
-             st.maxBuffer =
-                 v == "unlimited" ? unlimited : static_cast<std::size_t>(parseWhole("--max-buffer", v, 0, LLONG_MAX));
-         }});
-    c.options.push_back({"--encoding", "E", "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)",
-                         [&st](const std::string& v) {
-                             if (v == "utf8") st.encoding = Encoding::utf8;
-                             else if (v == "buffer") st.encoding = Encoding::buffer;
-                             else throw UsageError("--encoding: '" + v + "' is not utf8 or buffer");
-                         }});
+void addBufferedOptions(CLI::App& app, ExecState& st) {
+    addCommonOptions(app, st.f, kShell | kIdentity | kUnref);
+    addMaxBufferOption(app, "bytes kept per stream before the child is killed, or 'unlimited' (Node: maxBuffer)",
+                       st.maxBuffer);
+    valueOption(app, "--encoding", "E", "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)",
+                [&st](const std::string& v) { st.encoding = v == "utf8" ? Encoding::utf8 : Encoding::buffer; })
+        ->check(checkedBy([](const std::string& v) {
+            return v == "utf8" || v == "buffer" ? "" : "'" + v + "' is not utf8 or buffer";
+        }));
 }
 
 constexpr const char* kBufferedFooter =
@@ -113,14 +97,15 @@ constexpr const char* kBufferedFooter =
 
 }  // namespace
 
-Command execCommand() {
+Command execCommand(CLI::App& app) {
     auto st = std::make_shared<ExecState>();
     Command c;
-    c.name = "exec";
     c.operands = "COMMAND";
-    c.summary = "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec).";
-    addBufferedOptions(c, *st);
-    c.footer = std::string("COMMAND is one argument: quote it.\n") + kBufferedFooter;
+    c.app = addSubcommand(app, "exec",
+                          "Run COMMAND through /bin/sh and print its buffered output (Node: child_process.exec).",
+                          c.operands);
+    addBufferedOptions(*c.app, *st);
+    c.app->footer(std::string("COMMAND is one argument: quote it.\n") + kBufferedFooter);
     c.run = [st](const std::vector<std::string>& words) {
         if (words.size() != 1)
             throw UsageError("exec takes the command line as one argument (quote it); got " +
@@ -130,14 +115,15 @@ Command execCommand() {
     return c;
 }
 
-Command execFileCommand() {
+Command execFileCommand(CLI::App& app) {
     auto st = std::make_shared<ExecState>();
     Command c;
-    c.name = "execfile";
     c.operands = "FILE [ARG]...";
-    c.summary = "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile).";
-    addBufferedOptions(c, *st);
-    c.footer = kBufferedFooter;
+    c.app = addSubcommand(app, "execfile",
+                          "Run FILE with ARGS, no shell, and print its buffered output (Node: child_process.execFile).",
+                          c.operands);
+    addBufferedOptions(*c.app, *st);
+    c.app->footer(kBufferedFooter);
     c.run = [st](const std::vector<std::string>& words) { return runBuffered(*st, words, false); };
     return c;
 }

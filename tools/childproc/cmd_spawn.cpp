@@ -9,60 +9,65 @@ namespace cli {
 
 using namespace childproc;
 
-Command spawnCommand() {
+namespace {
+
+int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
+    const Trace trace(f);
+    const std::vector<std::string> args(words.begin() + 1, words.end());
+    SpawnOptions o = toSpawnOptions(f, {StdioType::inherit, StdioType::pipe, StdioType::pipe});
+    const auto t0 = std::chrono::steady_clock::now();
+    ChildProcessPtr child;
+    try {
+        child = spawn(words.front(), args, o);
+    } catch (const Error& e) {
+        complain(e.message());
+        return startFailureStatus(e);
+    }
+    trace.started(*child, "spawn()");
+    trace.watch(*child);
+    std::optional<Error> spawnError;
+    child->onError([&](const Error& e) {
+        if (!child->pid()) spawnError = e;
+    });
+    if (auto* s = child->stdoutPipe()) s->onData([](std::string_view d) { writeAll(1, d); });
+    if (auto* s = child->stderrPipe()) s->onData([](std::string_view d) { writeAll(2, d); });
+    relayStdin(*child);
+    if (f.unref) {
+        child->unref();
+        trace("unref(): we will not wait for the child");
+    }
+    run();
+    const int status = shellStatus(*child, spawnError);
+    if (spawnError) complain(spawnError->message());
+    reportTimeoutKill(f, *child);
+    if (f.json) {
+        nlohmann::json j;
+        j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
+        j["argv"] = child->spawnargs();
+        j["exitCode"] = child->exitCode() && !spawnError ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
+        j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
+        j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        j["backend"] = child->backend();
+        j["error"] = spawnError ? errorJson(*spawnError) : nlohmann::json(nullptr);
+        writeJson(f, 2, j);
+    }
+    return status;
+}
+
+}  // namespace
+
+Command spawnCommand(CLI::App& app) {
     auto f = std::make_shared<CommonFlags>();
     Command c;
-    c.name = "spawn";
     c.operands = "FILE [ARG]...";
-    c.summary = "Start FILE with ARGS and wait for it (Node: child_process.spawn).";
-    addCommonOptions(c, *f, kAllSpawnOptions);
-    c.footer =
+    c.app =
+        addSubcommand(app, "spawn", "Start FILE with ARGS and wait for it (Node: child_process.spawn).", c.operands);
+    addCommonOptions(*c.app, *f, kAllSpawnOptions);
+    c.app->footer(
         "stdin passes through (default stdio: inherit,pipe,pipe, stdout and stderr relayed so\n"
         "--trace can count the bytes; with a stdin pipe our stdin is copied into it).\n"
-        "--json: the record goes to stderr, after the child's output (or to --json-fd N).";
-    c.run = [f](const std::vector<std::string>& words) {
-        const Trace trace(*f);
-        const std::vector<std::string> args(words.begin() + 1, words.end());
-        SpawnOptions o = toSpawnOptions(*f, {StdioType::inherit, StdioType::pipe, StdioType::pipe});
-        const auto t0 = std::chrono::steady_clock::now();
-        ChildProcessPtr child;
-        try {
-            child = spawn(words.front(), args, o);
-        } catch (const Error& e) {
-            complain(e.message());
-            return startFailureStatus(e);
-        }
-        trace.started(*child, "spawn()");
-        trace.watch(*child);
-        std::optional<Error> spawnError;
-        child->onError([&](const Error& e) {
-            if (!child->pid()) spawnError = e;
-        });
-        if (auto* s = child->stdoutPipe()) s->onData([](std::string_view d) { writeAll(1, d); });
-        if (auto* s = child->stderrPipe()) s->onData([](std::string_view d) { writeAll(2, d); });
-        relayStdin(*child);
-        if (f->unref) {
-            child->unref();
-            trace("unref(): we will not wait for the child");
-        }
-        run();
-        const int status = shellStatus(*child, spawnError);
-        if (spawnError) complain(spawnError->message());
-        reportTimeoutKill(*f, *child);
-        if (f->json) {
-            nlohmann::json j;
-            j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
-            j["argv"] = child->spawnargs();
-            j["exitCode"] =
-                child->exitCode() && !spawnError ? nlohmann::json(*child->exitCode()) : nlohmann::json(nullptr);
-            j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
-            j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            j["backend"] = child->backend();
-            j["error"] = spawnError ? errorJson(*spawnError) : nlohmann::json(nullptr);
-            writeJson(*f, 2, j);
-        }
-        return status;
-    };
+        "--json: the record goes to stderr, after the child's output (or to --json-fd N).");
+    c.run = [f](const std::vector<std::string>& words) { return runSpawn(*f, words); };
     return c;
 }
 

@@ -213,31 +213,32 @@ const Step kSteps[] = {
      "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", kernelPipeline},
 };
 
+int runTour() {
+    int failed = 0;
+    for (std::size_t i = 0; i < std::size(kSteps); ++i) {
+        std::cout << "\n[" << i + 1 << "/" << std::size(kSteps) << "] " << kSteps[i].title
+                  << "\n    Node: " << kSteps[i].node << std::endl;
+        bool ok = false;
+        try {
+            ok = kSteps[i].run();
+        } catch (const std::exception& e) {
+            say(std::string("threw: ") + e.what());
+        }
+        say(ok ? "ok" : "UNEXPECTED");
+        failed += !ok;
+    }
+    std::cout << "\ntour: " << std::size(kSteps) - failed << " of " << std::size(kSteps)
+              << " steps behaved as Node's child_process does" << std::endl;
+    return failed ? 1 : 0;
+}
+
 }  // namespace
 
-Command tourCommand() {
+Command tourCommand(CLI::App& app) {
     Command c;
-    c.name = "tour";
-    c.summary = "Run every mode once, narrating what happens (Node: the child_process docs, live).";
-    c.takesCommand = false;
-    c.run = [](const std::vector<std::string>&) {
-        int failed = 0;
-        for (std::size_t i = 0; i < std::size(kSteps); ++i) {
-            std::cout << "\n[" << i + 1 << "/" << std::size(kSteps) << "] " << kSteps[i].title
-                      << "\n    Node: " << kSteps[i].node << std::endl;
-            bool ok = false;
-            try {
-                ok = kSteps[i].run();
-            } catch (const std::exception& e) {
-                say(std::string("threw: ") + e.what());
-            }
-            say(ok ? "ok" : "UNEXPECTED");
-            failed += !ok;
-        }
-        std::cout << "\ntour: " << std::size(kSteps) - failed << " of " << std::size(kSteps)
-                  << " steps behaved as Node's child_process does" << std::endl;
-        return failed ? 1 : 0;
-    };
+    c.app = addSubcommand(app, "tour",
+                          "Run every mode once, narrating what happens (Node: the child_process docs, live).", "");
+    c.run = [](const std::vector<std::string>&) { return runTour(); };
     return c;
 }
 

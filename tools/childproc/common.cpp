@@ -18,93 +18,145 @@ namespace {
 // Node's largest safe integer: what its integer checks accept.
 constexpr long long kMaxSafeInteger = 9007199254740991LL;
 
-Stdio slotFrom(const std::string& s) {
+std::optional<Stdio> slotFrom(const std::string& s) {
     if (s == "pipe") return StdioType::pipe;
     if (s == "inherit") return StdioType::inherit;
     if (s == "ignore") return StdioType::ignore;
-    return static_cast<int>(parseWhole("--stdio", s, 0, INT_MAX));
+    if (auto fd = wholeNumber(s, 0, INT_MAX)) return static_cast<int>(*fd);
+    return std::nullopt;
 }
 
-std::vector<Stdio> parseStdio(const std::string& spec) {
-    if (spec == "pipe" || spec == "inherit" || spec == "ignore") return StdioOption(slotFrom(spec).type).slots();
-    std::vector<Stdio> slots;
+std::vector<std::string> split(const std::string& spec, char by) {
+    std::vector<std::string> parts;
     std::stringstream ss(spec);
-    for (std::string part; std::getline(ss, part, ',');) slots.push_back(slotFrom(part));
-    if (slots.empty()) throw UsageError("--stdio: empty");
+    for (std::string part; std::getline(ss, part, by);) parts.push_back(part);
+    return parts;
+}
+
+std::vector<Stdio> stdioFrom(const std::string& spec) {
+    if (spec == "pipe" || spec == "inherit" || spec == "ignore") return StdioOption(slotFrom(spec)->type).slots();
+    std::vector<Stdio> slots;
+    for (const auto& part : split(spec, ',')) slots.push_back(*slotFrom(part));
     return slots;
 }
 
-Signal parseSignal(const std::string& s) {
-    const bool numeric = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+std::string stdioProblem(const std::string& spec) {
+    if (spec.empty()) return "empty";
+    for (const auto& part : split(spec, ','))
+        if (!slotFrom(part))
+            return "'" + part + "' is not " +
+                   (part.find_first_not_of("-0123456789") == std::string::npos ? "" : "pipe, inherit, ignore or ") +
+                   "a whole number from 0 to " + std::to_string(INT_MAX);
+    return "";
+}
+
+std::optional<Signal> signalFrom(const std::string& s) {
+    if (auto n = wholeNumber(s, 1, 64)) return Signal(static_cast<int>(*n));
     try {
-        return numeric ? Signal(static_cast<int>(parseWhole("--kill-signal", s, 1, 64))) : Signal(s);
+        return Signal(s);
     } catch (const Error&) {
-        throw UsageError("--kill-signal: unknown signal '" + s + "'");
+        return std::nullopt;
     }
+}
+
+std::optional<Backend> backendFrom(const std::string& v) {
+    if (v == "auto") return Backend::automatic;
+    if (v == "uv") return Backend::uv;
+    if (v == "posix_spawn") return Backend::posixSpawn;
+    return std::nullopt;
+}
+
+// The options every command that starts a process has, in --help's order.
+void addEnvironmentOptions(CLI::App& app, CommonFlags& f) {
+    app.add_option("--cwd", f.cwd, "working directory of the child (Node: options.cwd)")->type_name("DIR");
+    valueOption(app, "--env", "K=V", "add K=V to the child's environment; repeatable (Node: options.env)",
+                [&f](const std::string& v) { f.env.push_back(v); })
+        ->trigger_on_parse()
+        ->check(checkedBy([](const std::string& v) {
+            return v.find('=') == std::string::npos || v.front() == '=' ? "takes K=V, got '" + v + "'" : "";
+        }));
+    flagOption(app, "--clear-env", "start from an empty environment instead of ours", f.clearEnv);
+}
+
+void addProcessOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
+    if (extra & kArgv0)
+        app.add_option("--argv0", f.argv0, "argv[0] the child sees (Node: options.argv0)")->type_name("NAME");
+    if (extra & kShell)
+        app.add_flag("--shell{}", f.shell, "run through /bin/sh, or the shell at PATH (Node: options.shell)")
+            ->type_name("PATH");
+    if (extra & kStdio)
+        valueOption(app, "--stdio", "SPEC",
+                    "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,3 (Node: options.stdio)",
+                    [&f](const std::string& v) { f.stdio = stdioFrom(v); })
+            ->check(checkedBy(stdioProblem));
+    if (extra & kDetached)
+        flagOption(app, "--detached", "run the child in a new session (Node: options.detached)", f.detached);
+    if (extra & kUnref) flagOption(app, "--unref", "do not wait for the child (Node: child.unref())", f.unref);
+    if (extra & kIdentity) {
+        app.add_option("--uid", f.uid, "user id for the child (Node: options.uid)")
+            ->type_name("N")
+            ->check(wholeIn(0, UINT32_MAX));
+        app.add_option("--gid", f.gid, "group id for the child (Node: options.gid)")
+            ->type_name("N")
+            ->check(wholeIn(0, UINT32_MAX));
+    }
+}
+
+void addRunOptions(CLI::App& app, CommonFlags& f) {
+    app.add_option("--timeout", f.timeoutMs,
+                   "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)")
+        ->type_name("MS")
+        ->check(wholeIn(0, kMaxSafeInteger));
+    valueOption(app, "--kill-signal", "SIG",
+                "signal for --timeout, a name or a number; default SIGTERM (Node: killSignal)",
+                [&f](const std::string& v) { f.killSignal = *signalFrom(v); })
+        ->check(checkedBy([](const std::string& v) { return signalFrom(v) ? "" : "unknown signal '" + v + "'"; }));
+    valueOption(app, "--backend", "B", "auto|uv|posix_spawn: how the process is created", [&f](const std::string& v) {
+        f.backend = *backendFrom(v);
+    })->check(checkedBy([](const std::string& v) {
+        return backendFrom(v) ? "" : "'" + v + "' is not auto, uv or posix_spawn";
+    }));
+    flagOption(app, "--json", "print one JSON record of the run (where: see below)", f.json);
+    valueOption(app, "--json-fd", "N", "write the --json record to file descriptor N", [&f](const std::string& v) {
+        f.jsonFd = static_cast<int>(*wholeNumber(v, 0, INT_MAX));
+        f.json = true;
+    })->check(checkedBy([](const std::string& v) {
+        const auto fd = wholeNumber(v, 0, INT_MAX);
+        if (!fd) return "'" + v + "' is not a whole number from 0 to " + std::to_string(INT_MAX);
+        return ::fcntl(static_cast<int>(*fd), F_GETFD) < 0 ? "fd " + v + " is not open" : "";
+    }));
+    app.add_flag("--trace{}", f.trace,
+                 "print a timeline of what happens underneath on stderr; --trace=json: JSON lines")
+        ->type_name("json")
+        ->check(
+            checkedBy([](const std::string& v) { return v.empty() || v == "json" ? "" : "'" + v + "' is not json"; }));
 }
 
 }  // namespace
 
-void addCommonOptions(Command& c, CommonFlags& f, unsigned extra) {
-    auto& o = c.options;
-    o.push_back({"--cwd", "DIR", "working directory of the child (Node: options.cwd)",
-                 [&f](const std::string& v) { f.cwd = v; }});
-    o.push_back({"--env", "K=V", "add K=V to the child's environment; repeatable (Node: options.env)",
-                 [&f](const std::string& v) {
-                     if (v.find('=') == std::string::npos || v.front() == '=')
-                         throw UsageError("--env takes K=V, got '" + v + "'");
-                     f.env.push_back(v);
-                 }});
-    o.push_back({"--clear-env", "", "start from an empty environment instead of ours",
-                 [&f](const std::string&) { f.clearEnv = true; }});
-    if (extra & kArgv0)
-        o.push_back({"--argv0", "NAME", "argv[0] the child sees (Node: options.argv0)",
-                     [&f](const std::string& v) { f.argv0 = v; }});
-    if (extra & kShell)
-        o.push_back({"--shell", "PATH", "run through /bin/sh, or the shell at PATH (Node: options.shell)",
-                     [&f](const std::string& v) { f.shell = v; }, true});
-    if (extra & kStdio)
-        o.push_back({"--stdio", "SPEC",
-                     "pipe|inherit|ignore, or a per-slot list such as inherit,pipe,ignore,3 (Node: options.stdio)",
-                     [&f](const std::string& v) { f.stdio = parseStdio(v); }});
-    if (extra & kDetached)
-        o.push_back({"--detached", "", "run the child in a new session (Node: options.detached)",
-                     [&f](const std::string&) { f.detached = true; }});
-    if (extra & kUnref)
-        o.push_back({"--unref", "", "do not wait for the child (Node: child.unref())",
-                     [&f](const std::string&) { f.unref = true; }});
-    if (extra & kIdentity) {
-        o.push_back({"--uid", "N", "user id for the child (Node: options.uid)", [&f](const std::string& v) {
-                         f.uid = static_cast<uint32_t>(parseWhole("--uid", v, 0, UINT32_MAX));
-                     }});
-        o.push_back({"--gid", "N", "group id for the child (Node: options.gid)", [&f](const std::string& v) {
-                         f.gid = static_cast<uint32_t>(parseWhole("--gid", v, 0, UINT32_MAX));
-                     }});
-    }
-    o.push_back({"--timeout", "MS", "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)",
-                 [&f](const std::string& v) { f.timeoutMs = parseWhole("--timeout", v, 0, kMaxSafeInteger); }});
-    o.push_back({"--kill-signal", "SIG", "signal for --timeout, a name or a number; default SIGTERM (Node: killSignal)",
-                 [&f](const std::string& v) { f.killSignal = parseSignal(v); }});
-    o.push_back({"--backend", "B", "auto|uv|posix_spawn: how the process is created", [&f](const std::string& v) {
-                     if (v == "auto") f.backend = Backend::automatic;
-                     else if (v == "uv") f.backend = Backend::uv;
-                     else if (v == "posix_spawn") f.backend = Backend::posixSpawn;
-                     else throw UsageError("--backend: '" + v + "' is not auto, uv or posix_spawn");
-                 }});
-    o.push_back({"--json", "", "print one JSON record of the run (where: see below)",
-                 [&f](const std::string&) { f.json = true; }});
-    o.push_back({"--json-fd", "N", "write the --json record to file descriptor N", [&f](const std::string& v) {
-                     f.jsonFd = static_cast<int>(parseWhole("--json-fd", v, 0, INT_MAX));
-                     if (::fcntl(f.jsonFd, F_GETFD) < 0) throw UsageError("--json-fd: fd " + v + " is not open");
-                     f.json = true;
-                 }});
-    o.push_back({"--trace", "json", "print a timeline of what happens underneath on stderr; --trace=json: JSON lines",
-                 [&f](const std::string& v) {
-                     if (!v.empty() && v != "json") throw UsageError("--trace: '" + v + "' is not json");
-                     f.trace = true;
-                     f.traceJson = v == "json";
-                 },
-                 true});
+CLI::Option* valueOption(CLI::App& app, const std::string& name, const std::string& value, const std::string& help,
+                         std::function<void(const std::string&)> set) {
+    return app.add_option_function<std::string>(name, std::move(set), help)->type_name(value);
+}
+
+CLI::Option* flagOption(CLI::App& app, const std::string& name, const std::string& help, bool& target) {
+    return app.add_flag(name, target, help)->disable_flag_override();
+}
+
+void addMaxBufferOption(CLI::App& app, const std::string& help, std::size_t& maxBuffer) {
+    valueOption(app, "--max-buffer", "N", help, [&maxBuffer](const std::string& v) {
+        maxBuffer = v == "unlimited" ? unlimited : static_cast<std::size_t>(*wholeNumber(v, 0, LLONG_MAX));
+    })->check(checkedBy([](const std::string& v) {
+        return v == "unlimited" || wholeNumber(v, 0, LLONG_MAX)
+                   ? ""
+                   : "'" + v + "' is not a whole number from 0 to " + std::to_string(LLONG_MAX) + ", or unlimited";
+    }));
+}
+
+void addCommonOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
+    addEnvironmentOptions(app, f);
+    addProcessOptions(app, f, extra);
+    addRunOptions(app, f);
 }
 
 SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<Stdio>& defaultStdio) {

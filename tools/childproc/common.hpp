@@ -11,7 +11,7 @@
 #include <childproc/childproc.hpp>
 #include <nlohmann/json.hpp>
 
-#include "args.hpp"
+#include "command_line.hpp"
 
 namespace cli {
 
@@ -29,9 +29,8 @@ struct CommonFlags {
     childproc::Signal killSignal = SIGTERM;
     childproc::Backend backend = childproc::Backend::automatic;
     bool json = false;
-    int jsonFd = -1;  // -1: the command's default place
-    bool trace = false;
-    bool traceJson = false;
+    int jsonFd = -1;                   // -1: the command's default place
+    std::optional<std::string> trace;  // "" or "json"
 };
 
 // Which of the spawn options a command takes (the rest are usage errors there).
@@ -46,17 +45,45 @@ enum OptionSet : unsigned {
 };
 
 // Adds --cwd, --env, --clear-env, --timeout, --kill-signal, --backend, --json,
-// --json-fd, --trace, and those of `extra`. Bad values are UsageErrors.
-void addCommonOptions(Command& c, CommonFlags& f, unsigned extra);
+// --json-fd, --trace, and those of `extra`; CLI11 refuses bad values.
+void addCommonOptions(CLI::App& app, CommonFlags& f, unsigned extra);
+
+// --max-buffer N|unlimited.
+void addMaxBufferOption(CLI::App& app, const std::string& help, std::size_t& maxBuffer);
+
+// An option with a value, given to `set` once CLI11 has checked it; a flag.
+CLI::Option* valueOption(CLI::App& app, const std::string& name, const std::string& value, const std::string& help,
+                         std::function<void(const std::string&)> set);
+CLI::Option* flagOption(CLI::App& app, const std::string& name, const std::string& help, bool& target);
 
 // The SpawnOptions the flags describe.
 childproc::SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<childproc::Stdio>& defaultStdio);
+
+// Another call's options (ExecOptions, ForkOptions, PipelineOptions) from the
+// flags: each field the target shares with SpawnOptions, by name, as the
+// library's own convertOptions copies them; the caller sets the rest.
+template <class To>
+To optionsFor(const CommonFlags& f) {
+    const childproc::SpawnOptions so = toSpawnOptions(f, {});
+    To t;
+    if constexpr (requires { t.cwd = so.cwd; }) t.cwd = so.cwd;
+    if constexpr (requires { t.env = so.env; }) t.env = so.env;
+    if constexpr (requires { t.shell = so.shell; }) t.shell = so.shell;
+    if constexpr (requires { t.detached = so.detached; }) t.detached = so.detached;
+    if constexpr (requires { t.uid = so.uid; }) t.uid = so.uid;
+    if constexpr (requires { t.gid = so.gid; }) t.gid = so.gid;
+    if constexpr (requires { t.timeout = so.timeout; }) t.timeout = so.timeout;
+    if constexpr (requires { t.killSignal = so.killSignal; }) t.killSignal = so.killSignal;
+    if constexpr (requires { t.backend = so.backend; }) t.backend = so.backend;
+    return t;
+}
 
 // The --trace timeline on stderr, timestamped from the first event; with
 // --trace=json one JSON object per line: {"t": ms, "event": text, ...fields}.
 class Trace {
 public:
-    explicit Trace(const CommonFlags& f) : on_(f.trace), json_(f.traceJson), t0_(std::chrono::steady_clock::now()) {}
+    explicit Trace(const CommonFlags& f)
+        : on_(f.trace.has_value()), json_(f.trace == "json"), t0_(std::chrono::steady_clock::now()) {}
     bool on() const { return on_; }
     void operator()(const std::string& line, const nlohmann::json& fields = nullptr) const;
     double elapsedMs() const;

@@ -10,82 +10,50 @@ namespace {
 
 using namespace cli;
 
-std::vector<Command> allCommands() {
-    return {spawnCommand(), execCommand(),    execFileCommand(), pipelineCommand(),
-            forkCommand(),  ipcEchoCommand(), clusterCommand(),  tourCommand()};
-}
-
-constexpr const char* kExitStatus =
-    "Exit status:\n"
-    "  the child's exit code, or 128+N when a signal N ended it;\n"
-    "  125  our own error: a usage error, a bad cwd, an internal failure;\n"
-    "  126  the program was found but could not be run (EACCES, ...);\n"
-    "  127  the program was not found.\n";
-
-// The whole reference: what `childproc --help` (and so the man page) shows.
-void printTopHelp(std::ostream& out, const std::vector<Command>& commands) {
-    out << "Usage: childproc COMMAND [OPTION]... [FILE [ARG]...]\n"
-           "Node.js's child_process and cluster from a terminal, on the childproc C++ library.\n"
-           "Our options come before the program, as env(1) and timeout(1) take theirs: the\n"
-           "first word that is not an option starts the child's command, and -- ends our\n"
-           "options (and is not passed on).\n\n"
-           "Commands:\n";
-    for (const auto& c : commands) {
-        std::string head = "  " + c.name;
-        head.resize(14, ' ');
-        out << head << c.summary << "\n";
-    }
-    out << "\n  -h, --help      show this help (COMMAND --help: that command's)\n"
-           "      --version   output version information and exit\n";
-    for (const auto& c : commands) {
-        out << "\n";
-        printHelp(out, c, true);
-    }
-    out << "\n"
-        << kExitStatus
-        << "\nExamples:\n"
-           "  childproc spawn -- ls -l /tmp\n"
-           "  childproc exec --timeout 1000 'sleep 5'\n"
-           "  yes | head -c 1000 | childproc pipeline wc -c\n"
-           "  childproc fork --send '{\"hi\":1}' --disconnect childproc ipc-echo\n"
-           "  childproc tour\n";
-}
-
-int usageError(const std::string& message, const std::string& command) {
+int usageError(const std::string& message, const Command* command) {
     complain(message);
-    std::cerr << "Try 'childproc " << (command.empty() ? "" : command + " ") << "--help' for more information.\n";
+    std::cerr << "Try 'childproc " << (command ? command->app->get_name() + " " : "")
+              << "--help' for more information.\n";
     return kUsageStatus;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::vector<std::string> args(argv + 1, argv + argc);
-    const auto commands = allCommands();
-    if (args.empty()) return usageError("missing COMMAND", "");
-    if (args[0] == "--version") {
-        std::cout << "childproc " CHILDPROC_VERSION "\n";
-        return 0;
-    }
-    if (args[0] == "--help" || args[0] == "-h") {
-        printTopHelp(std::cout, commands);
-        return 0;
-    }
-    const Command* cmd = nullptr;
-    for (const auto& c : commands)
-        if (c.name == args[0]) cmd = &c;
-    if (!cmd) return usageError("unknown command '" + args[0] + "'", "");
+    CLI::App app("Node.js's child_process and cluster from a terminal.", "childproc");
+    std::vector<Command> commands;
+    // Set before the subcommands are added: they take the parent's formatter.
+    app.formatter(std::make_shared<HelpFormatter>(commands));
+    app.set_help_flag("-h,--help");
+    app.set_version_flag("--version", "childproc " CHILDPROC_VERSION);
+    commands = {spawnCommand(app), execCommand(app),    execFileCommand(app), pipelineCommand(app),
+                forkCommand(app),  ipcEchoCommand(app), clusterCommand(app),  tourCommand(app)};
+    // The command the parse had reached, for "Try 'childproc spawn --help'".
+    const auto reached = [&]() -> const Command* {
+        const auto chosen = app.get_subcommands();
+        for (const auto& c : commands)
+            if (!chosen.empty() && c.app == chosen.front()) return &c;
+        return nullptr;
+    };
+    Parsed parsed;
     try {
-        const auto words = parseOptions(*cmd, {args.begin() + 1, args.end()});
-        if (words.size() == 1 && words[0] == "--help") {
-            printHelp(std::cout, *cmd);
-            std::cout << "\n" << kExitStatus;
-            return 0;
-        }
-        if (cmd->takesCommand && words.empty()) return usageError("missing " + cmd->operands, cmd->name);
-        return cmd->run(words);
+        parsed = parseCommandLine(app, commands, {argv + 1, argv + argc});
+    } catch (const CLI::CallForHelp&) {
+        const auto chosen = app.get_subcommands();
+        std::cout << (chosen.empty() ? app.help() : chosen.front()->help());
+        return 0;
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << "\n";
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        return usageError(e.what(), reached());
     } catch (const UsageError& e) {
-        return usageError(e.what(), cmd->name);
+        return usageError(e.what(), reached());
+    }
+    try {
+        return parsed.command->run(parsed.words);
+    } catch (const UsageError& e) {
+        return usageError(e.what(), parsed.command);
     } catch (const std::exception& e) {
         complain(e.what());
         return kUsageStatus;

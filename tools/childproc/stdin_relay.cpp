@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <memory>
+#include <vector>
 
 namespace cli {
 
@@ -15,19 +15,16 @@ namespace {
 class Relay {
 public:
     explicit Relay(Stream& to) : to_(to), loop_(defaultLoop()) {}
-    ~Relay() { *alive_ = false; }
 
-    // Listeners outlive the relay (they cannot be removed): each checks it is still here.
-    std::function<void()> whileAlive(void (Relay::*fn)()) {
-        return [this, fn, alive = alive_] {
-            if (*alive) (this->*fn)();
-        };
-    }
-
-    void start() {
-        to_.onError([](const Error&) {});  // EPIPE: the child stopped reading, as `yes | head` does
-        to_.onDrain(whileAlive(&Relay::resume));
-        to_.onClose(whileAlive(&Relay::stop));
+    // A child that exits without reading stdin must not leave us waiting on a terminal.
+    void start(ChildProcess& child) {
+        // EPIPE: the child stopped reading, as `yes | head` does. This one stays: a write
+        // still in flight may fail after the relay is gone.
+        to_.onError([](const Error&) {});
+        // The others go with the relay (scoped): none runs after it is freed.
+        listening_.emplace_back(to_.onDrain([this] { resume(); }));
+        listening_.emplace_back(to_.onClose([this] { stop(); }));
+        listening_.emplace_back(child.onExit([this](auto, auto) { stop(); }));
         const uv_handle_type kind = uv_guess_handle(0);
         int fd = ::fcntl(0, F_DUPFD_CLOEXEC, 3);  // a copy: closing ours leaves fd 0 alone
         int err = fd < 0 ? -errno : 0;
@@ -141,7 +138,7 @@ private:
     bool stream_ = false;
     bool reading_ = false;
     bool done_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::vector<ScopedSubscription> listening_;
 };
 
 }  // namespace
@@ -149,10 +146,7 @@ private:
 void relayStdin(ChildProcess& child) {
     Stream* in = child.stdinPipe();
     if (!in) return;
-    auto* relay = new Relay(*in);
-    // A child that exits without reading stdin must not leave us waiting on a terminal.
-    child.onExit([stop = relay->whileAlive(&Relay::stop)](auto, auto) { stop(); });
-    relay->start();
+    (new Relay(*in))->start(child);
 }
 
 }  // namespace cli
