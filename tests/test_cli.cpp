@@ -280,6 +280,17 @@ TEST(Cli, AnUnknownOptionIsAUsageError) {
     EXPECT_NE(cli({"spawn", "--frobnicate", "true"}).err.find("unrecognized option '--frobnicate'"), std::string::npos);
 }
 
+TEST(Cli, UsageErrorsSayWhatIsWrong) {
+    EXPECT_EQ(cli({"spawn", "--timeout"}).err,
+              "childproc: option '--timeout' needs a value (MS)\nTry 'childproc spawn --help' for more information.\n");
+    EXPECT_EQ(cli({"exec", "--json=yes", "true"}).err,
+              "childproc: option '--json' takes no value\nTry 'childproc exec --help' for more information.\n");
+    EXPECT_EQ(cli({"--frobnicate"}).err,
+              "childproc: unrecognized option '--frobnicate'\nTry 'childproc --help' for more information.\n");
+    EXPECT_EQ(cli({"tour", "now"}).err,
+              "childproc: unexpected argument 'now'\nTry 'childproc tour --help' for more information.\n");
+}
+
 TEST(Cli, ExitStatusesAreEnvs) {
     EXPECT_EQ(cli({"spawn", "no-such-program-xyz"}).status, 127);
     const std::string plain = test::tempPath("not-executable");

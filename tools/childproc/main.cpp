@@ -2,6 +2,7 @@
 // childproc: Node's child_process from a terminal, and a tour of how it works.
 
 #include <iostream>
+#include <regex>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -9,6 +10,18 @@
 namespace {
 
 using namespace cli;
+
+// CLI11's words where ours said more: a missing value names what it should be, a
+// flag given a value says flags take none.
+std::string usageText(const CLI::ParseError& e) {
+    static const std::regex missing("^(--[a-z0-9-]+): 1 required (\\S+) missing$");
+    static const std::regex flagValue("^([a-z0-9-]+) was given a disallowed flag override$");
+    std::smatch m;
+    const std::string what = e.what();
+    if (std::regex_match(what, m, missing)) return "option '" + m.str(1) + "' needs a value (" + m.str(2) + ")";
+    if (std::regex_match(what, m, flagValue)) return "option '--" + m.str(1) + "' takes no value";
+    return what;
+}
 
 int usageError(const std::string& message, const Command* command) {
     complain(message);
@@ -46,7 +59,7 @@ int main(int argc, char** argv) {
         std::cout << e.what() << "\n";
         return 0;
     } catch (const CLI::ParseError& e) {
-        return usageError(e.what(), reached());
+        return usageError(usageText(e), reached());
     } catch (const UsageError& e) {
         return usageError(e.what(), reached());
     }
