@@ -42,8 +42,4 @@ void Timer::close() noexcept {
              [](uv_handle_t* h) { delete static_cast<Handle*>(h->data); });
 }
 
-void Timer::unref() {
-    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(&handle_->uv));
-}
-
 }  // namespace childproc::detail

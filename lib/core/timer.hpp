@@ -27,8 +27,6 @@ public:
     // Cancel: fn will not run. The handle is freed once libuv has closed it.
     void close() noexcept;
     bool started() const { return handle_ != nullptr; }  // and not closed (it may have fired)
-    // A timer that must not keep the loop alive on its own.
-    void unref();
 
 private:
     struct Handle;

@@ -141,7 +141,7 @@ ChildProcessPtr settling(Start&& startRun, Settle settle) {
     auto holder = std::make_shared<ChildProcessPtr>();
     *holder = startRun([settle = std::move(settle), holder](const std::optional<ExecError>& e, const std::string& out,
                                                             const std::string& err) {
-        settle(e, ExecResult{out, err, *holder});
+        settle(e, e ? ExecResult{} : ExecResult{out, err, *holder});  // no copy of the output for an error
         holder->reset();
     });
     return *holder;

@@ -78,8 +78,8 @@ CLI::Validator wholeIn(long long min, long long max) {
     });
 }
 
-CLI::Validator checkedBy(std::function<std::string(const std::string&)> problem, const std::string& name) {
-    return CLI::Validator([problem = std::move(problem)](std::string& v) { return problem(v); }, "", name);
+CLI::Validator checkedBy(std::function<std::string(const std::string&)> problem) {
+    return CLI::Validator([problem = std::move(problem)](std::string& v) { return problem(v); }, "");
 }
 
 Parsed parseCommandLine(CLI::App& app, const std::vector<Command>& commands, const std::vector<std::string>& args) {
@@ -113,7 +113,7 @@ Parsed parseCommandLine(CLI::App& app, const std::vector<Command>& commands, con
 
 std::string HelpFormatter::make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const {
     if (const Command* c = commandFor(commands_, app)) return commandHelp(*c, false) + "\n" + kExitStatus;
-    return topHelp(*app);
+    return topHelp();
 }
 
 std::string HelpFormatter::commandHelp(const Command& c, bool asSection) const {
@@ -134,7 +134,7 @@ std::string HelpFormatter::commandHelp(const Command& c, bool asSection) const {
 }
 
 // The whole reference: what `childproc --help` (and so the man page) shows.
-std::string HelpFormatter::topHelp(const CLI::App&) const {
+std::string HelpFormatter::topHelp() const {
     std::string out =
         "Usage: childproc COMMAND [OPTION]... [FILE [ARG]...]\n"
         "Node.js's child_process and cluster from a terminal, on the childproc C++ library.\n"

@@ -47,7 +47,7 @@ std::optional<long long> wholeNumber(std::string_view text, long long min, long 
 // Validators whose messages read "--timeout: 'lots' is not a whole number from 0 to ...".
 CLI::Validator wholeIn(long long min, long long max);
 // `problem` says what is wrong with a value, or returns "" when it is fine.
-CLI::Validator checkedBy(std::function<std::string(const std::string&)> problem, const std::string& name = "");
+CLI::Validator checkedBy(std::function<std::string(const std::string&)> problem);
 
 // Parses argv for `commands` (children of `app`): the chosen command and the words
 // after our options. Throws CLI::ParseError (CallForHelp, CallForVersion included)
@@ -68,7 +68,7 @@ public:
 
 private:
     std::string commandHelp(const Command& c, bool asSection) const;
-    std::string topHelp(const CLI::App& app) const;
+    std::string topHelp() const;
     const std::vector<Command>& commands_;
 };
 
