@@ -118,7 +118,7 @@ TEST(JsonCodec, FramingAgreesWithTheCodec) {
     EXPECT_TRUE(d.buffering());
     d.feed("2}\r\n", [&](std::string_view l) { lines.emplace_back(l); });
     ASSERT_EQ(lines.size(), 2u);
-    EXPECT_EQ(*childproc::detail::decodeLine(lines[1]).message, json({{"b", 2}}));
+    EXPECT_EQ(*childproc::detail::decodeLine(lines[1]).message->json(childproc::unlimited), json({{"b", 2}}));
     EXPECT_TRUE(childproc::detail::isInternal(json{{"cmd", "NODE_HANDLE"}}));
     EXPECT_FALSE(childproc::detail::isInternal(json{{"cmd", "NODE_"}}));
     EXPECT_FALSE(childproc::detail::isInternal(json{{"cmd", 5}}));

@@ -171,8 +171,8 @@ TEST(AdvancedCodec, ReassemblesAndSkips) {
         for (std::size_t off = 0; off < wire.size(); off += cut)
             codec.feed(std::string_view(wire).substr(off, cut), sink);
         ASSERT_EQ(sink.got.size(), 3u) << cut;
-        EXPECT_EQ(sink.got[1].value->as<Bytes>().data.size(), big.size());
-        EXPECT_EQ(sink.got[2].value->as<std::string>(), "after");
+        EXPECT_EQ(sink.got[1].message->value()->as<Bytes>().data.size(), big.size());
+        EXPECT_EQ(sink.got[2].message->value()->as<std::string>(), "after");
         EXPECT_FALSE(codec.buffering());
     }
     AdvancedCodec capped;
@@ -181,7 +181,7 @@ TEST(AdvancedCodec, ReassemblesAndSkips) {
     capped.feed(wire, sink);
     ASSERT_EQ(sink.got.size(), 2u);
     EXPECT_EQ(sink.tooLarge.size(), 1u);
-    EXPECT_EQ(sink.got[1].value->as<std::string>(), "after");
+    EXPECT_EQ(sink.got[1].message->value()->as<std::string>(), "after");
     EXPECT_EQ(capped.messagesEnded(), 3u);
 }
 

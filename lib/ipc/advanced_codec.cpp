@@ -73,8 +73,7 @@ void AdvancedCodec::feed(std::string_view bytes, CodecSink& sink) {
         V8Decoded d = deserializeV8(std::string_view(frame_).substr(kLengthBytes));
         Decoded out;
         if (d.value) {
-            out.message = d.value->toJson();
-            out.value = std::make_shared<const Value>(std::move(*d.value));
+            out.message.emplace(std::make_shared<const Value>(std::move(*d.value)));  // its JSON view: only if asked
         } else {
             out.error = Error("An IPC message could not be read: " + d.error, "ERR_IPC_BAD_MESSAGE");
         }

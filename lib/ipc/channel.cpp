@@ -77,7 +77,7 @@ void Channel::replayBacklog() {
     while (!backlog_.empty()) {
         Incoming in = std::move(backlog_.front());
         backlog_.pop_front();
-        deliver(std::move(in.message), std::move(in.value), std::move(in.handle));
+        deliver(std::move(in.message), std::move(in.handle));
     }
     updateRef();
 }
@@ -95,7 +95,9 @@ Promise<IncomingMessage> Channel::nextMessage() {
     if (!backlog_.empty()) {
         Incoming in = std::move(backlog_.front());
         backlog_.pop_front();
-        resolver.resolve(IncomingMessage{std::move(in.message), std::move(in.handle)});
+        if (const nlohmann::json* m = in.message.json(codec_->maxMessageSize()))
+            resolver.resolve(IncomingMessage{*m, std::move(in.handle)});
+        else resolver.reject(jsonViewTooLarge());
         return promise;
     }
     if (!connected_) return channelClosedPromise<IncomingMessage>();
@@ -296,8 +298,8 @@ void Channel::onDecoded(std::string_view wire, Decoded d) {
         fail(*d.error);
         return;
     }
-    if (isInternal(*d.message)) onInternal(*d.message, d.value);
-    else deliver(std::move(*d.message), std::move(d.value), nullptr);
+    if (d.message->internal()) onInternal(std::move(*d.message));
+    else deliver(std::move(*d.message), nullptr);
 }
 
 void Channel::onTooLarge(std::size_t seen, std::size_t max) {
@@ -306,35 +308,52 @@ void Channel::onTooLarge(std::size_t seen, std::size_t max) {
                "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError"));
 }
 
-void Channel::deliver(nlohmann::json message, std::shared_ptr<const Value> value,
-                      std::shared_ptr<ReceivedHandle> handle) {
+void Channel::deliver(ReceivedMessage message, std::shared_ptr<ReceivedHandle> handle) {
     if (message_.empty() && valueMessage_.empty()) {
-        backlog_.push_back({std::move(message), std::move(value), std::move(handle)});
+        backlog_.push_back({std::move(message), std::move(handle)});
         return;
     }
     // Each message on its own tick: a listener that throws loses no later message.
-    ticks_.post([this, m = std::move(message), v = std::move(value), h = std::move(handle)]() mutable {
+    ticks_.post([this, m = std::move(message), h = std::move(handle)]() mutable {
         if (message_.empty() && valueMessage_.empty()) {  // the only listener was a once-listener
-            backlog_.push_back({std::move(m), std::move(v), std::move(h)});
+            backlog_.push_back({std::move(m), std::move(h)});
             return;
         }
-        if (!valueMessage_.empty()) {
-            if (!v) v = std::make_shared<const Value>(Value::fromJson(m));
-            valueMessage_.emit(*v, h);
-        }
-        message_.emit(m, std::move(h));
+        if (!valueMessage_.empty()) valueMessage_.emit(*m.value(), h);
+        // Each form is made only for a listener that asked for it.
+        if (!message_.empty())
+            if (const nlohmann::json* j = jsonFor(m)) message_.emit(*j, std::move(h));
     });
 }
 
-void Channel::onInternal(const nlohmann::json& m, const std::shared_ptr<const Value>& value) {
-    const std::string& cmd = m["cmd"].get_ref<const std::string&>();
-    if (cmd == "NODE_HANDLE") return onHandleMessage(m, value, handleForMessage(codec_->messagesEnded() - 1));
+const nlohmann::json* Channel::jsonFor(ReceivedMessage& m) {
+    const nlohmann::json* j = m.json(codec_->maxMessageSize());
+    if (!j) fail(jsonViewTooLarge());
+    return j;
+}
+
+Error Channel::jsonViewTooLarge() const {
+    return Error("The JSON view of an 'advanced' message would be longer than maxMessageSize (" +
+                     std::to_string(codec_->maxMessageSize()) +
+                     " bytes of JSON text); it is not made, and onMessageValue listeners have the message whole",
+                 "ERR_IPC_MESSAGE_TOO_LARGE", "RangeError");
+}
+
+void Channel::passInternal(ReceivedMessage& m, std::shared_ptr<ReceivedHandle> handle) {
+    if (!hooks_.internal) return;
+    if (const nlohmann::json* j = jsonFor(m))
+        ticks_.post([hook = hooks_.internal, j = *j, handle = std::move(handle)] { hook(j, handle); });
+}
+
+void Channel::onInternal(ReceivedMessage m) {
+    const std::string cmd = m.text("cmd");
+    if (cmd == "NODE_HANDLE") return onHandleMessage(std::move(m), handleForMessage(codec_->messagesEnded() - 1));
     if (cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK") {
         if (cmd == "NODE_HANDLE_NACK")
             fail(Error("The peer could not take a handle we sent (NODE_HANDLE_NACK)", "ERR_IPC_HANDLE_NOT_RECEIVED"));
         return handleQueueDrained();
     }
-    const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
+    const std::string key = m.text("key");
     if (cmd == "NODE_SOCKET_GET_COUNT") {
         writeControl({{"cmd", "NODE_SOCKET_COUNT"}, {"key", key}, {"count", sockets_->open[key]}});
         return;
@@ -344,9 +363,7 @@ void Channel::onInternal(const nlohmann::json& m, const std::shared_ptr<const Va
         else sockets_->notifyOnClose[key] = true;
         return;
     }
-    if (hooks_.internal) {
-        ticks_.post([hook = hooks_.internal, m] { hook(m, nullptr); });
-    }
+    passInternal(m, nullptr);
 }
 
 void Channel::disconnect() {

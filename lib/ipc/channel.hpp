@@ -121,11 +121,15 @@ private:
     void dropUnclaimedHandles();
     void onDecoded(std::string_view wire, Decoded decoded) override;
     void onTooLarge(std::size_t seen, std::size_t max) override;
-    // `value`: the whole message when the codec has one ('advanced'), else null.
-    void onInternal(const nlohmann::json& m, const std::shared_ptr<const Value>& value);
-    void onHandleMessage(const nlohmann::json& m, const std::shared_ptr<const Value>& value,
-                         std::shared_ptr<ReceivedHandle> handle);
-    void deliver(nlohmann::json message, std::shared_ptr<const Value> value, std::shared_ptr<ReceivedHandle> handle);
+    void onInternal(ReceivedMessage m);
+    void onHandleMessage(ReceivedMessage m, std::shared_ptr<ReceivedHandle> handle);
+    void deliver(ReceivedMessage m, std::shared_ptr<ReceivedHandle> handle);
+    // The JSON view of `m` for JSON listeners, or null (and the error said) when it
+    // would pass maxMessageSize.
+    const nlohmann::json* jsonFor(ReceivedMessage& m);
+    Error jsonViewTooLarge() const;
+    // Hand an internal message this file does not handle to hooks_.internal.
+    void passInternal(ReceivedMessage& m, std::shared_ptr<ReceivedHandle> handle);
     void replayBacklog();
     template <class Encode>
     bool sendEncoded(const SendHandle* handle, SendCallback cb, Encode encode);
@@ -162,8 +166,7 @@ private:
     Listeners<const Value&, std::shared_ptr<ReceivedHandle>> valueMessage_;
     Listeners<> disconnect_;
     struct Incoming {
-        nlohmann::json message;
-        std::shared_ptr<const Value> value;
+        ReceivedMessage message;
         std::shared_ptr<ReceivedHandle> handle;
     };
     std::deque<Incoming> backlog_;  // no listener yet

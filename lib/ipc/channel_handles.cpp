@@ -46,9 +46,8 @@ void Channel::dropUnclaimedHandles() {
                "ERR_IPC_UNEXPECTED_HANDLE"));
 }
 
-void Channel::onHandleMessage(const nlohmann::json& m, const std::shared_ptr<const Value>& value,
-                              std::shared_ptr<ReceivedHandle> handle) {
-    const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
+void Channel::onHandleMessage(ReceivedMessage m, std::shared_ptr<ReceivedHandle> handle) {
+    const std::string type = m.text("type");
     if (!handle || !supportedHandleType(type)) {
         // No fd came with it (e.g. MSG_CTRUNC), or a type we cannot build: NACK, never stall the
         // sender (Node crashes on an unknown type). A handle we cannot use is closed here.
@@ -58,7 +57,7 @@ void Channel::onHandleMessage(const nlohmann::json& m, const std::shared_ptr<con
         return;
     }
     writeControl({{"cmd", "NODE_HANDLE_ACK"}});  // first, as Node does
-    const std::string key = m.contains("key") && m["key"].is_string() ? m["key"].get<std::string>() : "";
+    const std::string key = m.text("key");
     std::function<void()> onClose;
     if (!key.empty()) {
         ++sockets_->open[key];
@@ -68,15 +67,10 @@ void Channel::onHandleMessage(const nlohmann::json& m, const std::shared_ptr<con
             list->channel->writeControl({{"cmd", "NODE_SOCKET_ALL_CLOSED"}, {"key", key}});
         };
     }
-    const std::string dgramType =
-        m.contains("dgramType") && m["dgramType"].is_string() ? m["dgramType"].get<std::string>() : "";
-    ReceivedHandleAccess::describe(*handle, type, key, dgramType, std::move(onClose));
-    nlohmann::json inner = m.contains("msg") ? m["msg"] : nlohmann::json();
-    if (isInternal(inner)) {
-        if (hooks_.internal) ticks_.post([hook = hooks_.internal, inner, handle] { hook(inner, handle); });
-        return;
-    }
-    deliver(std::move(inner), value ? std::make_shared<const Value>((*value)["msg"]) : nullptr, std::move(handle));
+    ReceivedHandleAccess::describe(*handle, type, key, m.text("dgramType"), std::move(onClose));
+    ReceivedMessage inner = std::move(m).member("msg");
+    if (inner.internal()) return passInternal(inner, std::move(handle));
+    deliver(std::move(inner), std::move(handle));
 }
 
 void Channel::handleQueueDrained() {

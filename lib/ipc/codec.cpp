@@ -36,4 +36,10 @@ bool isInternal(const nlohmann::json& m) {
     return cmd.size() > 5 && cmd.compare(0, 5, "NODE_") == 0;
 }
 
+bool isInternal(const Value& m) {
+    const Value& cmd = m["cmd"];  // undefined unless m is an object with one
+    return cmd.is<std::string>() && cmd.as<std::string>().size() > 5 &&
+           cmd.as<std::string>().compare(0, 5, "NODE_") == 0;
+}
+
 }  // namespace childproc::detail

@@ -17,15 +17,15 @@
 #include "childproc/error.hpp"
 #include "childproc/ipc.hpp"
 #include "childproc/value.hpp"
+#include "ipc/received_message.hpp"
 
 namespace childproc::detail {
 
-// One message as read: the value, or why it could not be one (ERR_IPC_BAD_MESSAGE).
-// An 'advanced' message also comes whole as a Value; `message` is its JSON view.
+// One message as read (JSON, or a Value for 'advanced'), or why it could not be
+// one (ERR_IPC_BAD_MESSAGE).
 struct Decoded {
-    std::optional<nlohmann::json> message;
+    std::optional<ReceivedMessage> message;
     std::optional<Error> error;
-    std::shared_ptr<const Value> value;
 };
 
 // What a codec hands its messages to while it is fed.
@@ -82,5 +82,6 @@ const char* serializationName(Serialization s);
 
 // Node's isInternal(): an object whose string `cmd` starts with "NODE_" (and is longer).
 bool isInternal(const nlohmann::json& message);
+bool isInternal(const Value& message);
 
 }  // namespace childproc::detail

@@ -26,7 +26,7 @@ Decoded decodeLine(std::string_view line) {
                 "): " + (line.empty() ? std::string("an empty line") : "'" + shown + (line.size() > 80 ? "…'" : "'")),
             "ERR_IPC_BAD_MESSAGE", "SyntaxError");
     } else {
-        d.message = std::move(*parsed);
+        d.message.emplace(std::move(*parsed));
     }
     return d;
 }

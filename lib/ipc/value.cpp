@@ -3,8 +3,11 @@
 
 #include "childproc/value.hpp"
 
+#include "ipc/json_view.hpp"
+
 #include <cmath>
 #include <ctime>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -78,48 +81,141 @@ const Value& Value::operator[](std::size_t i) const {
     return undefinedValue();
 }
 
-nlohmann::json Value::toJson() const {
-    using nlohmann::json;
-    return std::visit(
-        [](const auto& v) -> json {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, Undefined> || std::is_same_v<T, Cycle>) {
-                return nullptr;
-            } else if constexpr (std::is_same_v<T, std::nullptr_t> || std::is_same_v<T, bool> ||
-                                 std::is_same_v<T, std::string>) {
-                return v;
-            } else if constexpr (std::is_same_v<T, double>) {
-                if (!std::isfinite(v)) return nullptr;  // JSON.stringify(NaN) is null
-                const double whole = std::trunc(v);
-                if (whole == v && std::fabs(v) < 9007199254740992.0) return static_cast<std::int64_t>(v);
-                return v;
-            } else if constexpr (std::is_same_v<T, BigInt>) {
-                return v.toString();
-            } else if constexpr (std::is_same_v<T, Date>) {
-                return isoString(v.ms);
-            } else if constexpr (std::is_same_v<T, Bytes>) {
-                json data = json::array();
-                for (unsigned char c : v.data) data.push_back(c);
-                if (v.kind == Bytes::Kind::buffer) return {{"type", "Buffer"}, {"data", data}};
-                if (v.kind != Bytes::Kind::uint8Array) return json::object();
-                json o = json::object();  // JSON.stringify(new Uint8Array([7])) is {"0":7}
-                for (std::size_t i = 0; i < data.size(); ++i) o[std::to_string(i)] = data[i];
-                return o;
-            } else if constexpr (std::is_same_v<T, std::shared_ptr<Array>>) {
-                json a = json::array();
-                for (const auto& e : *v) a.push_back(e.toJson());
-                return a;
-            } else if constexpr (std::is_same_v<T, std::shared_ptr<Object>>) {
-                json o = json::object();
-                for (const auto& [k, e] : *v)
-                    if (!e.template is<Undefined>()) o[k] = e.toJson();
-                return o;
-            } else {  // RegExp, ErrorValue, Map, Set: JSON.stringify gives {}
-                return json::object();
-            }
-        },
-        v_);
+namespace {
+
+std::size_t digits(std::uint64_t n) {
+    std::size_t d = 1;
+    for (; n >= 10; n /= 10) ++d;
+    return d;
 }
+
+// JSON.stringify's view, built while the length of its JSON text (counted as it
+// grows, escapes aside) stays within a budget: a view can be far larger than the
+// message (a Uint8Array's has one key per byte; a node shared many times is
+// stringified each time), so it is bounded like a JSON message of that text.
+class JsonView {
+public:
+    explicit JsonView(std::size_t maxText) : left_(maxText) {}
+
+    bool over() const { return over_; }
+
+    nlohmann::json of(const Value& value) {
+        using nlohmann::json;
+        if (over_) return nullptr;
+        return std::visit(
+            [this](const auto& v) -> json {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, Undefined> || std::is_same_v<T, Cycle> ||
+                              std::is_same_v<T, std::nullptr_t>) {
+                    charge(4);
+                    return nullptr;
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    charge(v ? 4 : 5);
+                    return v;
+                } else if constexpr (std::is_same_v<T, std::string>) {
+                    charge(v.size() + 2);
+                    return v;
+                } else if constexpr (std::is_same_v<T, double>) {
+                    return number(v);
+                } else if constexpr (std::is_same_v<T, BigInt>) {
+                    std::string s = v.toString();
+                    charge(s.size() + 2);
+                    return s;
+                } else if constexpr (std::is_same_v<T, Date>) {
+                    charge(26);
+                    return isoString(v.ms);
+                } else if constexpr (std::is_same_v<T, Bytes>) {
+                    return bytes(v);
+                } else if constexpr (std::is_same_v<T, std::shared_ptr<Array>>) {
+                    json a = json::array();
+                    charge(2);
+                    for (const auto& e : *v) {
+                        if (over_) break;
+                        charge(1);
+                        a.push_back(of(e));
+                    }
+                    return a;
+                } else if constexpr (std::is_same_v<T, std::shared_ptr<Object>>) {
+                    json o = json::object();
+                    charge(2);
+                    for (const auto& [k, e] : *v) {
+                        if (over_) break;
+                        if (e.template is<Undefined>()) continue;
+                        charge(k.size() + 4);
+                        o[k] = of(e);
+                    }
+                    return o;
+                } else {  // RegExp, ErrorValue, Map, Set: JSON.stringify gives {}
+                    charge(2);
+                    return json::object();
+                }
+            },
+            value.variant());
+    }
+
+private:
+    void charge(std::size_t n) {
+        if (n > left_) over_ = true;
+        else left_ -= n;
+    }
+
+    nlohmann::json number(double v) {
+        if (!std::isfinite(v)) {  // JSON.stringify(NaN) is null
+            charge(4);
+            return nullptr;
+        }
+        const double whole = std::trunc(v);
+        if (whole == v && std::fabs(v) < 9007199254740992.0) {
+            const auto n = static_cast<std::int64_t>(v);
+            charge(digits(static_cast<std::uint64_t>(n < 0 ? -n : n)) + (n < 0));
+            return n;
+        }
+        charge(24);
+        return v;
+    }
+
+    nlohmann::json bytes(const Bytes& b) {
+        using nlohmann::json;
+        const auto* p = reinterpret_cast<const unsigned char*>(b.data.data());
+        if (b.kind == Bytes::Kind::buffer) {  // {"type":"Buffer","data":[…]}
+            charge(26);
+            json data = json::array();
+            data.get_ref<json::array_t&>().reserve(b.data.size());
+            for (std::size_t i = 0; i < b.data.size() && !over_; ++i) {
+                charge(digits(p[i]) + 1);
+                data.push_back(p[i]);
+            }
+            return {{"type", "Buffer"}, {"data", std::move(data)}};
+        }
+        charge(2);
+        json o = json::object();  // JSON.stringify(new Uint8Array([7])) is {"0":7}; other views {}
+        if (b.kind != Bytes::Kind::uint8Array) return o;
+        auto& members = o.get_ref<json::object_t&>();
+        for (std::size_t i = 0; i < b.data.size() && !over_; ++i) {
+            charge(digits(i) + digits(p[i]) + 4);
+            members.emplace(std::to_string(i), p[i]);
+        }
+        return o;
+    }
+
+    std::size_t left_;
+    bool over_ = false;
+};
+
+}  // namespace
+
+nlohmann::json Value::toJson() const { return JsonView(std::numeric_limits<std::size_t>::max()).of(*this); }
+
+namespace detail {
+
+std::optional<nlohmann::json> jsonView(const Value& value, std::size_t maxTextBytes) {
+    JsonView view(maxTextBytes);
+    nlohmann::json j = view.of(value);
+    if (view.over()) return std::nullopt;
+    return j;
+}
+
+}  // namespace detail
 
 Value Value::fromJson(const nlohmann::json& j) {
     switch (j.type()) {

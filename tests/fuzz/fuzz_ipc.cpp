@@ -48,8 +48,8 @@ void framingAndCodec(const uint8_t* data, size_t size) {
     auto onLine = [](std::string_view line) {
         Decoded d = decodeLine(line);
         if (d.message) {
-            isInternal(*d.message);
-            roundTrip(*d.message);
+            d.message->internal();
+            roundTrip(*d.message->json(childproc::unlimited));  // JSON lines come as JSON
         }
     };
     decoder.feed(all.substr(0, cut), onLine);
@@ -60,10 +60,11 @@ void framingAndCodec(const uint8_t* data, size_t size) {
 // re-encode to the very same bytes.
 struct AdvancedSink : CodecSink {
     void onDecoded(std::string_view, Decoded d) override {
-        if (!d.value) return;
-        isInternal(*d.message);
+        if (!d.message) return;
+        d.message->internal();
+        d.message->json(1 << 20);  // the JSON view, bounded as a channel bounds it
         std::string once, twice;
-        serializeV8(*d.value, once);
+        serializeV8(*d.message->value(), once);
         auto again = deserializeV8(once);
         if (!again.value) std::abort();
         serializeV8(*again.value, twice);
@@ -85,8 +86,7 @@ void advancedFraming(const uint8_t* data, size_t size) {
     Decoded d;
     auto v = deserializeV8(all);
     if (v.value) {
-        d.message = v.value->toJson();
-        d.value = std::make_shared<const childproc::Value>(std::move(*v.value));
+        d.message.emplace(std::make_shared<const childproc::Value>(std::move(*v.value)));
         direct.onDecoded(all, std::move(d));
     }
 }
