@@ -4,7 +4,10 @@
 //   cp_bench ipc-rt|ipc-oneway|ipc-big|ipc-big-paced COUNT [node ECHO_JS]   peer: a C++ child, or Node
 //     ipc-big sends all COUNT at once; ipc-big-paced stops when send() says false
 //     and goes on from that message's callback, as a sender that heeds it does
-//   cp_bench echo-child [COUNT]                                (internal) the C++ IPC peer
+//   cp_bench adv-rt|adv-oneway COUNT [node JS]   the same with serialization 'advanced', a small object
+//   cp_bench adv-bytes SIZE COUNT [node JS]      the child sends COUNT Uint8Arrays of SIZE bytes;
+//                                                prints msg/s and the parent's peak RSS in MiB
+//   cp_bench echo-child [COUNT] | adv-child [COUNT]            (internal) the C++ IPC peers
 #include <sys/resource.h>
 #include <childproc/childproc.hpp>
 #include <chrono>
@@ -24,6 +27,90 @@ std::vector<char> resident;
 
 void holdResident(long mib) {
     if (mib > 0) resident.assign(static_cast<std::size_t>(mib) << 20, 1);  // touched, so resident
+}
+
+double peakRssMiB() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+// The 'advanced' peer: echoes each message (COUNT absent), or says "done" after
+// COUNT; {go: [SIZE, COUNT]} makes it send COUNT Uint8Arrays of SIZE bytes.
+void advancedChild(long target) {
+    long seen = 0;
+    process::onMessageValue([&](const Value& m, auto) {
+        if (const Value& go = m["go"]; go.is<std::shared_ptr<Array>>()) {
+            const Value bytes =
+                Bytes{std::string(static_cast<std::size_t>(go[0].as<double>()), 'b'), Bytes::Kind::uint8Array};
+            for (long i = 0; i < static_cast<long>(go[1].as<double>()); ++i) process::sendValue(bytes);
+        } else if (target < 0) {
+            process::sendValue(m);
+        } else if (++seen == target) {
+            process::send("done");
+        }
+    });
+    run();
+}
+
+ChildProcessPtr forkPeer(const char* self, std::vector<std::string> args, int argc, char** argv, int nodeArg,
+                         ForkOptions fo) {
+    if (argc > nodeArg + 1 && std::string(argv[nodeArg]) == "node") {
+        fo.execPath = "node";
+        return fork(argv[nodeArg + 1], args, fo);
+    }
+    return fork(self, args, fo);
+}
+
+// adv-rt, adv-oneway and adv-bytes: see the top of this file.
+void advanced(const std::string& mode, int argc, char** argv) {
+    ForkOptions fo;
+    fo.serialization = Serialization::advanced;
+    const Value msg = Object{{"seq", 12345}, {"ok", true}, {"tags", Array{"a", "b"}}};
+    if (mode == "adv-bytes") {
+        const long size = std::atol(argv[2]), count = std::atol(argv[3]);
+        auto c = forkPeer("/proc/self/exe", {"adv-child"}, argc, argv, 4, fo);
+        long got = 0;
+        double t0 = 0;
+        c->onMessageValue([&](const Value& m, auto) {
+            if (!m.is<Bytes>() || m.as<Bytes>().data.size() != static_cast<std::size_t>(size)) std::exit(1);
+            if (++got < count) return;
+            std::printf("%.1f %.1f\n", count / (now() - t0), peakRssMiB());
+            c->disconnect();
+        });
+        c->onSpawn([&] {
+            t0 = now();
+            c->sendValue(Object{{"go", Array{static_cast<double>(size), static_cast<double>(count)}}});
+        });
+        run();
+        return;
+    }
+    const long count = std::atol(argv[2]);
+    const bool rt = mode == "adv-rt";
+    auto c = forkPeer(
+        "/proc/self/exe",
+        rt ? std::vector<std::string>{"adv-child"} : std::vector<std::string>{"adv-child", std::to_string(count)}, argc,
+        argv, 3, fo);
+    long answered = 0;
+    double t0 = 0;
+    c->onMessageValue([&](const Value&, auto) {
+        if (!rt) {
+            std::printf("%.0f\n", count / (now() - t0));
+            c->disconnect();
+        } else if (++answered < count) {
+            c->sendValue(msg);
+        } else {
+            std::printf("%.1f\n", (now() - t0) / count * 1e6);
+            c->disconnect();
+        }
+    });
+    c->onSpawn([&] {
+        t0 = now();
+        if (rt) c->sendValue(msg);
+        else
+            for (long i = 0; i < count; ++i) c->sendValue(msg);
+    });
+    run();
 }
 
 SpawnOptions quiet() {
@@ -91,6 +178,10 @@ int main(int argc, char** argv) {
             else if (++seen == target) process::send("done");
         });
         run();
+    } else if (mode == "adv-child") {
+        advancedChild(argc > 2 ? std::atol(argv[2]) : -1);
+    } else if (mode.rfind("adv-", 0) == 0) {
+        advanced(mode, argc, argv);
     } else if (mode.rfind("ipc-", 0) == 0) {
         const long count = std::atol(argv[2]);
         const bool rt = mode == "ipc-rt";

@@ -42,6 +42,32 @@ if (mode === 'json-encode' || mode === 'json-decode') {  // JSON.stringify / JSO
 } else if (mode === 'echo-child') {
   const target = a === undefined ? -1 : +a; let seen = 0;
   process.on('message', (m) => { if (target < 0) process.send(m); else if (++seen === target) process.send('done'); });
+} else if (mode === 'adv-child') {  // echoes, or says 'done' after COUNT; {go: [size, count]}: sends Uint8Arrays
+  const target = a === undefined ? -1 : +a; let seen = 0;
+  process.on('message', (m) => {
+    if (m && m.go) { const bytes = new Uint8Array(m.go[0]).fill(98); for (let i = 0; i < m.go[1]; i++) process.send(bytes); }
+    else if (target < 0) process.send(m); else if (++seen === target) process.send('done');
+  });
+} else if (mode === 'adv-bytes') {  // the child sends COUNT Uint8Arrays of SIZE bytes: msg/s and peak RSS
+  const size = +a; const count = +b; let got = 0; let t0;
+  const ch = cp.fork(__filename, ['adv-child'], { serialization: 'advanced' });
+  ch.on('message', (m) => {
+    if (m.length !== size) process.exit(1);
+    if (++got < count) return;
+    console.log((count / (now() - t0)).toFixed(1) + ' ' + (process.resourceUsage().maxRSS / 1024).toFixed(1));
+    ch.disconnect();
+  });
+  ch.on('spawn', () => { t0 = now(); ch.send({ go: [size, count] }); });
+} else if (mode === 'adv-rt' || mode === 'adv-oneway') {
+  const count = +a; const rt = mode === 'adv-rt'; const msg = { seq: 12345, ok: true, tags: ['a', 'b'] };
+  const ch = cp.fork(__filename, rt ? ['adv-child'] : ['adv-child', String(count)], { serialization: 'advanced' });
+  let answered = 0; let t0;
+  ch.on('message', () => {
+    if (!rt) { console.log((count / (now() - t0)).toFixed(0)); ch.disconnect(); }
+    else if (++answered < count) ch.send(msg);
+    else { console.log(((now() - t0) / count * 1e6).toFixed(1)); ch.disconnect(); }
+  });
+  ch.on('spawn', () => { t0 = now(); if (rt) ch.send(msg); else for (let i = 0; i < count; i++) ch.send(msg); });
 } else if (mode.startsWith('ipc-')) {
   const count = +a; const rt = mode === 'ipc-rt';
   const paced = mode === 'ipc-big-paced';  // stops when send() says false, goes on from that message's callback
