@@ -93,6 +93,22 @@ TEST(V8Serializer, SharedAndCircularLikeNode) {
     EXPECT_EQ(cyc["n"].as<double>(), 1);
 }
 
+// Bytes are read where they lie in the frame; one referenced again comes whole again.
+TEST(V8Serializer, BytesReferencedAgainComeWhole) {
+    auto bytes = [](const Value& v) { return std::pair(v.as<Bytes>().data, v.as<Bytes>().kind); };
+    // const u = new Uint8Array([1, 2, 3]); [u, u] through Node's ChildProcessSerializer
+    Value twice = decodeFrame(unhex("00000010ff0f41025c0001030102035e01240002"));
+    EXPECT_EQ(bytes(twice[0]), std::pair(std::string("\x01\x02\x03", 3), Bytes::Kind::uint8Array));
+    EXPECT_EQ(bytes(twice[1]), bytes(twice[0]));
+    // const ab = new ArrayBuffer(4); [ab, ab], through a plain v8.Serializer
+    Value buffers = decodeFrame(unhex("0000000fff0f41024204000000005e01240002"));
+    EXPECT_EQ(bytes(buffers[1]), std::pair(std::string(4, '\0'), Bytes::Kind::arrayBuffer));
+    // V8's own view (a Uint8Array over bytes 1..2 of [9, 8, 7, 6]), then its buffer by reference
+    Value view = decodeFrame(unhex("00000014ff0f410242040908070656420102005e01240002"));
+    EXPECT_EQ(bytes(view[0]), std::pair(std::string("\x08\x07", 2), Bytes::Kind::uint8Array));
+    EXPECT_EQ(bytes(view[1]), std::pair(std::string("\x09\x08\x07\x06", 4), Bytes::Kind::arrayBuffer));
+}
+
 TEST(V8Serializer, NodesOwnFormsDecode) {
     // [1,,3] is sparse; {a: 1, 2: 'b'} has an integer key; new Number(3) is a wrapper.
     Value sparse = decodeFrame(unhex("0000000fff0f61034900490249044906400203"));

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,15 @@ constexpr std::size_t kMaxSparseLength = 1u << 20;  // elements a sparse array m
 struct BadInput {
     std::string why;
 };
+
+// Bytes where they lie in the message being read.
+struct RawBytes {
+    const unsigned char* at;
+    std::size_t size;
+    Bytes::Kind kind;
+    Value make() const { return Bytes{std::string(reinterpret_cast<const char*>(at), size), kind}; }
+};
+using Kept = std::variant<Value, RawBytes>;
 
 class Reader {
 public:
@@ -75,6 +85,11 @@ private:
         const auto n = varint();
         if (n > static_cast<std::uint64_t>(end_ - p_)) throw BadInput{"a length runs past the message"};
         return static_cast<std::size_t>(n);
+    }
+    RawBytes rawBytes(std::size_t n, Bytes::Kind kind) {
+        const RawBytes raw{p_, n, kind};
+        p_ += n;
+        return raw;
     }
     std::string bytes(std::size_t n) {
         std::string s(reinterpret_cast<const char*>(p_), n);
@@ -154,12 +169,20 @@ private:
         byId_[id] = v;
         return v;
     }
+    // Bytes are kept as where they lie in the input, not as a copy: an 8 MiB
+    // Uint8Array is copied once, and again only if the message refers to it twice.
+    Value keepBytes(std::uint32_t id, RawBytes raw) {
+        byId_[id] = raw;
+        return raw.make();
+    }
     Value reference() {
         const auto id = varint();
         if (id >= byId_.size()) throw BadInput{"a reference to an object not yet seen"};
         for (std::size_t i = open_.size(); i-- > 0;)
             if (open_[i] == id) return Cycle{open_.size() - i};
-        return byId_[static_cast<std::size_t>(id)];
+        const Kept& k = byId_[static_cast<std::size_t>(id)];
+        if (const auto* raw = std::get_if<RawBytes>(&k)) return raw->make();
+        return std::get<Value>(k);
     }
 
     Value value() {
@@ -235,23 +258,23 @@ private:
     // An ArrayBuffer, or V8's own view over one when kArrayBufferView follows.
     Value arrayBuffer() {
         const auto id = newId();
-        Bytes b{bytes(length()), Bytes::Kind::arrayBuffer};
+        const RawBytes buffer = rawBytes(length(), Bytes::Kind::arrayBuffer);
+        byId_[id] = buffer;
         if (p_ < end_ && peekTag() == SerializationTag::kArrayBufferView) {
             ++p_;
-            return keep(newId(), view(b.data));
+            return keepBytes(newId(), view(buffer));
         }
-        return keep(id, std::move(b));
+        return buffer.make();
     }
 
-    Bytes view(const std::string& buffer) {
+    RawBytes view(const RawBytes& buffer) {
         const auto sub = static_cast<ArrayBufferViewTag>(varint());
         const auto offset = varint();
         const auto len = varint();
         if (version_ >= 14) varint();  // flags
-        if (offset > buffer.size() || len > buffer.size() - offset) throw BadInput{"a view runs past its buffer"};
+        if (offset > buffer.size || len > buffer.size - offset) throw BadInput{"a view runs past its buffer"};
         for (const auto& [tag, kind] : v8::kViewKinds)
-            if (tag == sub)
-                return Bytes{buffer.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(len)), kind};
+            if (tag == sub) return RawBytes{buffer.at + offset, static_cast<std::size_t>(len), kind};
         throw BadInput{"an ArrayBufferView of unknown type"};
     }
 
@@ -263,7 +286,7 @@ private:
         if (what != v8::kHostArrayBufferView) throw BadInput{"a host object of unknown kind"};
         const auto index = varint();
         if (index > v8::kLastViewIndex) throw BadInput{"an ArrayBufferView type index beyond Node's"};
-        return keep(id, Bytes{bytes(length()), static_cast<Bytes::Kind>(index)});
+        return keepBytes(id, rawBytes(length(), static_cast<Bytes::Kind>(index)));
     }
 
     Value error() {
@@ -372,7 +395,7 @@ private:
     const unsigned char* end_;
     unsigned version_ = 0;
     std::size_t depth_ = 0;
-    std::vector<Value> byId_;
+    std::vector<Kept> byId_;
     std::vector<std::uint32_t> open_;
 };
 
