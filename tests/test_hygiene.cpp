@@ -133,6 +133,33 @@ TEST(Hygiene, AdvancedFramesThatAreBadOrTooLargeDoNotStopTheNext) {
     EXPECT_EQ(got.errors[1].code, "ERR_IPC_MESSAGE_TOO_LARGE");
 }
 
+// 'advanced': each form of a message is made only for a listener that asks for it,
+// and a JSON view longer than maxMessageSize is refused with an error while the
+// Value listener has the message whole (a Uint8Array's view has a key per byte).
+TEST(Hygiene, AdvancedJsonViewIsBoundedByTheCap) {
+    ForkOptions o;
+    o.serialization = Serialization::advanced;
+    o.maxMessageSize = 1 << 20;
+    auto c = forkPeer("typed_arrays.py", {"uint8", "200000", "buffer", "1000", "uint8", "3"}, o);
+    Collected got;
+    got.attach(*c);
+    std::vector<std::pair<Bytes::Kind, std::size_t>> values;
+    c->onMessageValue(
+        [&](const Value& v, auto) { values.emplace_back(v.as<Bytes>().kind, v.as<Bytes>().data.size()); });
+    test::runLoop();
+    EXPECT_EQ(values,
+              (std::vector<std::pair<Bytes::Kind, std::size_t>>{
+                  {Bytes::Kind::uint8Array, 200000}, {Bytes::Kind::buffer, 1000}, {Bytes::Kind::uint8Array, 3}}));
+    ASSERT_EQ(got.messages.size(), 2u);
+    EXPECT_EQ(got.messages[0]["type"], "Buffer");
+    EXPECT_EQ(got.messages[0]["data"].size(), 1000u);
+    EXPECT_EQ(got.messages[0]["data"][999], 1);
+    EXPECT_EQ(got.messages[1], json({{"0", 2}, {"1", 2}, {"2", 2}}));
+    ASSERT_EQ(got.errors.size(), 1u);
+    EXPECT_EQ(got.errors[0].code, "ERR_IPC_MESSAGE_TOO_LARGE");
+    EXPECT_NE(std::string(got.errors[0].what()).find("JSON view"), std::string::npos) << got.errors[0].what();
+}
+
 TEST(Hygiene, TheDefaultCapIs32MiB) {
     EXPECT_EQ(kDefaultMaxMessageSize, 32u << 20);
     auto c = forkPeer("big_line.py", {std::to_string(33 << 20)});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Interop with the real node: the same channel, Node on the other end, both ways.
 
+#include <algorithm>
+
 #include "support.hpp"
 
 using namespace childproc;
@@ -107,6 +109,31 @@ TEST(IpcNode, WireBytesAreNodesExactly) {
 
 // serialization 'advanced' both ways: what JSON cannot carry arrives as itself.
 TEST(IpcNode, AdvancedSerializationNodeParentCppChild) { EXPECT_EQ(nodeParent("advanced")["ok"], true); }
+
+// Node's test-child-process-advanced-serialization-largebuffer.js, line by line: a
+// Node child sends four 8 MiB Uint8Arrays; each arrives whole (nodejs/node#34797).
+TEST(IpcNode, AdvancedSerializationLargeBuffer) {
+    const std::size_t eightMB = 8 * 1024 * 1024;
+    SpawnOptions o;
+    o.stdio = StdioOption{StdioType::inherit, StdioType::inherit, StdioType::inherit, StdioType::ipc};
+    o.serialization = Serialization::advanced;
+    auto child = spawn(kNode, {kNodeDir + "/large_buffers_child.js"}, o);
+    std::vector<int> received;
+    child->onMessageValue([&](const Value& chunk, auto) {
+        const Bytes& b = chunk.as<Bytes>();
+        EXPECT_EQ(b.kind, Bytes::Kind::uint8Array);
+        EXPECT_EQ(b.data, std::string(eightMB, b.data.at(0)));
+        received.push_back(b.data.at(0));
+    });
+    bool exited = false;
+    child->onExit([&](auto, auto) {
+        std::sort(received.begin(), received.end());
+        EXPECT_EQ(received, (std::vector<int>{0, 1, 2, 3}));
+        exited = true;
+    });
+    test::runLoop();
+    EXPECT_TRUE(exited);
+}
 
 TEST(IpcNode, AdvancedSerializationCppParentNodeChild) {
     ForkOptions o;

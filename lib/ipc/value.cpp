@@ -174,27 +174,34 @@ private:
         return v;
     }
 
+    // Counted before it is built: a view too long costs no memory.
+    static std::size_t textLength(const Bytes& b) {
+        const auto* p = reinterpret_cast<const unsigned char*>(b.data.data());
+        std::size_t n = 2;
+        if (b.kind == Bytes::Kind::buffer) {  // {"type":"Buffer","data":[…]}
+            n = 26;
+            for (std::size_t i = 0; i < b.data.size(); ++i) n += digits(p[i]) + 1;
+        } else if (b.kind == Bytes::Kind::uint8Array) {  // {"0":7,…}
+            for (std::size_t i = 0; i < b.data.size(); ++i) n += digits(i) + digits(p[i]) + 4;
+        }
+        return n;
+    }
+
     nlohmann::json bytes(const Bytes& b) {
         using nlohmann::json;
+        charge(textLength(b));
+        if (over_) return nullptr;
         const auto* p = reinterpret_cast<const unsigned char*>(b.data.data());
-        if (b.kind == Bytes::Kind::buffer) {  // {"type":"Buffer","data":[…]}
-            charge(26);
+        if (b.kind == Bytes::Kind::buffer) {
             json data = json::array();
             data.get_ref<json::array_t&>().reserve(b.data.size());
-            for (std::size_t i = 0; i < b.data.size() && !over_; ++i) {
-                charge(digits(p[i]) + 1);
-                data.push_back(p[i]);
-            }
+            for (std::size_t i = 0; i < b.data.size(); ++i) data.push_back(p[i]);
             return {{"type", "Buffer"}, {"data", std::move(data)}};
         }
-        charge(2);
         json o = json::object();  // JSON.stringify(new Uint8Array([7])) is {"0":7}; other views {}
         if (b.kind != Bytes::Kind::uint8Array) return o;
         auto& members = o.get_ref<json::object_t&>();
-        for (std::size_t i = 0; i < b.data.size() && !over_; ++i) {
-            charge(digits(i) + digits(p[i]) + 4);
-            members.emplace(std::to_string(i), p[i]);
-        }
+        for (std::size_t i = 0; i < b.data.size(); ++i) members.emplace(std::to_string(i), p[i]);
         return o;
     }
 

@@ -25,6 +25,17 @@ long rssKiB() {
     return 0;
 }
 
+// The most this process has been resident since resetPeakRss().
+long peakRssKiB() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+void resetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
 bool noZombies() {
     errno = 0;
     return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
@@ -166,4 +177,28 @@ TEST(Stress, HostileIpcPeerHarmsNobodyElse) {
     EXPECT_EQ(badErrors, (std::vector<std::string>{"ERR_IPC_TRUNCATED"}));
     EXPECT_EQ(fromGood.size(), 100u);
     EXPECT_EQ(good->exitCode(), 0);
+}
+
+// A peer that sends a 32 MiB typed array (just within the default cap) costs about
+// twice that, the frame as read and the bytes as delivered: no JSON view for the
+// Value listener, and none past the cap for the JSON listener, which hears why.
+TEST(Stress, AThirtyTwoMiBTypedArrayCostsBoundedMemory) {
+    if (!kMeasureRss) GTEST_SKIP() << "RSS says nothing under a sanitizer";
+    const std::size_t size = (32u << 20) - 16;
+    ForkOptions o;
+    o.execPath = "python3";
+    o.serialization = Serialization::advanced;
+    o.stdio = StdioOption{StdioType::ignore, StdioType::inherit, StdioType::inherit, StdioType::ipc};
+    resetPeakRss();
+    const long before = rssKiB();
+    auto c = fork(std::string(CP_PEERS_DIR) + "/typed_arrays.py", {"uint8", std::to_string(size)}, o);
+    std::size_t got = 0;
+    std::vector<std::string> errors;
+    c->onMessageValue([&](const Value& v, auto) { got = v.as<Bytes>().data.size(); });
+    c->onMessage([&](const nlohmann::json&, auto) { ADD_FAILURE() << "a JSON view past the cap was made"; });
+    c->onError([&](const Error& e) { errors.push_back(e.code); });
+    test::runLoop();
+    EXPECT_EQ(got, size);
+    EXPECT_EQ(errors, (std::vector<std::string>{"ERR_IPC_MESSAGE_TOO_LARGE"}));
+    EXPECT_LT(peakRssKiB() - before, 3 * 32 * 1024) << "KiB over the resident size before the message";
 }
