@@ -36,6 +36,14 @@ cases=(
   "IPC one-way small msgs, C++⇄Node|msg/s|high|-|ipc-oneway 200000 node $echojs|ipc-oneway 200000"
   "IPC one-way 64 KiB msgs, C++⇄Node|msg/s|high|-|ipc-big 20000 node $echojs|ipc-big 20000"
   "IPC one-way 64 KiB msgs paced by send(), C++⇄Node|msg/s|high|-|ipc-big-paced 20000 node $echojs|ipc-big-paced 20000"
+  "'advanced' round trip, small object, C++⇄C++|µs|low|-|adv-rt 20000|adv-rt 20000"
+  "'advanced' one-way small objects, C++⇄C++|msg/s|high|-|adv-oneway 200000|adv-oneway 200000"
+  "'advanced' one-way 64 KiB Uint8Arrays, C++⇄C++|msg/s|high|-|adv-bytes 65536 5000|adv-bytes 65536 5000"
+  "'advanced' one-way 8 MiB Uint8Arrays, C++⇄C++|msg/s|high|-|adv-bytes 8388608 8|adv-bytes 8388608 8"
+  "'advanced' round trip, small object, C++⇄Node|µs|low|-|adv-rt 20000 node $echojs|adv-rt 20000"
+  "'advanced' one-way small objects, C++⇄Node|msg/s|high|-|adv-oneway 200000 node $echojs|adv-oneway 200000"
+  "'advanced' one-way 64 KiB Uint8Arrays, C++⇄Node|msg/s|high|-|adv-bytes 65536 5000 node $echojs|adv-bytes 65536 5000"
+  "'advanced' one-way 8 MiB Uint8Arrays, C++⇄Node|msg/s|high|-|adv-bytes 8388608 8 node $echojs|adv-bytes 8388608 8"
 )
 
 for r in $(seq 1 "$rounds"); do
