@@ -177,6 +177,36 @@ TEST(Ipc, SendAfterDisconnectIsChannelClosed) {
     EXPECT_EQ(t.errors[0].code, "ERR_IPC_CHANNEL_CLOSED");
 }
 
+// Node's test-child-process-send-after-close.js, line by line: the 'error' listener
+// is added inside the 'close' handler, then both sends fail, one to it and one to
+// the callback. Listeners from before 'close' are still released after it.
+TEST(Ipc, SendAfterClose) {
+    auto child = fork(test::kHelper, {"exit", "0"});  // Node's fixture: empty.js
+    std::weak_ptr<ChildProcess> weak = child;
+    int testErrorCalls = 0;
+    auto testError = [&](const std::optional<Error>& e) {
+        ASSERT_TRUE(e.has_value());
+        EXPECT_STREQ(e->what(), "Channel closed");
+        EXPECT_EQ(e->code, "ERR_IPC_CHANNEL_CLOSED");
+        ++testErrorCalls;
+    };
+    bool closed = false;
+    child->onExit([child](auto, auto) {});  // captures the child: must still be released
+    child->onClose([&](std::optional<int> code, std::optional<std::string> signal) {
+        closed = true;
+        EXPECT_EQ(code, 0);
+        EXPECT_EQ(signal, std::nullopt);
+        child->onError([&, child](const Error& e) { testError(e); });  // captures it too
+        EXPECT_FALSE(child->send("ping"));
+        EXPECT_FALSE(child->send("pong", testError));
+    });
+    test::runLoop();
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(testErrorCalls, 2);
+    child.reset();
+    EXPECT_TRUE(weak.expired()) << "a listener kept its ChildProcess alive after 'close'";
+}
+
 TEST(Ipc, DisconnectTwiceIsErrIpcDisconnected) {
     auto c = fork(kChild, {"echo"});
     Talk t;

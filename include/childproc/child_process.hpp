@@ -3,7 +3,9 @@
 // Node's ChildProcess: events spawn, error, exit, close; pid, exitCode,
 // signalCode, killed, spawnfile, spawnargs; kill(), ref(), unref(); stdio pipes.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -138,6 +140,9 @@ private:
     void onProcessExit(std::int64_t status, int termSignal);
     void onAbort();
     void maybeClose();
+    // The event listeners added before each mark (all of them by default).
+    using ListenerMarks = std::array<std::uint64_t, 4>;  // spawn, error, exit, close
+    void releaseListeners(ListenerMarks addedBefore = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX});
     void handleClosed();
     void maybeFinish();
     void closeHandle(uv_handle_t* h);

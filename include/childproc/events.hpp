@@ -81,6 +81,12 @@ public:
     void clear() noexcept {
         if (list_) list_->clearAll();
     }
+    // Where the listeners added from now on begin: clear(mark()) later releases
+    // only those added before it.
+    std::uint64_t mark() const noexcept { return list_ ? list_->next : 1; }
+    void clear(std::uint64_t addedBefore) noexcept {
+        if (list_) list_->clearAll(addedBefore);
+    }
     // Called whenever a listener goes (off, once, clear): the IPC channel's
     // keep-alive depends on whether anyone listens.
     void onRemoved(std::function<void()> fn) {
@@ -148,9 +154,9 @@ private:
             if (depth == 0) sweep();
             if (removed) removed();
         }
-        void clearAll() noexcept {
+        void clearAll(std::uint64_t addedBefore = UINT64_MAX) noexcept {
             for (auto& s : slots)
-                if (s->live) kill(*s);
+                if (s->live && s->id < addedBefore) kill(*s);
             if (depth == 0) sweep();
             if (removed) removed();
         }

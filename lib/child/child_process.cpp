@@ -206,13 +206,20 @@ void ChildProcess::onAbort() {
 void ChildProcess::maybeClose() {
     if (closeEmitted_ || closesGot_ != closesNeeded_) return;
     closeEmitted_ = true;
+    const ListenerMarks marks{spawn_.mark(), error_.mark(), exit_.mark(), close_.mark()};
     detail::emitGuarded(loop_, close_, exitCode_, signalCode_);
-    // 'close' is the last event: listeners that captured this child let it go.
-    spawn_.clear();
-    error_.clear();
-    exit_.clear();
-    close_.clear();
+    // 'close' is the last event: listeners that captured this child let it go. One
+    // added during 'close' stays to hear the errors of calls made there (Node's
+    // test-child-process-send-after-close.js) and goes once those have come.
+    releaseListeners(marks);
     maybeFinish();
+}
+
+void ChildProcess::releaseListeners(ListenerMarks addedBefore) {
+    spawn_.clear(addedBefore[0]);
+    error_.clear(addedBefore[1]);
+    exit_.clear(addedBefore[2]);
+    close_.clear(addedBefore[3]);
 }
 
 void ChildProcess::openHandle(bool countsForClose) {
@@ -239,6 +246,7 @@ void ChildProcess::maybeFinish() {
     if (openHandles_ > 0 || !closeEmitted_ || finishing_) return;
     finishing_ = true;
     ticks_->close([this] {
+        releaseListeners();
         auto self = std::move(self_);  // may destroy *this when the user holds no reference
     });
 }
