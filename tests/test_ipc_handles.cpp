@@ -209,3 +209,84 @@ TEST(IpcHandles, MessagesAfterAHandleWaitForItsAck) {
     EXPECT_EQ(got[1], "second");
     EXPECT_EQ(got[2], "third");
 }
+
+namespace {
+// Accepts `n` connections on the default loop and hands each socket to `take`.
+struct Acceptor {
+    Listener listener;
+    std::function<void(uv_tcp_t*)> take;
+    explicit Acceptor(std::function<void(uv_tcp_t*)> fn)
+        : listener(uv_default_loop(),
+                   [](uv_stream_t* server, int status) {
+                       if (status < 0) return;
+                       auto* conn = new uv_tcp_t;
+                       uv_tcp_init(server->loop, conn);
+                       uv_accept(server, reinterpret_cast<uv_stream_t*>(conn));
+                       static_cast<Acceptor*>(server->data)->take(conn);
+                   }),
+          take(std::move(fn)) {
+        listener.tcp.data = this;
+    }
+};
+
+void closeAndFree(uv_tcp_t* conn) {
+    uv_close(reinterpret_cast<uv_handle_t*>(conn), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+}
+}  // namespace
+
+// Node detaches a sent socket at send(): closing ours the moment send() returns
+// fails nothing, even for a send still queued behind an unanswered handle. Each
+// client still gets the child's answer, then its end: the copy we took is closed.
+TEST(IpcHandles, ASocketClosedRightAfterSendStillGoes) {
+    auto c = forkPeer(false);
+    std::vector<std::optional<Error>> results;
+    Acceptor a([&](uv_tcp_t* conn) {
+        c->send({{"take", "socket"}}, SendHandle::socket(reinterpret_cast<uv_stream_t*>(conn)),
+                [&](const std::optional<Error>& e) { results.push_back(e); });
+        closeAndFree(conn);  // the second is queued behind the first's ACK: freed before it is written
+    });
+    const int port = a.listener.port;
+    auto first = std::async(std::launch::async, [port] { return test::tcpFetch(port); });
+    auto second = std::async(std::launch::async, [port] { return test::tcpFetch(port); });
+    int replies = 0;
+    c->onMessage([&](const json& m, auto) {
+        EXPECT_EQ(m["handle"], "net.Socket");
+        if (++replies == 2) {
+            a.listener.close();
+            c->disconnect();
+        }
+    });
+    test::runLoop();
+    EXPECT_EQ(first.get(), "child got socket\n");
+    EXPECT_EQ(second.get(), "child got socket\n");
+    ASSERT_EQ(results.size(), 2u);
+    for (const auto& r : results) EXPECT_FALSE(r) << r->code << ": " << r->what();
+}
+
+// The other order: a socket already closing is refused with EBADF, to the callback
+// or to 'error', and the channel goes on.
+TEST(IpcHandles, ASocketClosedBeforeSendIsEbadf) {
+    auto c = forkPeer(false);
+    std::optional<Error> viaCallback, viaError;
+    c->onError([&](const Error& e) { viaError = e; });
+    Acceptor a([&](uv_tcp_t* conn) {
+        closeAndFree(conn);
+        const auto handle = SendHandle::socket(reinterpret_cast<uv_stream_t*>(conn));
+        EXPECT_FALSE(c->send({{"take", "socket"}}, handle, [&](const std::optional<Error>& e) { viaCallback = e; }));
+        EXPECT_FALSE(c->send({{"take", "socket"}}, handle));
+        c->send("after");
+        a.listener.close();
+    });
+    const int port = a.listener.port;
+    auto fetched = std::async(std::launch::async, [port] { return test::tcpFetch(port); });
+    c->onMessage([&](const json& m, auto) {
+        EXPECT_EQ(m["echo"], "after");
+        c->disconnect();
+    });
+    test::runLoop();
+    EXPECT_EQ(fetched.get(), "");
+    ASSERT_TRUE(viaCallback && viaError);
+    EXPECT_EQ(viaCallback->code, "EBADF");
+    EXPECT_EQ(viaError->code, "EBADF");
+    EXPECT_NE(std::string(viaError->what()).find("the handle to send is closed"), std::string::npos);
+}

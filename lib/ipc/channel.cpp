@@ -24,6 +24,7 @@ struct Channel::WriteReq {
     std::string bytes;
     std::vector<SendCallback> cbs;  // one per message in `bytes`
     Channel* channel;
+    std::unique_ptr<HandleCopy> handle;  // closed once written
 };
 
 Channel::Channel(uv_loop_t* loop, TickQueue& ticks, Side side, Serialization serialization, Hooks hooks)
@@ -142,15 +143,22 @@ bool Channel::send(const Value& message, const SendHandle* handle, SendCallback 
 template <class Encode>
 bool Channel::sendEncoded(const SendHandle* handle, SendCallback cb, Encode encode) {
     if (handle) validateSendHandle(*handle);
-    if (!connected_) {
-        Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");
-        if (cb) ticks_.post([cb = std::move(cb), e] { cb(e); });
-        else fail(e);
-        return false;
+    if (!connected_) return refuse(Error("Channel closed", "ERR_IPC_CHANNEL_CLOSED"), std::move(cb));
+    std::unique_ptr<HandleCopy> copy;
+    if (handle) {
+        auto made = HandleCopy::of(loop_, *handle);
+        if (auto* e = std::get_if<Error>(&made)) return refuse(std::move(*e), std::move(cb));
+        copy = std::move(std::get<std::unique_ptr<HandleCopy>>(made));
     }
     std::string bytes = takeSpare();
     encode(bytes);
-    return enqueue(std::move(bytes), handle, std::move(cb));
+    return enqueue(std::move(bytes), std::move(copy), std::move(cb));
+}
+
+bool Channel::refuse(Error e, SendCallback cb) {
+    if (cb) ticks_.post([cb = std::move(cb), e = std::move(e)] { cb(e); });
+    else fail(std::move(e));
+    return false;
 }
 
 std::string Channel::takeSpare() {
@@ -163,8 +171,8 @@ void Channel::recycle(std::string&& written) {
     if (written.capacity() > spare_.capacity() && written.capacity() <= kSpareMax) spare_ = std::move(written);
 }
 
-bool Channel::enqueue(std::string bytes, const SendHandle* handle, SendCallback cb) {
-    Outgoing out{std::move(bytes), handle ? std::optional<SendHandle>(*handle) : std::nullopt, std::move(cb)};
+bool Channel::enqueue(std::string bytes, std::unique_ptr<HandleCopy> handle, SendCallback cb) {
+    Outgoing out{std::move(bytes), std::move(handle), std::move(cb)};
     // While a handle awaits its ACK every later message waits too, in order (Node's _handleQueue).
     if (handleQueue_) {
         handleQueue_->push_back(std::move(out));
@@ -209,8 +217,9 @@ bool Channel::writeNow(Outgoing out) {
     }
     std::vector<SendCallback> cbs;
     if (out.cb) cbs.push_back(std::move(out.cb));
-    submit(std::move(out.bytes), std::move(cbs), out.handle ? &*out.handle : nullptr);
-    if (out.handle) handleQueue_.emplace();  // hold everything after it until the peer answers
+    const bool carriesHandle = out.handle != nullptr;
+    submit(std::move(out.bytes), std::move(cbs), std::move(out.handle));
+    if (carriesHandle) handleQueue_.emplace();  // hold everything after it until the peer answers
     return uv_stream_get_write_queue_size(stream) < kSendHint;
 }
 
@@ -219,8 +228,8 @@ void Channel::flushOutbox() {
     submit(std::exchange(outbox_, {}), std::exchange(outboxCallbacks_, {}), nullptr);
 }
 
-void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const SendHandle* handle) {
-    auto* req = new WriteReq{{}, std::move(bytes), std::move(cbs), this};
+void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle) {
+    auto* req = new WriteReq{{}, std::move(bytes), std::move(cbs), this, std::move(handle)};
     req->req.data = req;
     uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
     auto done = [](uv_write_t* w, int status) {
@@ -246,8 +255,8 @@ void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, const Sen
         });
     };
     auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
-    int r = handle ? uv_write2(&req->req, stream, &buf, 1, reinterpret_cast<uv_stream_t*>(handle->handle), done)
-                   : uv_write(&req->req, stream, &buf, 1, done);
+    int r = req->handle ? uv_write2(&req->req, stream, &buf, 1, req->handle->stream(), done)
+                        : uv_write(&req->req, stream, &buf, 1, done);
     if (r < 0) {
         Error e = systemError(r, "write");
         if (req->cbs.empty()) fail(e);
@@ -263,7 +272,7 @@ void Channel::writeControl(const nlohmann::json& m) {
     if (closing_) return;
     std::string bytes = takeSpare();
     codec_->encode(m, bytes);
-    writeNow(Outgoing{std::move(bytes), std::nullopt, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
+    writeNow(Outgoing{std::move(bytes), nullptr, [](const std::optional<Error>&) {}});  // swallowErrors, as Node
 }
 
 void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {

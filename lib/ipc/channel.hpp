@@ -18,6 +18,7 @@
 #include "childproc/ipc.hpp"
 #include "childproc/promise.hpp"
 #include "ipc/codec.hpp"
+#include "ipc/handle_copy.hpp"
 
 namespace childproc::detail {
 
@@ -93,8 +94,8 @@ public:
 
 private:
     struct Outgoing {
-        std::string bytes;  // encoded once, when send() is called
-        std::optional<SendHandle> handle;
+        std::string bytes;                   // encoded once, when send() is called
+        std::unique_ptr<HandleCopy> handle;  // taken at send(): the sender may close theirs
         SendCallback cb;
     };
     struct WriteReq;
@@ -108,11 +109,11 @@ private:
     // stream of large messages does not allocate (and fault in) a new one each.
     std::string takeSpare();
     void recycle(std::string&& written);
-    bool enqueue(std::string bytes, const SendHandle* handle, SendCallback cb);
+    bool enqueue(std::string bytes, std::unique_ptr<HandleCopy> handle, SendCallback cb);
     bool writeNow(Outgoing out);
     // Hand the outbox to libuv as one write.
     void flushOutbox();
-    void submit(std::string bytes, std::vector<SendCallback> cbs, const SendHandle* handle);
+    void submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
     // channel_handles.cpp: handle passing.
@@ -133,6 +134,8 @@ private:
     void replayBacklog();
     template <class Encode>
     bool sendEncoded(const SendHandle* handle, SendCallback cb, Encode encode);
+    // A send that cannot go: its error to the callback, or to 'error'; false, as send() says.
+    bool refuse(Error e, SendCallback cb);
     void handleQueueDrained();
     void finishDisconnect();
     void closePipe();

@@ -99,6 +99,8 @@ int main(int argc, char** argv) {
         uv_timer_init(uv_default_loop(), &forever);
         uv_timer_start(
             &forever, [](uv_timer_t*) {}, 1000, 1000);
+    } else if (mode == "exit-on-message") {  // leaves the primary's handle queue non-empty
+        process::onMessage([](const json&, auto) { std::exit(1); });
     } else if (mode == "kill-self") {
         self->kill();
     }
