@@ -62,6 +62,16 @@ ChildProcessPtr forkPeer(const char* self, std::vector<std::string> args, int ar
     return fork(self, args, fo);
 }
 
+// A peer's answer in the round-trip and one-way modes: the next trip, or the
+// figure (µs per trip, or msg/s at the one-way peer's "done"), then the peer goes.
+template <class SendNext>
+void answer(ChildProcess& c, bool rt, long count, long& answered, double t0, SendNext next) {
+    if (rt && ++answered < count) return next();
+    if (rt) std::printf("%.1f\n", (now() - t0) / count * 1e6);
+    else std::printf("%.0f\n", count / (now() - t0));
+    c.disconnect();
+}
+
 // adv-rt, adv-oneway and adv-bytes: see the top of this file.
 void advanced(const std::string& mode, int argc, char** argv) {
     ForkOptions fo;
@@ -93,17 +103,7 @@ void advanced(const std::string& mode, int argc, char** argv) {
         argv, 3, fo);
     long answered = 0;
     double t0 = 0;
-    c->onMessageValue([&](const Value&, auto) {
-        if (!rt) {
-            std::printf("%.0f\n", count / (now() - t0));
-            c->disconnect();
-        } else if (++answered < count) {
-            c->sendValue(msg);
-        } else {
-            std::printf("%.1f\n", (now() - t0) / count * 1e6);
-            c->disconnect();
-        }
-    });
+    c->onMessageValue([&](const Value&, auto) { answer(*c, rt, count, answered, t0, [&] { c->sendValue(msg); }); });
     c->onSpawn([&] {
         t0 = now();
         if (rt) c->sendValue(msg);
@@ -188,17 +188,9 @@ int main(int argc, char** argv) {
         const bool paced = mode == "ipc-big-paced";
         const json msg =
             std::string(mode.rfind("ipc-big", 0) == 0 ? 65536 - 3 : 16 - 3, 'm');  // with quotes and \n: 16 B / 64 KiB
-        ForkOptions fo;
-        std::vector<std::string> args =
-            rt ? std::vector<std::string>{} : std::vector<std::string>{std::to_string(count)};
-        ChildProcessPtr c;
-        args.insert(args.begin(), "echo-child");
-        if (argc > 4 && std::string(argv[3]) == "node") {
-            fo.execPath = "node";
-            c = fork(argv[4], args, fo);
-        } else {
-            c = fork("/proc/self/exe", args, fo);
-        }
+        std::vector<std::string> args{"echo-child"};
+        if (!rt) args.push_back(std::to_string(count));
+        auto c = forkPeer("/proc/self/exe", args, argc, argv, 3, {});
         long answered = 0, sent = 0, pausedAt = -1;
         double t0 = 0;
         std::function<void()> pump = [&] {
@@ -212,17 +204,7 @@ int main(int argc, char** argv) {
                 }
             }
         };
-        c->onMessage([&](const json&, auto) {
-            if (!rt) {
-                std::printf("%.0f\n", count / (now() - t0));
-                c->disconnect();
-            } else if (++answered < count) {
-                c->send(msg);
-            } else {
-                std::printf("%.1f\n", (now() - t0) / count * 1e6);
-                c->disconnect();
-            }
-        });
+        c->onMessage([&](const json&, auto) { answer(*c, rt, count, answered, t0, [&] { c->send(msg); }); });
         c->onSpawn([&] {
             t0 = now();
             if (rt) c->send(msg);

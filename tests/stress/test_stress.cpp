@@ -17,22 +17,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-long rssKiB() {
+// A "Name:   123 kB" line of /proc/self/status, in KiB.
+long statusKiB(const std::string& name) {
     std::ifstream f("/proc/self/status");
     std::string line;
     while (std::getline(f, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+        if (line.rfind(name + ":", 0) == 0) return std::atol(line.c_str() + name.size() + 1);
     return 0;
 }
 
+long rssKiB() { return statusKiB("VmRSS"); }
+
 // The most this process has been resident since resetPeakRss().
-long peakRssKiB() {
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-    return 0;
-}
+long peakRssKiB() { return statusKiB("VmHWM"); }
 
 void resetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
