@@ -21,6 +21,7 @@
 #include "childproc/options.hpp"
 #include "childproc/pipeline.hpp"
 #include "childproc/process.hpp"
+#include "childproc/script.hpp"
 #include "childproc/promise.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/spawn.hpp"

@@ -12,6 +12,7 @@ set(layers
   "child"         # ChildProcess: creation steps, events, kill, close counting
   "spawn"         # spawn() and fork(): Node's argument rules → a SpawnPlan
   "exec;cluster"  # exec/execFile/*Sync/pipelines | the primary, workers, supervision
+  "script"        # scripting: commands as values, | on kernel pipes, lines, readable errors
 )
 
 if(NOT LIB_DIR)
