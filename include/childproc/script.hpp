@@ -328,26 +328,33 @@ void appendWords(std::vector<std::string>& out, const T& v) {
     out.insert(out.end(), std::make_move_iterator(a.words.begin()), std::make_move_iterator(a.words.end()));
 }
 
-// Why a format is refused, or nullptr; n is the number of {} it holds.
-consteval const char* checkFormat(std::string_view f, std::size_t& n) {
+enum class FormatFault { none, brace, shellSyntax };
+
+// What is wrong with a format, if anything; n is the number of {} it holds.
+consteval FormatFault checkFormat(std::string_view f, std::size_t& n) {
     n = 0;
     for (std::size_t i = 0; i < f.size(); ++i) {
         char c = f[i];
+        const bool doubled = i + 1 < f.size() && f[i + 1] == c;
         if (c == '{') {
-            if (i + 1 < f.size() && f[i + 1] == '{') ++i;
-            else if (i + 1 < f.size() && f[i + 1] == '}') ++n, ++i;
-            else return "a '{' in a command format must be {} or {{";
+            if (!doubled && !(i + 1 < f.size() && f[i + 1] == '}')) return FormatFault::brace;
+            n += doubled ? 0 : 1;
+            ++i;
         } else if (c == '}') {
-            if (i + 1 < f.size() && f[i + 1] == '}') ++i;
-            else return "a '}' in a command format must be }}";
-        } else if (c == '\'' || c == '"' || c == '\\' || c == '`' || c == '$' || c == '|' || c == ';' || c == '&' ||
-                   c == '<' || c == '>' || c == '*' || c == '?' || c == '~') {
-            return "quotes, globs and shell operators are not parsed in a command format: pass such text as a {} "
-                   "argument, join commands with |, or ask for a shell with sh.shell()";
+            if (!doubled) return FormatFault::brace;
+            ++i;
+        } else if (std::string_view("'\"\\`$|;&<>*?~").find(c) != std::string_view::npos) {
+            return FormatFault::shellSyntax;
         }
     }
-    return nullptr;
+    return FormatFault::none;
 }
+
+// Never defined: a bad format calls one at compile time, and the compiler's
+// error names it, which says what is wrong.
+void quotes_globs_and_shell_operators_are_not_parsed_in_a_command_format_pass_such_text_as_a_brace_argument();
+void a_brace_in_a_command_format_must_be_an_empty_pair_or_doubled();
+void the_number_of_empty_braces_differs_from_the_number_of_arguments();
 
 // Split the format into words and put each argument in its {}.
 CHILDPROC_EXPORT std::vector<std::string> expandFormat(std::string_view format, std::vector<FormatArg> args);
@@ -361,8 +368,15 @@ public:
     requires std::convertible_to<const S&, std::string_view>
     consteval Format(const S& s) : text_(s) {  // NOLINT(google-explicit-constructor): a literal is the format
         std::size_t n = 0;
-        if (const char* why = detail::checkFormat(text_, n)) throw why;  // a compile error showing why
-        if (n != sizeof...(A)) throw "the number of {} in the command format differs from the number of arguments";
+        switch (detail::checkFormat(text_, n)) {
+        case detail::FormatFault::shellSyntax:
+            detail::
+                quotes_globs_and_shell_operators_are_not_parsed_in_a_command_format_pass_such_text_as_a_brace_argument();
+            break;
+        case detail::FormatFault::brace: detail::a_brace_in_a_command_format_must_be_an_empty_pair_or_doubled(); break;
+        case detail::FormatFault::none: break;
+        }
+        if (n != sizeof...(A)) detail::the_number_of_empty_braces_differs_from_the_number_of_arguments();
     }
     std::string_view text() const { return text_; }
 

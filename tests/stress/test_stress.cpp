@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <fstream>
 
+#include "childproc/script.hpp"
 #include "support.hpp"
 
 using namespace childproc;
@@ -198,4 +199,36 @@ TEST(Stress, AThirtyTwoMiBTypedArrayCostsBoundedMemory) {
     EXPECT_EQ(got, size);
     EXPECT_EQ(errors, (std::vector<std::string>{"ERR_IPC_MESSAGE_TOO_LARGE"}));
     EXPECT_LT(peakRssKiB() - before, 3 * 32 * 1024) << "KiB over the resident size before the message";
+}
+
+// Scripting keeps the engine's promise: a pipeline's bytes never pass through
+// us, and lines read while a command runs pause it rather than pile up.
+TEST(Stress, ScriptAGibibyteThroughThreeStagesKeepsMemoryFlat) {
+    const long before = rssKiB();
+    resetPeakRss();
+    auto count =
+        (script::sh("head -c {} /dev/zero", 1L << 30) | script::sh("tr {} {}", "\\000", "a") | script::sh("wc -c"))
+            .text();
+    EXPECT_EQ(count, "1073741824");
+    if (kMeasureRss) {
+        EXPECT_LT(peakRssKiB() - before, 16 * 1024) << "KiB over the resident size before";
+    }
+}
+
+TEST(Stress, ScriptLinesOverAHundredMiBKeepMemoryFlat) {
+    const long before = rssKiB();
+    resetPeakRss();
+    std::size_t lines = 0, bytes = 0;
+    std::string last;
+    for (const auto& line : script::sh("seq 1 {}", 15'000'000).readLines()) {
+        ++lines;
+        bytes += line.size() + 1;
+        last = line;
+    }
+    EXPECT_EQ(lines, 15'000'000u);
+    EXPECT_GT(bytes, 100u << 20);
+    EXPECT_EQ(last, "15000000");
+    if (kMeasureRss) {
+        EXPECT_LT(peakRssKiB() - before, 16 * 1024) << "KiB over the resident size before";
+    }
 }
