@@ -161,7 +161,7 @@ TEST(Script, AFailureIsAnErrorAPersonCanRead) {
     auto e = thrownScriptError(
         [] { sh.cwd("/tmp")("sh -c {}", "echo partial; echo 'fatal: bad thing' >&2; exit 3").run(); });
     std::string m = e.what();
-    EXPECT_NE(m.find("Command failed, exited with code 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("Command failed with exit code 3:\n"), std::string::npos) << m;
     EXPECT_NE(m.find("$ sh -c 'echo partial; echo '\\''fatal: bad thing'\\'' >&2; exit 3'"), std::string::npos) << m;
     EXPECT_NE(m.find("cwd: /tmp"), std::string::npos) << m;
     EXPECT_NE(m.find("duration: "), std::string::npos) << m;
@@ -194,7 +194,7 @@ TEST(Script, NothrowAndAcceptedCodes) {
 TEST(Script, AMissingProgramSaysSo) {
     auto e = thrownScriptError([] { sh("no-such-program-cp-script {}", "x").run(); });
     EXPECT_EQ(e.code, "ENOENT");
-    EXPECT_NE(std::string(e.what()).find("could not start no-such-program-cp-script x: spawn "
+    EXPECT_NE(std::string(e.what()).find("Command could not start no-such-program-cp-script x: spawn "
                                          "no-such-program-cp-script ENOENT"),
               std::string::npos)
         << e.what();
@@ -267,7 +267,8 @@ TEST(Script, ATimeoutKillsTheWholeTree) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, test::kHangGuard);
     EXPECT_TRUE(e.result.timedOut);
     EXPECT_EQ(e.signal, "SIGTERM");
-    EXPECT_NE(std::string(e.what()).find("was killed by SIGTERM: timed out"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Command timed out and was killed by SIGTERM:\n"), std::string::npos)
+        << e.what();
     int grandchild = std::stoi(slurp(pidFile));
     EXPECT_TRUE(test::waitGone(grandchild)) << "the grandchild outlived the timeout";
 }
@@ -310,12 +311,16 @@ TEST(Script, AStopTokenCancels) {
     auto e = thrownScriptError([&] { sh.stop(stop.get_token())("sleep 30").run(); });
     EXPECT_TRUE(e.result.aborted);
     EXPECT_EQ(e.signal, "SIGTERM");
+    EXPECT_EQ(std::string(e.what()).rfind("Command was aborted by its stop token and was killed by SIGTERM:\n", 0), 0u)
+        << e.what();
 }
 
 TEST(Script, MaxBufferEndsTheCommandAndKeepsWhatFits) {
     auto e = thrownScriptError([] { sh.maxBuffer(1000)("head -c 100000 /dev/zero").run(); });
     EXPECT_EQ(e.code, "ERR_CHILD_PROCESS_STDIO_MAXBUFFER");
     EXPECT_EQ(e.stdoutData.size(), 1000u);
+    EXPECT_EQ(std::string(e.what()).rfind("Command failed: stdout maxBuffer length exceeded (1000 bytes):\n", 0), 0u)
+        << e.what();
 }
 
 TEST(Script, EncodingUtf8ReplacesAndBufferKeeps) {

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ make cmake pkg-config libuv1-dev libcli11-dev help2man libgtest-dev libgmock-dev
-          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev clang-format python3)
+          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev clang-format python3 git)
 
 install_missing() {
     local missing=()

@@ -43,21 +43,20 @@ std::string milliseconds(std::chrono::nanoseconds d) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
-// "exited with code 2", "was killed by SIGTERM (timed out after 100 ms)", "could not start: ..."
-std::string what(const Result& r) {
+// The first line: what went wrong, in execa's words where it has them.
+std::string headline(const Result& r) {
     for (const auto& s : r.stages)
-        if (s.error) return "could not start " + s.command + ": " + s.error->message();
-    std::string why;
-    if (r.problem) why = r.problem->message();
-    else if (r.signal) why = "was killed by " + *r.signal;
-    else if (r.exitCode) why = "exited with code " + std::to_string(*r.exitCode);
-    if (r.timedOut) why += (why.empty() ? "" : ": ") + std::string("timed out");
-    if (r.aborted) why += (why.empty() ? "" : ": ") + std::string("aborted by its stop token");
-    return why;
+        if (s.error) return "Command could not start " + s.command + ": " + s.error->message();
+    const std::string killed = r.signal ? " and was killed by " + *r.signal : "";
+    if (r.timedOut) return "Command timed out" + killed;
+    if (r.aborted) return "Command was aborted by its stop token" + killed;
+    if (r.problem) return "Command failed: " + r.problem->message();
+    if (r.signal) return "Command was killed by " + *r.signal;
+    return "Command failed with exit code " + std::to_string(r.exitCode.value_or(-1));
 }
 
 std::string describe(const Result& r) {
-    std::string m = "Command failed, " + what(r) + ":\n    $ " + r.command + "\n";
+    std::string m = headline(r) + ":\n    $ " + r.command + "\n";
     if (r.stages.size() > 1)
         for (std::size_t i = 0; i < r.stages.size(); ++i) {
             const StageReport& s = r.stages[i];

@@ -188,6 +188,26 @@ bool kernelPipeline() {
     return !r.error && r.stdoutData == "apple\nbanana\n";
 }
 
+// zx's way, in C++: a command is a value, each {} one argument, | on kernel pipes,
+// and a failure an exception that quotes the command so it can be pasted back.
+bool scripting() {
+    using script::sh;
+    const std::string tricky = "it's; $(not run)";
+    auto shout = sh("printf {}", tricky + "\\n") | sh("tr a-z A-Z");
+    say("$ " + shout.toString());
+    const std::string out = shout.text();
+    say("text(): " + nlohmann::json(out).dump() + " — the quote, ; and $() reached printf as one argument");
+    bool caught = false;
+    try {
+        sh.timeout(std::chrono::milliseconds(200))("sleep {}", 10).run();
+    } catch (const script::ScriptError& e) {
+        std::istringstream lines(e.what());
+        for (std::string line; std::getline(lines, line);) say(line);
+        caught = e.result.timedOut;
+    }
+    return out == "IT'S; $(NOT RUN)" && caught;
+}
+
 const Step kSteps[] = {
     {"spawn with inherited stdio: the child writes straight to this terminal",
      "spawn('echo', ['hello from a child'], {stdio: 'inherit'})", inheritedStdio},
@@ -211,6 +231,8 @@ const Step kSteps[] = {
      "cluster.fork(); cluster.fork(); net.createServer(...).listen(0) in each worker", clusterServes},
     {"a pipeline without a shell: kernel pipes join the stages, no byte passes through us",
      "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", kernelPipeline},
+    {"scripting as zx does it: each {} is one argument, | joins commands, a failure reads well",
+     "await $`printf ${tricky} | tr a-z A-Z`; await $({timeout: 200})`sleep 10`", scripting},
 };
 
 int runTour() {
