@@ -390,6 +390,25 @@ TEST(Script, LeavingTheLinesEarlyKillsTheCommand) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, test::kHangGuard);
 }
 
+namespace {
+// The pid of a command started through the script layer by a process that then died.
+int scriptOrphan(bool detached) {
+    auto r = sh(R"({} {} {})", std::string(CP_IPC_CHILD_PATH), "script-orphan-maker", detached ? "detached" : "").run();
+    return std::atoi(r.stdoutData.c_str());
+}
+}  // namespace
+
+TEST(Script, CommandsDieWithTheScriptUnlessDetached) {
+    int pid = scriptOrphan(false);
+    ASSERT_GT(pid, 0);
+    EXPECT_TRUE(test::waitGone(pid)) << "pid " << pid << " outlived the script that ran it";
+    pid = scriptOrphan(true);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(test::processGone(pid)) << "a detached command died with the script";
+    ::kill(pid, SIGKILL);
+}
+
 TEST(Script, VerboseEchoesEachCommandAndHowItEnded) {
     auto shown = ourStderrDuring([] {
         sh.verbose()("echo {}", "a b").run();

@@ -173,8 +173,9 @@ public:
 class LineSource;
 
 // Lines while the command runs, for a range-for; the loop ends by throwing
-// ScriptError if the command failed. Memory stays flat: the command is paused
-// while lines wait to be read. Leaving the loop early kills the command.
+// ScriptError if the command failed (its result holds stderr; the stdout was
+// yours). Memory stays flat: the command is paused while lines wait to be read.
+// Leaving the loop early kills the command.
 class CHILDPROC_EXPORT Lines {
 public:
     class iterator {

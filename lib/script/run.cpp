@@ -64,8 +64,8 @@ Run::Run(const Cmd& cmd, uv_loop_t* loop, Done done, Sink sink)
 
 std::shared_ptr<Run> Run::start(const Cmd& cmd, uv_loop_t* loop, Done done, Sink sink) {
     auto r = std::shared_ptr<Run>(new Run(cmd, loop, std::move(done), std::move(sink)));
-    if (verbose(r->spec_.settings)) echoStart(r->result_.command);
     r->spawnStages();
+    if (verbose(r->spec_.settings)) echoStart(r->result_.command);
     r->self_ = r;
     for (std::size_t i = 0; i < r->stages_.size(); ++i) r->listen(i);
     const auto& s = r->spec_.settings;

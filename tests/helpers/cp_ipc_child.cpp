@@ -154,6 +154,15 @@ int main(int argc, char** argv) {
         std::cout << *c->pid() << std::endl;
         ::_exit(0);
     }
+    if (mode == "script-orphan-maker") {
+        // The same through the script layer: a command (detached or not) prints its
+        // pid; we pass it on and die abruptly while it runs.
+        auto settings = argc > 2 && std::string(argv[2]) == "detached" ? script::sh.detached() : script::sh;
+        for (const auto& line : settings("sh -c {}", "echo $$; exec sleep 30").readLines()) {
+            std::cout << line << std::endl;
+            ::_exit(0);
+        }
+    }
     if (mode == "replay-disconnect") {
         // Let messages pile up with no listener, then disconnect from inside the
         // replay (this crashes Node 20's child with a TypeError).

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Scripting side by side: childproc's script layer, the raw C floor, execa 9, zx 8 and
+# Python's subprocess, in interleaved rounds, as medians with (min–max) and ratios.
+#   bash bench/script.sh [ROUNDS]     (default 5)
+# execa and zx come from npm into build/bench/npm: the bench needs them, nothing else does.
+# Writes bench/script-results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+build=build/bench
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
+      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target bench_script >/dev/null
+npm=$build/npm
+[ -d "$npm/node_modules/execa" ] && [ -d "$npm/node_modules/zx" ] ||
+  npm install --prefix "$npm" --no-audit --no-fund --silent execa@9 zx@8 >/dev/null
+cp bench/script_bench.mjs "$npm/script_bench.mjs"  # so that its imports resolve in $npm
+cp_=$build/bench/bench_script
+js="node $npm/script_bench.mjs"
+py="python3 bench/script_bench.py"
+out=$(mktemp -d)
+
+# name | unit | args
+cases=(
+  "a command's text (echo hi), per command|µs|text 200"
+  "head -c 100 MiB | tr | wc -c|ms|pipeline 104857600"
+  "lines of seq 1 2000000 while it runs|ms|lines 2000000"
+)
+peers=(floor cp execa zx python)
+run() {
+  case $1 in
+    floor) $cp_ floor $2 $3 ;;
+    cp) $cp_ cp $2 $3 ;;
+    execa | zx) $js "$1" $2 $3 ;;
+    python) $py $2 $3 ;;
+  esac
+}
+
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds" >&2
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit args <<<"${cases[$i]}"
+    for p in "${peers[@]}"; do
+      v=$(run "$p" $args 2>/dev/null) || v=failed
+      echo "$v" >>"$out/$i.$p"
+    done
+  done
+done
+
+median() { grep -v failed "$1" | sort -g | awk '{v[NR]=$1} END{if(!NR)print "-"; else print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
+spread() {
+  local m; m=$(median "$1")
+  [ "$m" = - ] && { echo "failed"; return; }
+  echo "$m ($(grep -v failed "$1" | sort -g | head -1)–$(grep -v failed "$1" | sort -g | tail -1))"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
+
+{
+  echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max); lower is better."
+  echo "Node $(node --version), execa $(node -p "require('./$npm/node_modules/execa/package.json').version"),"
+  echo "zx $(node -p "require('./$npm/node_modules/zx/package.json').version"), $(python3 --version)."
+  echo
+  echo "| measure | unit | raw C floor | childproc | execa | zx | Python subprocess | childproc / floor | best peer / childproc |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit args <<<"${cases[$i]}"
+    c=$(median "$out/$i.cp")
+    best=$(for p in execa zx python; do median "$out/$i.$p"; done | grep -v '^-$' | sort -g | head -1)
+    echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.execa") |" \
+         "$(spread "$out/$i.zx") | $(spread "$out/$i.python") | $(ratio "$c" "$(median "$out/$i.floor")") | $(ratio "$best" "$c") |"
+  done
+  echo
+  echo "The floor is posix_spawn, a pipe and read(); its pipeline is the same three stages joined by sh."
+  echo "childproc and zx (through bash) join the stages with kernel pipes; execa's .pipe() passes every"
+  echo "byte through Node, and needs {buffer: false} on the first two stages: without it execa keeps"
+  echo "each stage's 100 MiB too and Node dies with \"Fatal JavaScript invalid size error\"."
+} >bench/script-results.md
+cat bench/script-results.md
