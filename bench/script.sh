@@ -24,7 +24,7 @@ out=$(mktemp -d)
 # name | unit | args
 cases=(
   "a command's text (echo hi), per command|µs|text 200"
-  "head -c 100 MiB | tr | wc -c|ms|pipeline 104857600"
+  "head -c 100 MiB, tr, wc -c: three stages|ms|pipeline 104857600"
   "lines of seq 1 2000000 while it runs|ms|lines 2000000"
 )
 peers=(floor cp execa zx python)
@@ -48,11 +48,12 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 
-median() { grep -v failed "$1" | sort -g | awk '{v[NR]=$1} END{if(!NR)print "-"; else print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
+ok() { grep -v failed "$1" || true; }
+median() { ok "$1" | sort -g | awk '{v[NR]=$1} END{if(!NR)print "-"; else print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
 spread() {
   local m; m=$(median "$1")
   [ "$m" = - ] && { echo "failed"; return; }
-  echo "$m ($(grep -v failed "$1" | sort -g | head -1)–$(grep -v failed "$1" | sort -g | tail -1))"
+  echo "$m ($(ok "$1" | sort -g | head -1)–$(ok "$1" | sort -g | tail -1))"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
 
@@ -66,7 +67,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; e
   for i in "${!cases[@]}"; do
     IFS='|' read -r name unit args <<<"${cases[$i]}"
     c=$(median "$out/$i.cp")
-    best=$(for p in execa zx python; do median "$out/$i.$p"; done | grep -v '^-$' | sort -g | head -1)
+    best=$(for p in execa zx python; do median "$out/$i.$p"; done | { grep -v '^-$' || true; } | sort -g | head -1)
     echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.execa") |" \
          "$(spread "$out/$i.zx") | $(spread "$out/$i.python") | $(ratio "$c" "$(median "$out/$i.floor")") | $(ratio "$best" "$c") |"
   done

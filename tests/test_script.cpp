@@ -369,6 +369,21 @@ TEST(Script, LinesWhileItRunsWithCharactersSplitAcrossReads) {
     EXPECT_EQ(got, (std::vector<std::string>{"ab\xE4\xB8\xAD", "half line", "last"}));
 }
 
+TEST(Script, LinesWithAnInvalidSequenceAreDecodedAlone) {
+    std::vector<std::string> got, raw;
+    auto c = sh.shell("printf 'ok\\n\\377bad\\nfine\\n'; sleep 0.05; printf 'last\\376'");
+    for (const auto& line : c.readLines()) got.push_back(line);
+    EXPECT_EQ(got, (std::vector<std::string>{"ok",
+                                             "\xEF\xBF\xBD"
+                                             "bad",
+                                             "fine", "last\xEF\xBF\xBD"}));
+    for (const auto& line : c.with(sh.encoding(Encoding::buffer)).readLines()) raw.push_back(line);
+    EXPECT_EQ(raw, (std::vector<std::string>{"ok",
+                                             "\xFF"
+                                             "bad",
+                                             "fine", "last\xFE"}));
+}
+
 TEST(Script, LinesEndByThrowingWhenTheCommandFailed) {
     std::vector<std::string> got;
     try {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Lines while a command runs. The bytes are split at '\n', which no UTF-8
-// character contains, so a character split across reads comes out whole; each
-// line is decoded on its own. The command is paused while lines wait, so memory
+// Lines while a command runs. The bytes wait in one buffer and are split at '\n'
+// as they are read, which no UTF-8 character contains: a character split across
+// reads comes out whole. Text is checked once per read, and only a line with an
+// invalid sequence is decoded. The command is paused while 256 KiB wait, so memory
 // stays flat whatever it prints.
 
-#include <deque>
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "childproc/script.hpp"
@@ -16,10 +18,10 @@ namespace childproc::script {
 
 class LineSource {
 public:
-    using Pulled = std::optional<std::string>;  // a line, or nullopt at the end
+    enum class Got { line, end, nothing };
 
     explicit LineSource(const Cmd& cmd)
-        : encoding_(cmd.spec().settings.encoding), nothrow_(cmd.spec().settings.nothrow) {}
+        : utf8_(cmd.spec().settings.encoding == Encoding::utf8), nothrow_(cmd.spec().settings.nothrow) {}
 
     static std::shared_ptr<LineSource> start(const Cmd& cmd, uv_loop_t* loop) {
         auto src = std::make_shared<LineSource>(cmd);
@@ -29,26 +31,32 @@ public:
         return src;
     }
 
-    // A line, the end, or nothing yet (nullopt outside); throws at the end of a failed command.
-    std::optional<Pulled> pull() {
-        if (!ready_.empty()) {
-            std::string line = std::move(ready_.front());
-            ready_.pop_front();
-            readyBytes_ -= line.size();
-            if (paused_ && readyBytes_ < kLow) {
+    // The next line into `line`, the end, or nothing yet; throws at the end of a
+    // failed command.
+    Got pull(std::string& line) {
+        if (pos_ < complete_) {
+            std::size_t nl = buf_.find('\n', pos_);
+            take(line, nl);
+            advanceTo(nl + 1);
+            if (paused_ && buf_.size() - pos_ < kLow) {
                 paused_ = false;
                 run_->resumeOutput();
             }
-            return Pulled(std::move(line));
+            return Got::line;
         }
-        if (!result_) return std::nullopt;
+        if (!result_) return Got::nothing;
+        if (pos_ < buf_.size()) {  // the last line, without its newline
+            take(line, buf_.size());
+            advanceTo(buf_.size());
+            return Got::line;
+        }
         if (result_->failed && !nothrow_) throw ScriptError(*result_);
-        return Pulled();
+        return Got::end;
     }
 
     // co_await next(): settled at once when a line is ready, else by feed() or end().
-    Promise<Pulled> next() {
-        auto [p, r] = Promise<Pulled>::withResolvers();
+    Promise<std::optional<std::string>> next() {
+        auto [p, r] = Promise<std::optional<std::string>>::withResolvers();
         waiter_ = r;
         settleWaiter();
         return p;
@@ -59,7 +67,9 @@ public:
     // Nobody will read on: the command is killed and what it still prints is dropped.
     void abandon() {
         abandoned_ = true;
-        ready_.clear();
+        buf_.clear();
+        pos_ = complete_ = checked_ = invalidTo_ = 0;
+        invalidFrom_ = SIZE_MAX;
         run_->stop(run_->killSignal());
         run_->resumeOutput();
     }
@@ -70,29 +80,55 @@ private:
 
     void feed(std::string_view chunk) {
         if (abandoned_) return;
-        for (std::size_t nl; (nl = chunk.find('\n')) != std::string_view::npos;) {
-            partial_.append(chunk.substr(0, nl));
-            push(std::move(partial_));
-            partial_.clear();
-            chunk.remove_prefix(nl + 1);
+        if (pos_ > 0 && pos_ >= buf_.size() / 2) {  // drop what was read, at most once per half
+            buf_.erase(0, pos_);
+            complete_ -= pos_;
+            checked_ -= pos_;
+            if (invalidTo_ > 0) {
+                invalidFrom_ = invalidFrom_ > pos_ ? invalidFrom_ - pos_ : 0;
+                invalidTo_ -= pos_;
+            }
+            pos_ = 0;
         }
-        partial_.append(chunk);
-        if (!paused_ && readyBytes_ > kHigh) {
+        buf_.append(chunk);
+        if (std::size_t nl = buf_.rfind('\n'); nl != std::string::npos && nl + 1 > complete_) complete_ = nl + 1;
+        checkText(complete_);
+        if (!paused_ && buf_.size() - pos_ > kHigh) {
             paused_ = true;
             run_->pauseOutput();
         }
         settleWaiter();
     }
 
-    void push(std::string line) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        line = ::childproc::detail::applyEncoding(std::move(line), encoding_);
-        readyBytes_ += line.size();
-        ready_.push_back(std::move(line));
+    // Whether the bytes up to `end` are valid UTF-8, looked at once.
+    void checkText(std::size_t end) {
+        if (!utf8_ || end <= checked_) return;
+        std::string_view fresh(buf_.data() + checked_, end - checked_);
+        if (::childproc::detail::validUtf8Prefix(fresh) != fresh.size()) {
+            invalidFrom_ = std::min(invalidFrom_, checked_);
+            invalidTo_ = end;
+        }
+        checked_ = end;
+    }
+
+    void advanceTo(std::size_t next) {
+        pos_ = next;
+        if (pos_ >= invalidTo_) {
+            invalidFrom_ = SIZE_MAX;
+            invalidTo_ = 0;
+        }
+    }
+
+    // buf_[pos_, end) without a trailing '\r', decoded if it may be invalid.
+    void take(std::string& line, std::size_t end) {
+        if (end > pos_ && buf_[end - 1] == '\r') --end;
+        line.assign(buf_, pos_, end - pos_);
+        if (pos_ < invalidTo_ && end > invalidFrom_)
+            line = ::childproc::detail::applyEncoding(std::move(line), Encoding::utf8);
     }
 
     void end(Result r) {
-        if (!partial_.empty()) push(std::move(partial_));
+        checkText(buf_.size());
         result_ = std::move(r);
         settleWaiter();
     }
@@ -100,24 +136,32 @@ private:
     void settleWaiter() {
         if (!waiter_) return;
         try {
-            auto got = pull();
-            if (!got) return;
-            std::exchange(waiter_, std::nullopt)->resolve(std::move(*got));
+            std::string line;
+            switch (pull(line)) {
+            case Got::nothing: return;
+            case Got::line:
+                std::exchange(waiter_, std::nullopt)->resolve(std::optional<std::string>(std::move(line)));
+                break;
+            case Got::end: std::exchange(waiter_, std::nullopt)->resolve(std::optional<std::string>()); break;
+            }
         } catch (...) {
             std::exchange(waiter_, std::nullopt)->reject(std::current_exception());
         }
     }
 
-    Encoding encoding_;
+    bool utf8_;
     bool nothrow_;
     std::shared_ptr<detail::Run> run_;
-    std::deque<std::string> ready_;
-    std::size_t readyBytes_ = 0;
-    std::string partial_;
+    std::string buf_;                     // bytes not yet handed out, from pos_
+    std::size_t pos_ = 0;                 // the next line starts here
+    std::size_t complete_ = 0;            // just after the last '\n' in buf_
+    std::size_t checked_ = 0;             // bytes before this were checked as UTF-8
+    std::size_t invalidFrom_ = SIZE_MAX;  // [invalidFrom_, invalidTo_) holds an invalid sequence
+    std::size_t invalidTo_ = 0;
     bool paused_ = false;
     bool abandoned_ = false;
     std::optional<Result> result_;
-    std::optional<Promise<Pulled>::Resolver> waiter_;
+    std::optional<Promise<std::optional<std::string>>::Resolver> waiter_;
 };
 
 struct Lines::Impl {
@@ -138,10 +182,10 @@ Lines::~Lines() {
 void Lines::iterator::advance() {
     Impl& impl = *lines_->impl_;
     for (;;) {
-        if (auto got = impl.source->pull()) {
-            if (!*got) lines_ = nullptr;
-            else line_ = std::move(**got);
-            return;
+        switch (impl.source->pull(line_)) {
+        case LineSource::Got::line: return;
+        case LineSource::Got::end: lines_ = nullptr; return;
+        case LineSource::Got::nothing: break;
         }
         if (!runOnce(impl.loop.get()))
             throw Error("Cmd::readLines: the loop ran dry before the command ended", "ERR_CHILDPROC_DEADLOCK");
