@@ -11,8 +11,9 @@
 //
 // Each {} in a command's format is exactly one argument whatever it holds (a
 // range: one argument per element); the format's own words are split on spaces
-// and may not hold quotes or shell operators (a compile error says so). A shell
-// runs only when asked: sh.shell("...").
+// and may not hold quotes or shell operators (a compile error says so), so the
+// format is a literal; words known only at run time go through sh.cmd(...). A
+// shell runs only when asked: sh.shell("...").
 
 #include <charconv>
 #include <chrono>
