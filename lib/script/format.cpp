@@ -12,7 +12,7 @@ namespace childproc::script::detail {
 
 namespace {
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }  // execa's separators
 
 }  // namespace
 
