@@ -71,8 +71,9 @@ public:
     // gone. Unknown names throw ERR_UNKNOWN_SIGNAL (from Signal).
     bool kill(Signal sig = SIGTERM);
     // Beyond Node: signal the whole process group of a detached child (kill(-pid)),
-    // grandchildren included. Throws ERR_CHILD_NOT_DETACHED for a child in our own
-    // group; false once the child has been reaped (its group id may be reused).
+    // or the group given as processGroup, grandchildren included. Throws
+    // ERR_CHILD_NOT_DETACHED for a child in our own group; false once the child has
+    // been reaped (while it is not, its group id cannot be reused).
     bool killProcessGroup(Signal sig = SIGTERM);
     void ref();
     void unref();
@@ -174,6 +175,7 @@ private:
     std::unique_ptr<detail::Timer> forceKill_;
     std::chrono::milliseconds forceKillAfter_{0};
     bool detached_ = false;
+    std::optional<int> processGroup_;  // as asked: 0 is the child's own pid
     std::unique_ptr<uv_async_t> abortAsync_;
     std::unique_ptr<std::stop_callback<std::function<void()>>> abortCallback_;
 

@@ -94,6 +94,11 @@ struct SpawnOptions {
     // dies. Linux ties it to the *thread* that spawned: spawn from a thread that
     // outlives the child (Gotchas).
     bool killWithParent = false;
+    // Put the child in process group `processGroup` (0: a new group it leads), as a
+    // shell puts a job's stages in one group; killProcessGroup() then signals it.
+    // Unlike detached, the child stays in our session (one scheduler autogroup).
+    // Not with detached; needs the posix_spawn backend (Linux).
+    std::optional<int> processGroup;
     uv_loop_t* loop = nullptr;  // default: uv_default_loop()
     Backend backend = Backend::automatic;
 };

@@ -73,8 +73,9 @@ public:
         std::optional<std::string> input;
         std::size_t maxBuffer = 100 * 1024 * 1024;  // per stream, as execa
         std::stop_token stop;
-        bool ownGroup = true;  // its own session and process group, which a kill takes whole
+        bool ownGroup = true;  // one process group for all its stages, which a kill takes whole
         bool killWithParent = true;
+        bool detached = false;      // its own session instead, not killed when we die
         uv_loop_t* loop = nullptr;  // co_await: default uv_default_loop()
         Backend backend = Backend::automatic;
     };

@@ -133,12 +133,13 @@ bool ChildProcess::kill(Signal sig) {
 }
 
 bool ChildProcess::killProcessGroup(Signal sig) {
-    if (!detached_)
+    if (!detached_ && !processGroup_)
         throw Error("killProcessGroup() needs a detached child: this one shares our process group",
                     "ERR_CHILD_NOT_DETACHED");
-    // While the leader is unreaped its pid, and so the group id, cannot be reused.
+    // While this member is unreaped, the group id cannot be reused.
     if (!isRunning()) return false;
-    if (::kill(-*pid_, sig.number()) != 0) {
+    const int group = processGroup_.value_or(0) > 0 ? *processGroup_ : *pid_;
+    if (::kill(-group, sig.number()) != 0) {
         int err = -errno;
         if (err == UV_ESRCH) return false;
         throw systemError(err, "kill");

@@ -84,6 +84,7 @@ void ChildProcess::start(detail::SpawnPlan& plan) {
     killSignal_ = plan.killSignal;
     forceKillAfter_ = plan.forceKillAfter;
     detached_ = plan.spec.detached;
+    processGroup_ = plan.spec.processGroup;
     openStdio(plan);
     if (plan.ipcIndex >= 0) openChannel(plan);
     const int err = launch(plan);

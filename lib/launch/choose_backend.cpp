@@ -37,6 +37,12 @@ Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
                         "ERR_INVALID_ARG_VALUE", "TypeError");
         return vforkLauncher();
     }
+    if (spec.processGroup) {  // uv_spawn has no setpgid; the environment's choice yields
+        if (!fastPathCan || wanted == Backend::uv)
+            throw Error("processGroup needs the posix_spawn backend (Linux 5.3+), without uid/gid",
+                        "ERR_INVALID_ARG_VALUE", "TypeError");
+        return posixSpawnLauncher();
+    }
     if (wanted == Backend::automatic) wanted = environmentDefault();
     switch (wanted) {
     case Backend::uv: return uvLauncher();

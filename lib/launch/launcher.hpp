@@ -33,6 +33,7 @@ struct LaunchSpec {
     std::optional<std::string> cwd;
     std::vector<StdioPlan> stdio;
     bool detached = false;
+    std::optional<int> processGroup;  // setpgid(0, it) in the child
     bool killWithParent = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;

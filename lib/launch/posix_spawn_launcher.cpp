@@ -41,6 +41,10 @@ struct SpawnAttributes {
         if (spec.cwd) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd->c_str());
         short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
         if (spec.detached) flags |= POSIX_SPAWN_SETSID;
+        if (spec.processGroup) {
+            flags |= POSIX_SPAWN_SETPGROUP;
+            posix_spawnattr_setpgroup(&attr, *spec.processGroup);
+        }
         posix_spawnattr_setflags(&attr, flags);
         sigset_t none, all;
         sigemptyset(&none);

@@ -47,7 +47,7 @@ int reportPipe(int (&report)[2], int slots) {
 
 // In the vforked child: only async-signal-safe calls, and no allocation.
 [[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
-                              const char* cwd, bool detached, pid_t parent, int reportFd) {
+                              const char* cwd, bool detached, int pgid, pid_t parent, int reportFd) {
     int e = 0;
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
     else if (::getppid() != parent) e = ESRCH;  // orphaned before prctl took hold
@@ -68,6 +68,7 @@ int reportPipe(int (&report)[2], int slots) {
     }
     if (!e && cwd && ::chdir(cwd) != 0) e = errno;
     if (!e && detached && ::setsid() < 0) e = errno;
+    if (!e && pgid >= 0 && ::setpgid(0, pgid) < 0) e = errno;
     if (!e) {
         struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
@@ -84,7 +85,7 @@ int reportPipe(int (&report)[2], int slots) {
 }
 
 int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, const char* cwd,
-               bool detached, pid_t& out) {
+               bool detached, int pgid, pid_t& out) {
     int report[2];
     if (int r = reportPipe(report, fds.slots()); r != 0) return r;
     const pid_t parent = ::getpid();
@@ -94,7 +95,7 @@ int vforkSpawn(const char* program, char* const* argv, char* const* envp, const 
     const pid_t pid = ::vfork();
     if (pid == 0) {
         ::close(report[0]);
-        becomeChild(program, argv, envp, fds, cwd, detached, parent, report[1]);
+        becomeChild(program, argv, envp, fds, cwd, detached, pgid, parent, report[1]);
     }
     const int forkErr = pid < 0 ? errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
@@ -124,7 +125,8 @@ public:
 private:
     int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
                    const ChildFds& fds, pid_t& pid) override {
-        return vforkSpawn(program.c_str(), argv, envp, fds, spec.cwd ? spec.cwd->c_str() : nullptr, spec.detached, pid);
+        return vforkSpawn(program.c_str(), argv, envp, fds, spec.cwd ? spec.cwd->c_str() : nullptr, spec.detached,
+                          spec.processGroup.value_or(-1), pid);
     }
 };
 

@@ -46,12 +46,15 @@ Settings Settings::stop(std::stop_token token) const {
 }
 Settings Settings::detached() const {
     return edited([](Values& v) {
-        v.ownGroup = true;
+        v.detached = true;
         v.killWithParent = false;
     });
 }
 Settings Settings::inOurGroup() const {
-    return edited([](Values& v) { v.ownGroup = false; });
+    return edited([](Values& v) {
+        v.ownGroup = false;
+        v.detached = false;
+    });
 }
 Settings Settings::loop(uv_loop_t* l) const {
     return edited([&](Values& v) { v.loop = l; });

@@ -70,6 +70,8 @@ void validateSpawn(const std::string& file, const std::vector<std::string>& args
     if (o.cwd) rejectNul(*o.cwd, "The property 'options.cwd'");
     if (o.argv0) rejectNul(*o.argv0, "The property 'options.argv0'");
     validateTimeout(o.timeout);
+    if (o.processGroup && (*o.processGroup < 0 || o.detached))
+        throw invalidArg("The property 'options.processGroup' must be a process group id >= 0, without detached");
 }
 
 // The program and its argv: with a shell, `shell -c "file args..."` (joined unquoted, as Node does).
@@ -161,6 +163,7 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     spec.env = envPairs(o.env);
     if (o.cwd && !o.cwd->empty()) spec.cwd = o.cwd;  // Node's process_wrap passes no cwd for ''
     spec.detached = o.detached;
+    spec.processGroup = o.processGroup;
     spec.killWithParent = o.killWithParent;
     spec.uid = o.uid;
     spec.gid = o.gid;
