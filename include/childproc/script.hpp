@@ -140,7 +140,7 @@ struct StageReport {
     bool ok(const std::set<int>& okCodes) const { return !error && !signal && exitCode && okCodes.count(*exitCode); }
 };
 
-struct Result {
+struct CHILDPROC_EXPORT Result {
     std::string command;  // "a 'b c' | d", quoted so it can be pasted into a shell
     std::string cwd;
     std::string stdoutData;             // the last stage's stdout (stdout/stderr are C macros)
