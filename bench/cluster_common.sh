@@ -2,10 +2,9 @@
 # Sourced by bench/cluster.sh and bench/reload.sh: the Release build of the
 # benchmark's cluster_http, and starting a primary until it listens.
 
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
-      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_cluster_http >/dev/null
+# shellcheck source=bench/build.sh
+. bench/build.sh
+bench_build bench_cluster_http
 out=$(mktemp -d)
 
 # start_primary LOG CMD...: run CMD in the background with its output in LOG; sets

@@ -7,10 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
-      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" >/dev/null
+# shellcheck source=bench/build.sh
+. bench/build.sh
+bench_build
 floor=$build/bench/bench_floor
 cp=$build/bench/bench_childproc
 writer=$build/bench/bench_writer

@@ -8,10 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCHILDPROC_BUILD_BENCH=ON -DCHILDPROC_BUILD_TESTS=OFF \
-      -DCHILDPROC_BUILD_EXAMPLES=OFF -DCHILDPROC_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_script >/dev/null
+# shellcheck source=bench/build.sh
+. bench/build.sh
+bench_build bench_script
 npm=$build/npm
 [ -d "$npm/node_modules/execa" ] && [ -d "$npm/node_modules/zx" ] ||
   npm install --prefix "$npm" --no-audit --no-fund --silent execa@9 zx@8 >/dev/null
