@@ -11,6 +11,7 @@
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
 #include "exec/encoding.hpp"
+#include "exec/owned_fds.hpp"
 #include "exec/private_loop.hpp"
 #include "spawn/convert_options.hpp"
 #include "spawn/normalize.hpp"
@@ -27,30 +28,18 @@ void Pipeline::kill(Signal sig) {
     for (auto& s : stages_) s->kill(sig);
 }
 
-namespace {
-
-// The fds a pipeline's parent holds until every stage has its own copy.
-struct Junctions {
-    std::vector<int> fds;
-    ~Junctions() {
-        for (int fd : fds) ::close(fd);
-    }
-};
-
-}  // namespace
-
 PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const PipelineOptions& o) {
     if (commands.empty()) throw Error("A pipeline needs at least one command", "ERR_INVALID_ARG_VALUE", "TypeError");
     detail::validateTimeout(o.timeout);
     auto p = PipelinePtr(new Pipeline);
     const std::size_t n = commands.size();
 
-    Junctions junctions;
+    detail::OwnedFds junctions;
     std::vector<std::array<int, 2>> pipes(n - 1);
     for (auto& fds : pipes) {
         if (int err = uv_pipe(fds.data(), 0, 0); err < 0) throw systemError(err, "pipe2");  // both ends close-on-exec
-        junctions.fds.push_back(fds[0]);
-        junctions.fds.push_back(fds[1]);
+        junctions.keep(fds[0]);
+        junctions.keep(fds[1]);
     }
 
     for (std::size_t i = 0; i < n; ++i) {

@@ -11,6 +11,7 @@
 
 #include "childproc/spawn.hpp"
 #include "exec/encoding.hpp"
+#include "exec/owned_fds.hpp"
 #include "script/quote.hpp"
 #include "script/verbose.hpp"
 
@@ -20,21 +21,6 @@ using ::childproc::detail::Capture;
 
 namespace {
 
-// The fds the parent holds until every stage has its copy.
-struct Fds {
-    std::vector<int> fds;
-    Fds() = default;
-    Fds(const Fds&) = delete;
-    Fds& operator=(const Fds&) = delete;
-    ~Fds() {
-        for (int fd : fds) ::close(fd);
-    }
-    int keep(int fd) {
-        fds.push_back(fd);
-        return fd;
-    }
-};
-
 int openFile(const std::filesystem::path& path, int flags, const std::string& command) {
     int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0666);
     if (fd >= 0) return fd;
@@ -43,7 +29,7 @@ int openFile(const std::filesystem::path& path, int flags, const std::string& co
     throw Error("Cannot open " + path.string() + " (" + e.code + ") for: " + command, e.code);
 }
 
-int redirectFd(const Cmd::Redirect& r, const std::string& command, Fds& fds) {
+int redirectFd(const Cmd::Redirect& r, const std::string& command, ::childproc::detail::OwnedFds& fds) {
     int flags = O_WRONLY | O_CREAT | (r.mode == Write::append ? O_APPEND : O_TRUNC);
     return fds.keep(openFile(r.path, flags, command));
 }
@@ -86,7 +72,7 @@ std::shared_ptr<Run> Run::start(const Cmd& cmd, uv_loop_t* loop, Done done, Sink
 void Run::spawnStages() {
     const auto& s = spec_.settings;
     const std::size_t n = spec_.stages.size();
-    Fds fds;
+    ::childproc::detail::OwnedFds fds;
     std::vector<std::array<int, 2>> pipes(n - 1);
     for (auto& p : pipes) {
         if (int err = uv_pipe(p.data(), 0, 0); err < 0) throw systemError(err, "pipe2");  // close-on-exec
