@@ -99,6 +99,12 @@ struct SpawnOptions {
     // Unlike detached, the child stays in our session (one scheduler autogroup).
     // Not with detached; needs the posix_spawn backend (Linux).
     std::optional<int> processGroup;
+    // The child leads a new session whose controlling terminal is this terminal
+    // device (a pty's slave, "/dev/pts/N"), opened as its fds 0, 1 and 2: ^C on the
+    // terminal reaches it as SIGINT, /dev/tty opens, job control works. Slots 0-2
+    // of stdio must be 'ignore'. Not with processGroup; needs the posix_spawn
+    // backend (Linux). childproc/pty.hpp builds terminals on it.
+    std::optional<std::string> controllingTerminal;
     uv_loop_t* loop = nullptr;  // default: uv_default_loop()
     Backend backend = Backend::automatic;
 };

@@ -45,6 +45,12 @@ int ChildFds::prepare(const LaunchSpec& spec) {
     slots_ = static_cast<int>(spec.stdio.size());
     for (int i = 0; i < slots_; ++i) {
         const auto& s = spec.stdio[static_cast<std::size_t>(i)];
+        if (spec.terminal && i <= 2) {
+            // Opened by the new session leader, the terminal becomes its controlling one.
+            if (i == 0) ops_.push_back({FdOp::open, -1, 0, spec.terminal->c_str()});
+            else ops_.push_back({FdOp::dup, 0, i});
+            continue;
+        }
         int source = -1;
         switch (s.kind) {
         case StdioPlan::Kind::ignore:

@@ -13,9 +13,10 @@ namespace childproc::detail {
 
 // What the child does to fd `target` before exec.
 struct FdOp {
-    enum Kind { dup, close } kind;
+    enum Kind { dup, close, open } kind;
     int src;
     int target;
+    const char* path = nullptr;  // Kind::open: opened read-write, without O_NOCTTY
 };
 
 class ChildFds {

@@ -2,6 +2,7 @@
 // Which backend creates a process: the fastest that honours the options.
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "childproc/error.hpp"
@@ -28,16 +29,18 @@ Backend environmentDefault() {
 
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
     inheritedChannel();  // a channel given to us is never given on (normally taken before main)
-    // posix_spawn cannot change uid/gid; uv_spawn's fork can. killWithParent needs
-    // the vfork backend (uv_spawn has no hook to run prctl in the child).
-    const bool fastPathCan = pidfdSupported() && !spec.uid && !spec.gid;
-    if (spec.killWithParent) {
-        if (!pidfdSupported() || spec.uid || spec.gid || wanted == Backend::uv)
-            throw Error("killWithParent needs the posix_spawn backend (Linux 5.3+), without uid/gid",
+    // uv_spawn has no hook to run prctl, setpgid or a terminal's open in the child;
+    // posix_spawn cannot change uid/gid; the vfork backend does all of these.
+    const bool ids = spec.uid || spec.gid;
+    const bool fastPathCan = pidfdSupported() && !ids;
+    if (spec.killWithParent || spec.terminal) {
+        if (!pidfdSupported() || wanted == Backend::uv)
+            throw Error(std::string(spec.killWithParent ? "killWithParent" : "controllingTerminal") +
+                            " needs the posix_spawn backend (Linux 5.3+)",
                         "ERR_INVALID_ARG_VALUE", "TypeError");
-        return vforkLauncher();
+        return spec.killWithParent || ids ? vforkLauncher() : posixSpawnLauncher();
     }
-    if (spec.processGroup) {  // uv_spawn has no setpgid; the environment's choice yields
+    if (spec.processGroup) {  // the environment's choice yields
         if (!fastPathCan || wanted == Backend::uv)
             throw Error("processGroup needs the posix_spawn backend (Linux 5.3+), without uid/gid",
                         "ERR_INVALID_ARG_VALUE", "TypeError");

@@ -7,6 +7,7 @@
 
 #if defined(__linux__)
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <csignal>
 
@@ -32,14 +33,19 @@ struct SpawnAttributes {
         if (int r = posix_spawnattr_init(&attr); r != 0) return -r;
         attrInit = true;
         for (const FdOp& op : fds.ops()) {
-            if (op.kind == FdOp::dup) posix_spawn_file_actions_adddup2(&actions, op.src, op.target);
-            else posix_spawn_file_actions_addclose(&actions, op.target);
+            switch (op.kind) {
+            case FdOp::dup: posix_spawn_file_actions_adddup2(&actions, op.src, op.target); break;
+            case FdOp::close: posix_spawn_file_actions_addclose(&actions, op.target); break;
+            case FdOp::open: posix_spawn_file_actions_addopen(&actions, op.target, op.path, O_RDWR, 0); break;
+            }
         }
         // Nothing but the named slots reaches the child, even fds other code
         // opened without O_CLOEXEC.
         posix_spawn_file_actions_addclosefrom_np(&actions, fds.slots());
         if (spec.cwd) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd->c_str());
         short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+        // glibc runs setsid() before the file actions, so a terminal they open is
+        // the new session's controlling terminal.
         if (spec.detached) flags |= POSIX_SPAWN_SETSID;
         if (spec.processGroup) {
             flags |= POSIX_SPAWN_SETPGROUP;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Backend 3 (Linux), for killWithParent: posix_spawn has no way to run
-// prctl(PR_SET_PDEATHSIG) in the child, so this does what glibc's posix_spawn does,
+// Backend 3 (Linux), for killWithParent, and for uid/gid with killWithParent or
+// a controlling terminal: posix_spawn has no way to run prctl(PR_SET_PDEATHSIG)
+// or setuid in the child, so this does what glibc's posix_spawn does,
 // by hand: vfork (the child borrows our memory until it execs), only
 // async-signal-safe calls in the child, and every signal blocked around it so no
 // handler of ours runs on the shared stack. The exec errno comes back through a
@@ -46,29 +47,63 @@ int reportPipe(int (&report)[2], int slots) {
 }
 
 // In the vforked child: only async-signal-safe calls, and no allocation.
-[[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
-                              const char* cwd, bool detached, int pgid, pid_t parent, int reportFd) {
-    int e = 0;
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
-    else if (::getppid() != parent) e = ESRCH;  // orphaned before prctl took hold
-    const auto& ops = fds.ops();
-    for (std::size_t i = 0; i < ops.size() && !e; ++i) {
-        const FdOp& op = ops[i];
-        if (op.kind == FdOp::dup) {
-            if (::dup2(op.src, op.target) < 0) e = errno;
-        } else {
-            ::close(op.target);
-        }
+// What the vforked child does besides its fds; plain values, read without allocating.
+struct ChildSetup {
+    const char* cwd = nullptr;
+    bool killWithParent = false;
+    bool detached = false;
+    int pgid = -1;
+    long uid = -1;
+    long gid = -1;
+    pid_t parent = 0;
+};
+
+// 0 or an errno. A terminal opened here by a session leader becomes its controlling one.
+int applyFdOp(const FdOp& op) {
+    switch (op.kind) {
+    case FdOp::dup: return ::dup2(op.src, op.target) < 0 ? errno : 0;
+    case FdOp::close: ::close(op.target); return 0;
+    case FdOp::open: {
+        const int fd = ::open(op.path, O_RDWR);
+        if (fd < 0) return errno;
+        if (fd == op.target) return 0;
+        const int e = ::dup2(fd, op.target) < 0 ? errno : 0;
+        ::close(fd);
+        return e;
     }
+    }
+    return 0;
+}
+
+// Raw system calls: glibc's setuid()/setgid() would signal every thread of the
+// process whose memory this child borrows; the syscalls change only this one.
+int dropPrivileges(const ChildSetup& setup) {
+    if (setup.uid < 0 && setup.gid < 0) return 0;
+    ::syscall(SYS_setgroups, 0, nullptr);  // as libuv: fails harmlessly when not privileged
+    if (setup.gid >= 0 && ::syscall(SYS_setgid, setup.gid) != 0) return errno;
+    if (setup.uid >= 0 && ::syscall(SYS_setuid, setup.uid) != 0) return errno;
+    return 0;
+}
+
+[[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
+                              const ChildSetup& setup, int reportFd) {
+    int e = 0;
+    if (setup.killWithParent) {
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
+        else if (::getppid() != setup.parent) e = ESRCH;  // orphaned before prctl took hold
+    }
+    if (!e && setup.detached && ::setsid() < 0) e = errno;  // before a terminal is opened
+    const auto& ops = fds.ops();
+    for (std::size_t i = 0; i < ops.size() && !e; ++i) e = applyFdOp(ops[i]);
     // Close everything past the slots but the report pipe's write end, which exec closes.
     const auto slots = static_cast<unsigned>(fds.slots());
     if (!e) {
         if (reportFd > fds.slots()) ::syscall(SYS_close_range, slots, static_cast<unsigned>(reportFd - 1), 0U);
         ::syscall(SYS_close_range, static_cast<unsigned>(reportFd + 1), ~0U, 0U);
     }
-    if (!e && cwd && ::chdir(cwd) != 0) e = errno;
-    if (!e && detached && ::setsid() < 0) e = errno;
-    if (!e && pgid >= 0 && ::setpgid(0, pgid) < 0) e = errno;
+    if (!e && setup.cwd && ::chdir(setup.cwd) != 0) e = errno;
+    if (!e && setup.pgid >= 0 && ::setpgid(0, setup.pgid) < 0) e = errno;
+    if (!e) e = dropPrivileges(setup);
     if (!e) {
         struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
@@ -84,18 +119,18 @@ int reportPipe(int (&report)[2], int slots) {
     ::_exit(127);
 }
 
-int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, const char* cwd,
-               bool detached, int pgid, pid_t& out) {
+int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, ChildSetup setup,
+               pid_t& out) {
     int report[2];
     if (int r = reportPipe(report, fds.slots()); r != 0) return r;
-    const pid_t parent = ::getpid();
+    setup.parent = ::getpid();
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     const pid_t pid = ::vfork();
     if (pid == 0) {
         ::close(report[0]);
-        becomeChild(program, argv, envp, fds, cwd, detached, pgid, parent, report[1]);
+        becomeChild(program, argv, envp, fds, setup, report[1]);
     }
     const int forkErr = pid < 0 ? errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
@@ -125,8 +160,14 @@ public:
 private:
     int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
                    const ChildFds& fds, pid_t& pid) override {
-        return vforkSpawn(program.c_str(), argv, envp, fds, spec.cwd ? spec.cwd->c_str() : nullptr, spec.detached,
-                          spec.processGroup.value_or(-1), pid);
+        ChildSetup setup;
+        setup.cwd = spec.cwd ? spec.cwd->c_str() : nullptr;
+        setup.killWithParent = spec.killWithParent;
+        setup.detached = spec.detached;
+        setup.pgid = spec.processGroup.value_or(-1);
+        if (spec.uid) setup.uid = *spec.uid;
+        if (spec.gid) setup.gid = *spec.gid;
+        return vforkSpawn(program.c_str(), argv, envp, fds, setup, pid);
     }
 };
 

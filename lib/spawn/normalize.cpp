@@ -72,6 +72,22 @@ void validateSpawn(const std::string& file, const std::vector<std::string>& args
     validateTimeout(o.timeout);
     if (o.processGroup && (*o.processGroup < 0 || o.detached))
         throw invalidArg("The property 'options.processGroup' must be a process group id >= 0, without detached");
+    if (o.controllingTerminal) {
+        rejectNul(*o.controllingTerminal, "The property 'options.controllingTerminal'");
+        if (o.controllingTerminal->empty() || o.processGroup)
+            throw invalidArg(
+                "The property 'options.controllingTerminal' must be a terminal's path, without processGroup");
+    }
+}
+
+// The terminal takes fds 0-2, so those slots cannot also be something else.
+void planTerminal(SpawnPlan& plan, const SpawnOptions& o) {
+    for (std::size_t i = 0; i < 3; ++i)
+        if (plan.spec.stdio[i].kind != StdioPlan::Kind::ignore)
+            throw invalidArg("The property 'options.stdio[" + std::to_string(i) +
+                             "]' must be 'ignore' with options.controllingTerminal");
+    plan.spec.terminal = o.controllingTerminal;
+    plan.spec.detached = true;  // the session the terminal belongs to
 }
 
 // The program and its argv: with a shell, `shell -c "file args..."` (joined unquoted, as Node does).
@@ -168,6 +184,7 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     spec.uid = o.uid;
     spec.gid = o.gid;
     planStdio(plan, o.stdio);
+    if (o.controllingTerminal) planTerminal(plan, o);
     if (plan.ipcIndex >= 0) planIpc(plan, o);
     plan.loop = o.loop;
     plan.backend = o.backend;
