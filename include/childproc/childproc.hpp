@@ -22,6 +22,7 @@
 #include "childproc/pipeline.hpp"
 #include "childproc/process.hpp"
 #include "childproc/promise.hpp"
+#include "childproc/pty.hpp"
 #include "childproc/script.hpp"
 #include "childproc/signals.hpp"
 #include "childproc/spawn.hpp"

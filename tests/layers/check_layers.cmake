@@ -12,7 +12,8 @@ set(layers
   "child"         # ChildProcess: creation steps, events, kill, close counting
   "spawn"         # spawn() and fork(): Node's argument rules → a SpawnPlan
   "exec;cluster"  # exec/execFile/*Sync/pipelines | the primary, workers, supervision
-  "script"        # scripting: commands as values, | on kernel pipes, lines, readable errors
+  "script;pty"    # scripting: commands as values, | on kernel pipes, lines | terminals: a program on a pty
+  "expect"        # expect: wait for text or a pattern on a terminal, answer it
 )
 
 if(NOT LIB_DIR)
