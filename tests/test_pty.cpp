@@ -144,7 +144,9 @@ TEST(Pty, NoOutputIsLostAtExit) {
         auto s = session("sh", {"-c", "head -c 100000 /dev/zero | tr '\\0' x"});
         if (s->out.size() != kBytes || s->close != ExitStatus{0, std::nullopt}) {
             ++wrong;
-            if (firstWrong.empty()) firstWrong = std::to_string(s->out.size()) + " bytes, " + testing::PrintToString(*s->close) + " " + testing::PrintToString(s->events);
+            if (firstWrong.empty())
+                firstWrong = std::to_string(s->out.size()) + " bytes, " + testing::PrintToString(*s->close) + " " +
+                             testing::PrintToString(s->events);
         }
     }
     EXPECT_EQ(wrong, 0) << "first short run: " << firstWrong;
@@ -304,6 +306,8 @@ TEST(Pty, NoMasterReachesAnyChild) {
 }
 
 TEST(Pty, AThousandTerminalsLeaveNoFdBehind) {
+    Pty::spawn("true", {});  // the loop's own fds (epoll, signal pipe) are made once, here
+    test::runLoop(10s);
     const int before = test::openFds();
     const int ptmxBefore = ptmxFds();
     int closed = 0;
@@ -402,3 +406,51 @@ TEST(Expect, ASecondWaitWhileOneWaitsIsRefused) {
     EXPECT_EQ(runUntil(std::move(first)).status, ExpectStatus::timeout);
 }
 
+// The CLI as a person meets it: run from a terminal (ours), it puts that terminal
+// in raw mode so ^C reaches the program, and restores it when the program ends.
+TEST(CliPty, RawWhileItRunsRestoredAfterAndControlCReachesTheProgram) {
+    const std::string tool = CP_TOOL_PATH;
+    Expect outer("sh", {"-c", "stty -g; \"$0\" pty -- sh -c 'echo ready; exec cat'; echo rc=$?; stty -g", tool});
+    // "ready" is relayed only once our terminal is raw.
+    auto before = outer.expect(std::regex(R"(([0-9a-f:]+)\r\nready\r\n)"), 10s);
+    ASSERT_TRUE(before) << outer.buffer();
+    // The inner cat echoes through both terminals: raw outside, cooked inside.
+    outer.send("hi\r");
+    ASSERT_TRUE(outer.expect("hi\r\nhi\r\n", 10s)) << outer.buffer();
+    auto during = spawnSync("stty", {"-F", outer.pty().ptsName(), "-g"});
+    ASSERT_TRUE(during.stdoutData);
+    EXPECT_NE(*during.stdoutData, before.groups.at(0) + "\n");  // raw now
+    outer.sendControl('c');                                     // one byte through the raw terminal, SIGINT inside
+    auto after = outer.expect(std::regex(R"(rc=(\d+)\r\n([0-9a-f:]+)\r\n)"), 10s);
+    ASSERT_TRUE(after) << outer.buffer();
+    EXPECT_EQ(after.groups.at(0), "130");
+    EXPECT_EQ(after.groups.at(1), before.groups.at(0));
+    EXPECT_EQ(outer.wait(), (ExitStatus{0, std::nullopt}));
+}
+
+TEST(CliPty, SizeStdinPipeAndStatus) {
+    SpawnSyncOptions o;
+    o.input = "hello\n";
+    auto r = spawnSync(
+        CP_TOOL_PATH,
+        {"pty", "--cols", "100", "--rows", "30", "--", "sh", "-c", "stty size; read x; echo got $x; exit 7"}, o);
+    ASSERT_TRUE(r.stdoutData);
+    EXPECT_EQ(r.status, 7);
+    EXPECT_NE(r.stdoutData->find("30 100\r\n"), std::string::npos) << *r.stdoutData;
+    EXPECT_NE(r.stdoutData->find("got hello\r\n"), std::string::npos) << *r.stdoutData;
+    auto missing = spawnSync(CP_TOOL_PATH, {"pty", "--", "no-such-program-childproc"});
+    EXPECT_EQ(missing.status, 127);
+}
+
+TEST(CliPty, OurWindowSizeIsPassedOn) {
+    const std::string tool = CP_TOOL_PATH;
+    PtyOptions o;
+    o.cols = 90;
+    o.rows = 20;
+    Expect outer(tool, {"pty", "--", "sh", "-c", "stty size; trap 'stty size' WINCH; while :; do sleep 0.05; done"}, o);
+    ASSERT_TRUE(outer.expect("20 90\r\n", 10s)) << outer.buffer();
+    outer.pty().resize(120, 50);  // our terminal changes: SIGWINCH to the CLI, which resizes its own
+    ASSERT_TRUE(outer.expect("50 120\r\n", 10s)) << outer.buffer();
+    outer.sendControl('c');
+    EXPECT_EQ(outer.wait(), (ExitStatus{130, std::nullopt}));
+}

@@ -14,6 +14,7 @@ Command pipelineCommand(CLI::App& app);
 Command forkCommand(CLI::App& app);
 Command ipcEchoCommand(CLI::App& app);
 Command clusterCommand(CLI::App& app);
+Command ptyCommand(CLI::App& app);
 Command tourCommand(CLI::App& app);
 
 }  // namespace cli

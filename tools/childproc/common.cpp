@@ -66,18 +66,6 @@ std::optional<Backend> backendFrom(const std::string& v) {
     return std::nullopt;
 }
 
-// The options every command that starts a process has, in --help's order.
-void addEnvironmentOptions(CLI::App& app, CommonFlags& f) {
-    app.add_option("--cwd", f.cwd, "working directory of the child (Node: options.cwd)")->type_name("DIR");
-    valueOption(app, "--env", "K=V", "add K=V to the child's environment; repeatable (Node: options.env)",
-                [&f](const std::string& v) { f.env.push_back(v); })
-        ->trigger_on_parse()
-        ->check(checkedBy([](const std::string& v) {
-            return v.find('=') == std::string::npos || v.front() == '=' ? "takes K=V, got '" + v + "'" : "";
-        }));
-    flagOption(app, "--clear-env", "start from an empty environment instead of ours", f.clearEnv);
-}
-
 void addProcessOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
     if (extra & kArgv0)
         app.add_option("--argv0", f.argv0, "argv[0] the child sees (Node: options.argv0)")->type_name("NAME");
@@ -103,14 +91,7 @@ void addProcessOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
 }
 
 void addRunOptions(CLI::App& app, CommonFlags& f) {
-    app.add_option("--timeout", f.timeoutMs,
-                   "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)")
-        ->type_name("MS")
-        ->check(wholeIn(0, kMaxSafeInteger));
-    valueOption(app, "--kill-signal", "SIG",
-                "signal for --timeout, a name or a number; default SIGTERM (Node: killSignal)",
-                [&f](const std::string& v) { f.killSignal = *signalFrom(v); })
-        ->check(checkedBy([](const std::string& v) { return signalFrom(v) ? "" : "unknown signal '" + v + "'"; }));
+    addTimeoutOptions(app, f);
     valueOption(app, "--backend", "B", "auto|uv|posix_spawn: how the process is created", [&f](const std::string& v) {
         f.backend = *backendFrom(v);
     })->check(checkedBy([](const std::string& v) {
@@ -133,6 +114,29 @@ void addRunOptions(CLI::App& app, CommonFlags& f) {
 }
 
 }  // namespace
+
+// The options every command that starts a process has, in --help's order.
+void addEnvironmentOptions(CLI::App& app, CommonFlags& f) {
+    app.add_option("--cwd", f.cwd, "working directory of the child (Node: options.cwd)")->type_name("DIR");
+    valueOption(app, "--env", "K=V", "add K=V to the child's environment; repeatable (Node: options.env)",
+                [&f](const std::string& v) { f.env.push_back(v); })
+        ->trigger_on_parse()
+        ->check(checkedBy([](const std::string& v) {
+            return v.find('=') == std::string::npos || v.front() == '=' ? "takes K=V, got '" + v + "'" : "";
+        }));
+    flagOption(app, "--clear-env", "start from an empty environment instead of ours", f.clearEnv);
+}
+
+void addTimeoutOptions(CLI::App& app, CommonFlags& f) {
+    app.add_option("--timeout", f.timeoutMs,
+                   "kill the child with --kill-signal after MS milliseconds (Node: options.timeout)")
+        ->type_name("MS")
+        ->check(wholeIn(0, kMaxSafeInteger));
+    valueOption(app, "--kill-signal", "SIG",
+                "signal for --timeout, a name or a number; default SIGTERM (Node: killSignal)",
+                [&f](const std::string& v) { f.killSignal = *signalFrom(v); })
+        ->check(checkedBy([](const std::string& v) { return signalFrom(v) ? "" : "unknown signal '" + v + "'"; }));
+}
 
 CLI::Option* valueOption(CLI::App& app, const std::string& name, const std::string& value, const std::string& help,
                          std::function<void(const std::string&)> set) {

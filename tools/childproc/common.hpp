@@ -48,6 +48,11 @@ enum OptionSet : unsigned {
 // --json-fd, --trace, and those of `extra`; CLI11 refuses bad values.
 void addCommonOptions(CLI::App& app, CommonFlags& f, unsigned extra);
 
+// --cwd, --env, --clear-env; --timeout, --kill-signal (for commands that take
+// only some of the common options).
+void addEnvironmentOptions(CLI::App& app, CommonFlags& f);
+void addTimeoutOptions(CLI::App& app, CommonFlags& f);
+
 // --max-buffer N|unlimited.
 void addMaxBufferOption(CLI::App& app, const std::string& help, std::size_t& maxBuffer);
 

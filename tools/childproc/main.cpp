@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
     app.formatter(std::make_shared<HelpFormatter>(commands));
     app.set_help_flag("-h,--help");
     app.set_version_flag("--version", "childproc " CHILDPROC_VERSION);
-    commands = {spawnCommand(app), execCommand(app),    execFileCommand(app), pipelineCommand(app),
-                forkCommand(app),  ipcEchoCommand(app), clusterCommand(app),  tourCommand(app)};
+    commands = {spawnCommand(app),   execCommand(app),    execFileCommand(app), pipelineCommand(app), forkCommand(app),
+                ipcEchoCommand(app), clusterCommand(app), ptyCommand(app),      tourCommand(app)};
     // The command the parse had reached, for "Try 'childproc spawn --help'".
     const auto reached = [&]() -> const Command* {
         const auto chosen = app.get_subcommands();

@@ -14,17 +14,11 @@ namespace {
 
 class Relay {
 public:
-    explicit Relay(Stream& to) : to_(to), loop_(defaultLoop()) {}
+    explicit Relay(StdinSink sink) : sink_(std::move(sink)), loop_(defaultLoop()) {}
+    // Listeners that go with the relay, so none runs after it is freed.
+    void keep(Subscription s) { listening_.emplace_back(std::move(s)); }
 
-    // A child that exits without reading stdin must not leave us waiting on a terminal.
-    void start(ChildProcess& child) {
-        // EPIPE: the child stopped reading, as `yes | head` does. This one stays: a write
-        // still in flight may fail after the relay is gone.
-        to_.onError([](const Error&) {});
-        // The others go with the relay (scoped): none runs after it is freed.
-        listening_.emplace_back(to_.onDrain([this] { resume(); }));
-        listening_.emplace_back(to_.onClose([this] { stop(); }));
-        listening_.emplace_back(child.onExit([this](auto, auto) { stop(); }));
+    void start() {
         const uv_handle_type kind = uv_guess_handle(0);
         int fd = ::fcntl(0, F_DUPFD_CLOEXEC, 3);  // a copy: closing ours leaves fd 0 alone
         int err = fd < 0 ? -errno : 0;
@@ -50,7 +44,6 @@ public:
         resume();
     }
 
-private:
     void resume() {
         if (done_) return;
         if (fileFd_ >= 0) return readFile();
@@ -65,6 +58,7 @@ private:
             });
     }
 
+private:
     void readFile() {
         if (done_ || reading_) return;
         reading_ = true;
@@ -86,10 +80,10 @@ private:
         });
     }
 
-    // Writes a chunk; false (reading paused) until the child's stdin drains.
+    // Writes a chunk; false (reading paused) until the sink drains.
     bool pass(std::string chunk) {
         if (done_) return false;
-        if (to_.write(std::move(chunk))) return true;
+        if (sink_.write(std::move(chunk))) return true;
         if (stream_ && reading_) {
             uv_read_stop(&h_.stream);
             reading_ = false;
@@ -99,7 +93,7 @@ private:
 
     // EOF (or an error) on our stdin: the child's stdin ends too.
     void finish() {
-        if (!to_.destroyed() && to_.writable()) to_.end();
+        sink_.end();
         stop();
     }
 
@@ -124,7 +118,7 @@ private:
         return b;
     }
 
-    Stream& to_;
+    StdinSink sink_;
     uv_loop_t* loop_;
     union {
         uv_handle_t handle;
@@ -146,7 +140,31 @@ private:
 void relayStdin(ChildProcess& child) {
     Stream* in = child.stdinPipe();
     if (!in) return;
-    (new Relay(*in))->start(child);
+    // EPIPE: the child stopped reading, as `yes | head` does. This one stays: a write
+    // still in flight may fail after the relay is gone.
+    in->onError([](const Error&) {});
+    auto* relay = new Relay({[in](std::string chunk) { return in->write(std::move(chunk)); },
+                             [in] {
+                                 if (!in->destroyed() && in->writable()) in->end();
+                             }});
+    relay->keep(in->onDrain([relay] { relay->resume(); }));
+    relay->keep(in->onClose([relay] { relay->stop(); }));
+    // A child that exits without reading stdin must not leave us waiting on a terminal.
+    relay->keep(child.onExit([relay](auto, auto) { relay->stop(); }));
+    relay->start();
+}
+
+void relayStdin(Pty& pty) {
+    auto lastByte = std::make_shared<char>('\n');
+    auto* relay = new Relay({[&pty, lastByte](std::string chunk) {
+                                 if (!chunk.empty()) *lastByte = chunk.back();
+                                 return pty.write(std::move(chunk));
+                             },
+                             // EOF on a pipe is ^D, as typed: a second one ends a line left open.
+                             [&pty, lastByte] { pty.write(*lastByte == '\n' ? "\x04" : "\x04\x04"); }});
+    relay->keep(pty.onDrain([relay] { relay->resume(); }));
+    relay->keep(pty.onExit([relay](const ExitStatus&) { relay->stop(); }));
+    relay->start();
 }
 
 }  // namespace cli
