@@ -4,8 +4,11 @@
 #include <unistd.h>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <thread>
+
+#include <childproc/expect.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -208,6 +211,18 @@ bool scripting() {
     return out == "IT'S; $(NOT RUN)" && caught;
 }
 
+// node-pty's way: the program finds a real terminal it controls, and the ^C typed
+// on it is SIGINT, which no pipe can do.
+bool terminal() {
+    Expect term("sh", {"-c", "tty; stty size; exec sleep 10"}, {.cols = 100, .rows = 30});
+    auto seen = term.expect(std::regex(R"((/dev/pts/\d+)\r\n(\d+ \d+)\r\n)"), std::chrono::seconds(10));
+    if (seen) say("tty: " + seen.groups[0] + ", stty size: " + seen.groups[1] + " (rows cols)");
+    term.sendControl('c');
+    const ExitStatus status = term.wait();
+    say("after ^C: " + (status.signal ? "killed by " + *status.signal : "exit " + std::to_string(*status.code)));
+    return seen && seen.groups[1] == "30 100" && status.signal == "SIGINT";
+}
+
 const Step kSteps[] = {
     {"spawn with inherited stdio: the child writes straight to this terminal",
      "spawn('echo', ['hello from a child'], {stdio: 'inherit'})", inheritedStdio},
@@ -233,6 +248,8 @@ const Step kSteps[] = {
      "a.stdout.pipe(b.stdin) — but in the kernel: printf | sort | head -n 2", kernelPipeline},
     {"scripting as zx does it: each {} is one argument, | joins commands, a failure reads well",
      "await $`printf ${tricky} | tr a-z A-Z`; await $({timeout: 200})`sleep 10`", scripting},
+    {"a terminal as node-pty makes one: the program has a real tty, and ^C typed on it is SIGINT",
+     "pty.spawn('sh', ['-c', 'tty; stty size; exec sleep 10'], {cols: 100, rows: 30}).write('\\x03')", terminal},
 };
 
 int runTour() {

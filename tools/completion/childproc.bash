@@ -15,7 +15,7 @@ _childproc() {
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "spawn exec execfile pipeline fork ipc-echo cluster tour --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "spawn exec execfile pipeline fork ipc-echo cluster pty tour --help --version" -- "$cur"))
         return
     fi
     if [[ -z $started && $cur == -* ]]; then
