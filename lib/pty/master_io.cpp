@@ -94,6 +94,9 @@ void MasterIo::readAll() {
         const ssize_t n = ::read(fd_, buf, kLoopReadBufferSize);
         if (n > 0) {
             cb_.data(std::string_view(buf, static_cast<std::size_t>(n)));
+            // Short: the terminal had no more just now. The next poll event says when it
+            // has (or that it hung up), which saves the read() that would say EAGAIN.
+            if (static_cast<std::size_t>(n) < kLoopReadBufferSize) return;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
