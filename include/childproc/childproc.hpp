@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Node's child_process for C++20, on libuv. Include this one header.
+// Node's child_process for C++20, on libuv. Include this one header (and
+// childproc/expect.hpp for expect, kept out for the cost of <regex>).
 // It brings the whole of nlohmann/json, as messages are built with it; the single
 // headers declare json only (json_fwd.hpp), so that a file that only spawns
 // compiles without it.
