@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <regex>
 
@@ -453,4 +455,43 @@ TEST(CliPty, OurWindowSizeIsPassedOn) {
     ASSERT_TRUE(outer.expect("50 120\r\n", 10s)) << outer.buffer();
     outer.sendControl('c');
     EXPECT_EQ(outer.wait(), (ExitStatus{130, std::nullopt}));
+}
+
+// lydell/node-pty-bug's test.js (node-pty: ptys run two at a time got SIGHUP and ended
+// early on Linux CI), ported line by line with its child.js inline; run times shortened.
+TEST(NodePtyBug, TwoAtATimeEachRunsToItsEnd) {
+    struct Configuration {
+        int exitCode, runTime;
+    };
+    const std::vector<Configuration> configurations = {{0, 300}, {0, 300}, {0, 800}, {0, 300}, {1, 300}};
+    const std::string child =
+        "console.log('start'); setTimeout(() => { console.log('end'); "
+        "process.exit(Number(process.argv[1])); }, Number(process.argv[2]));";
+    std::deque<std::function<void()>> queue;
+    std::vector<ExitStatus> receivedExitCodes;
+    std::vector<std::string> buffers(configurations.size());
+    std::function<void(std::size_t)> run = [&](std::size_t i) {
+        auto terminal = Pty::spawn(CP_NODE_PATH, {"-e", child, std::to_string(configurations[i].exitCode),
+                                                  std::to_string(configurations[i].runTime)});
+        terminal->onData([&buffers, i](std::string_view data) { buffers[i] += data; });
+        terminal->onExit([&](const ExitStatus& status) {
+            receivedExitCodes.push_back(status);
+            if (!queue.empty()) {  // start the next in the queue, if there are any left
+                auto next = std::move(queue.front());
+                queue.pop_front();
+                next();
+            }
+        });
+    };
+    for (std::size_t i = 0; i < configurations.size(); ++i) queue.emplace_back([&run, i] { run(i); });
+    for (int i = 0; i < 2; ++i) {  // start running, 2 at a time
+        auto next = std::move(queue.front());
+        queue.pop_front();
+        next();
+    }
+    test::runLoop();
+    ASSERT_EQ(receivedExitCodes.size(), configurations.size());
+    EXPECT_EQ(std::count(receivedExitCodes.begin(), receivedExitCodes.end(), ExitStatus{1, std::nullopt}), 1);
+    EXPECT_EQ(std::count(receivedExitCodes.begin(), receivedExitCodes.end(), ExitStatus{0, std::nullopt}), 4);
+    for (const auto& b : buffers) EXPECT_EQ(b, "start\r\nend\r\n");
 }

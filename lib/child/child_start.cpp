@@ -70,6 +70,7 @@ namespace detail {
 
 ChildProcessPtr ChildAccess::start(SpawnPlan plan) {
     ignoreSigpipeOnce();
+    plan.launcher = &launcherFor(plan.backend, plan.spec);
     ChildProcessPtr child(new ChildProcess(plan.loop ? plan.loop : defaultLoop()));
     child->self_ = child;
     child->start(plan);
@@ -129,11 +130,10 @@ void ChildProcess::openChannel(detail::SpawnPlan& plan) {
 
 int ChildProcess::launch(detail::SpawnPlan& plan) {
     openHandle(false);  // the process handle
-    return detail::launcherFor(plan.backend, plan.spec)
-        .launch(
-            loop_, plan.spec,
-            [this](std::int64_t status, int sig) { detail::guarded(loop_, [&] { onProcessExit(status, sig); }); },
-            process_);
+    return plan.launcher->launch(
+        loop_, plan.spec,
+        [this](std::int64_t status, int sig) { detail::guarded(loop_, [&] { onProcessExit(status, sig); }); },
+        process_);
 }
 
 // Node reports a missing or forbidden program through 'error' and 'close'; every

@@ -19,6 +19,7 @@ struct SpawnPlan {
     std::vector<Stream*> handedOver;   // streams given as stdio: paused once the child is launched
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
+    Launcher* launcher = nullptr;  // chosen before anything is made: a refusal throws with nothing to undo
     std::chrono::milliseconds timeout{0};
     Signal killSignal = SIGTERM;
     std::stop_token signal;
