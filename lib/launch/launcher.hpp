@@ -32,9 +32,9 @@ struct LaunchSpec {
     std::vector<std::string> env;   // "K=V"
     std::optional<std::string> cwd;
     std::vector<StdioPlan> stdio;
-    bool detached = false;            // setsid() before the fds are set up
+    bool detached = false;                // setsid() before the fds are set up
     std::optional<std::string> terminal;  // opened as fd 0 (and dup'd to 1, 2) by a new session leader
-    std::optional<int> processGroup;  // setpgid(0, it) in the child
+    std::optional<int> processGroup;      // setpgid(0, it) in the child
     bool killWithParent = false;
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
