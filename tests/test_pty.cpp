@@ -449,7 +449,8 @@ TEST(CliPty, OurWindowSizeIsPassedOn) {
     PtyOptions o;
     o.cols = 90;
     o.rows = 20;
-    Expect outer(tool, {"pty", "--", "sh", "-c", "stty size; trap 'stty size' WINCH; while :; do sleep 0.05; done"}, o);
+    // The trap first: a SIGWINCH between `stty size` and `trap` would be ignored.
+    Expect outer(tool, {"pty", "--", "sh", "-c", "trap 'stty size' WINCH; stty size; while :; do sleep 0.05; done"}, o);
     ASSERT_TRUE(outer.expect("20 90\r\n", 10s)) << outer.buffer();
     outer.pty().resize(120, 50);  // our terminal changes: SIGWINCH to the CLI, which resizes its own
     ASSERT_TRUE(outer.expect("50 120\r\n", 10s)) << outer.buffer();
