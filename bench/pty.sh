@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 # shellcheck source=bench/build.sh
 . bench/build.sh
+# shellcheck source=bench/rounds.sh
+. bench/rounds.sh
 bench_build bench_pty
 npm=$build/npm
 if ! (cd "$npm" 2>/dev/null && node -e "require('node-pty')" 2>/dev/null); then
@@ -37,28 +39,12 @@ run() {
   esac
 }
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds" >&2
-  for i in "${!cases[@]}"; do
-    IFS='|' read -r name unit args <<<"${cases[$i]}"
-    for p in "${peers[@]}"; do
-      v=$(run "$p" $args 2>>"$out/$i.$p.err") || v=failed
-      echo "$v" >>"$out/$i.$p"
-    done
-  done
-done
-
-ok() { grep -v failed "$1" || true; }
-fails() { grep -c failed "$1" || true; }
-median() { ok "$1" | sort -g | awk '{v[NR]=$1} END{if(!NR)print "-"; else print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
-spread() {
-  local m f; m=$(median "$1"); f=$(fails "$1")
-  local lost=""
-  [ "$f" -gt 0 ] && lost=", lost bytes in $f of $rounds runs"
-  [ "$m" = - ] && { echo "failed$lost"; return; }
-  echo "$m ($(ok "$1" | sort -g | head -1)–$(ok "$1" | sort -g | tail -1))$lost"
+run_rounds "$rounds"
+# A run that delivered too few bytes failed: say how often.
+spread_lost() {
+  local f; f=$(fails "$1")
+  if [ "$f" -gt 0 ]; then echo "$(spread "$1"), lost bytes in $f of $rounds runs"; else spread "$1"; fi
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
 
 {
   echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max); lower is better."
@@ -71,8 +57,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; e
     IFS='|' read -r name unit args <<<"${cases[$i]}"
     c=$(median "$out/$i.cp")
     best=$(for p in nodepty python; do median "$out/$i.$p"; done | { grep -v '^-$' || true; } | sort -g | head -1)
-    echo "| $name | $unit | $(spread "$out/$i.floor") | $(spread "$out/$i.cp") | $(spread "$out/$i.nodepty") |" \
-         "$(spread "$out/$i.python") | $(ratio "$c" "$(median "$out/$i.floor")") | $(ratio "$best" "$c") |"
+    echo "| $name | $unit | $(spread_lost "$out/$i.floor") | $(spread_lost "$out/$i.cp") | $(spread_lost "$out/$i.nodepty") |" \
+         "$(spread_lost "$out/$i.python") | $(ratio "$c" "$(median "$out/$i.floor")") | $(ratio "$best" "$c") |"
   done
   echo
   echo "The floor is posix_openpt, posix_spawn (SETSID, the slave opened as fd 0) and a blocking"

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 # shellcheck source=bench/build.sh
 . bench/build.sh
+# shellcheck source=bench/rounds.sh
+. bench/rounds.sh
 bench_build bench_script
 npm=$build/npm
 [ -d "$npm/node_modules/execa" ] && [ -d "$npm/node_modules/zx" ] ||
@@ -36,25 +38,7 @@ run() {
   esac
 }
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds" >&2
-  for i in "${!cases[@]}"; do
-    IFS='|' read -r name unit args <<<"${cases[$i]}"
-    for p in "${peers[@]}"; do
-      v=$(run "$p" $args 2>/dev/null) || v=failed
-      echo "$v" >>"$out/$i.$p"
-    done
-  done
-done
-
-ok() { grep -v failed "$1" || true; }
-median() { ok "$1" | sort -g | awk '{v[NR]=$1} END{if(!NR)print "-"; else print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
-spread() {
-  local m; m=$(median "$1")
-  [ "$m" = - ] && { echo "failed"; return; }
-  echo "$m ($(ok "$1" | sort -g | head -1)–$(ok "$1" | sort -g | tail -1))"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
+run_rounds "$rounds"
 
 {
   echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max); lower is better."

@@ -52,8 +52,6 @@ public:
     // The first match in `text`; text is searched only from `from` on, where
     // nothing before could start a match of a plain string.
     std::optional<Found> find(std::string_view text, std::size_t from) const;
-    // How far back from the end a match may still be completed by more text.
-    std::size_t overlap() const { return regex_ ? std::string::npos : text_.size(); }
 
 private:
     std::string text_;

@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "core/guard.hpp"
+#include "core/once_or_error.hpp"
 #include "core/tick_queue.hpp"
 #include "core/timer.hpp"
 #include "ipc/channel.hpp"
@@ -24,26 +25,20 @@ Subscription ChildProcess::onExit(ExitListener fn, Listen how) { return exit_.ad
 Subscription ChildProcess::onClose(ExitListener fn, Listen how) { return close_.add(std::move(fn), how); }
 
 Promise<ExitStatus> ChildProcess::closed() {
-    auto [promise, resolver] = Promise<ExitStatus>::withResolvers();
     if (closeEmitted_) {
+        auto [promise, resolver] = Promise<ExitStatus>::withResolvers();
         resolver.resolve(ExitStatus{exitCode_, signalCode_});
         return promise;
     }
-    // As events.once: whichever of 'close' and 'error' comes first settles it.
-    auto subs = std::make_shared<std::pair<Subscription, Subscription>>();
-    subs->first = onClose(
-        [r = resolver, subs](std::optional<int> code, std::optional<std::string> signal) {
-            subs->second.off();
-            r.resolve(ExitStatus{code, std::move(signal)});
+    return detail::onceOrError<ExitStatus>(
+        [this](auto settle) {
+            return onClose(
+                [settle](std::optional<int> code, std::optional<std::string> signal) {
+                    settle(ExitStatus{code, std::move(signal)});
+                },
+                once);
         },
-        once);
-    subs->second = onError(
-        [r = resolver, subs](const Error& e) {
-            subs->first.off();
-            r.reject(e);
-        },
-        once);
-    return promise;
+        [this](auto fail) { return onError(fail, once); });
 }
 
 Promise<IncomingMessage> ChildProcess::nextMessage() {

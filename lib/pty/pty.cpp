@@ -13,6 +13,7 @@
 #include "childproc/loop.hpp"
 #include "childproc/spawn.hpp"
 #include "core/guard.hpp"
+#include "core/once_or_error.hpp"
 #include "core/tick_queue.hpp"
 #include "core/timer.hpp"
 #include "exec/encoding.hpp"
@@ -195,26 +196,13 @@ Subscription Pty::onError(std::function<void(const Error&)> fn, Listen how) { re
 Subscription Pty::onDrain(std::function<void()> fn, Listen how) { return drain_.add(std::move(fn), how); }
 
 Promise<ExitStatus> Pty::closed() {
-    auto [promise, resolver] = Promise<ExitStatus>::withResolvers();
     if (closed_) {
+        auto [promise, resolver] = Promise<ExitStatus>::withResolvers();
         resolver.resolve(*exit_);
         return promise;
     }
-    // As events.once: whichever of 'close' and 'error' comes first settles it.
-    auto subs = std::make_shared<std::pair<Subscription, Subscription>>();
-    subs->first = onClose(
-        [r = resolver, subs](const ExitStatus& status) {
-            subs->second.off();
-            r.resolve(status);
-        },
-        once);
-    subs->second = onError(
-        [r = resolver, subs](const Error& e) {
-            subs->first.off();
-            r.reject(e);
-        },
-        once);
-    return promise;
+    return detail::onceOrError<ExitStatus>([this](auto settle) { return onClose(settle, once); },
+                                           [this](auto fail) { return onError(fail, once); });
 }
 
 std::optional<int> Pty::pid() const { return child_ ? child_->pid() : std::nullopt; }
