@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ make cmake pkg-config libuv1-dev libcli11-dev help2man libgtest-dev libgmock-dev
-          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev clang-format python3 git)
+          nlohmann-json3-dev libbenchmark-dev nodejs strace clang libclang-rt-14-dev clang-format python3 git
+          chromium python3-pil)
 
 install_missing() {
     local missing=()

@@ -116,6 +116,9 @@ public:
     ChannelControl* channel();
 
     uv_loop_t* loop() const { return loop_; }
+    // This child's id on the diagnostics channels (childproc/diagnostics.hpp): 1, 2, …
+    // in the order children are made, never reused, unlike a pid.
+    std::uint64_t diagnosticsId() const { return diagnosticsId_; }
     // Which launcher created the process ("uv_spawn" or "posix_spawn"); empty before spawn.
     const char* backend() const;
 
@@ -149,8 +152,13 @@ private:
     void closeHandle(uv_handle_t* h);
     bool isRunning() const;
     void armForceKill(int signum);
+    // 'error', told to the diagnostics channel first.
+    void fail(const Error& e);
+    void publishSpawn(const detail::SpawnPlan& plan);
+    void publishEnd(bool exit);
 
     uv_loop_t* loop_;
+    std::uint64_t diagnosticsId_;
     std::unique_ptr<detail::TickQueue> ticks_;
     std::unique_ptr<detail::ProcessHandle> process_;
     std::vector<std::unique_ptr<Stream>> stdio_;  // nullptr for non-pipe slots

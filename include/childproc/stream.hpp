@@ -13,6 +13,7 @@
 
 #include <uv.h>
 
+#include "childproc/diagnostics.hpp"
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
 #include "childproc/export.hpp"
@@ -81,6 +82,11 @@ public:
     void startReading();
     void setCloseHook(std::function<void()> fn) { closeHook_ = std::move(fn); }
     void flushUnconsumed();
+    // Tells the diagnostics channel of this stream's bytes, as slot `fd` of child `process`.
+    void setDiagnostics(std::uint64_t process, int fd) {
+        diagProcess_ = process;
+        diagFd_ = fd;
+    }
 
 private:
     enum class Mode { initial, flowing, paused };
@@ -98,6 +104,7 @@ private:
     bool belowHighWaterMark();  // write()'s return value; false arms 'drain'
     void maybeDrain();
     void failWrite(WriteCallback cb, Error err);
+    void publish(diagnostics::Kind kind, std::string_view data) const;
 
     union Handle {
         uv_stream_t stream;
@@ -125,6 +132,8 @@ private:
     Listeners<> end_, drain_, close_;
     Listeners<const Error&> error_;
     std::function<void()> closeHook_;
+    std::uint64_t diagProcess_ = 0;  // 0: not a child's stdio, nothing published
+    int diagFd_ = -1;
 };
 
 }  // namespace childproc

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "childproc/child_process.hpp"
 
+#include "childproc/diagnostics.hpp"
+
 #include <cerrno>
 #include <csignal>
 
@@ -13,7 +15,8 @@
 
 namespace childproc {
 
-ChildProcess::ChildProcess(uv_loop_t* loop) : loop_(loop), ticks_(std::make_unique<detail::TickQueue>(loop)) {}
+ChildProcess::ChildProcess(uv_loop_t* loop)
+    : loop_(loop), diagnosticsId_(diagnostics::detail::nextId()), ticks_(std::make_unique<detail::TickQueue>(loop)) {}
 
 ChildProcess::~ChildProcess() = default;
 
@@ -79,7 +82,7 @@ bool ChildProcess::sendValue(const Value& message, const SendHandle& handle, Sen
 bool ChildProcess::noChannel(SendCallback cb) {
     Error e("Channel closed", "ERR_IPC_CHANNEL_CLOSED");  // no channel at all: as a closed one
     if (cb) ticks_->post([cb = std::move(cb), e] { cb(e); });
-    else ticks_->post([this, e] { detail::emitError(loop_, error_, e); });
+    else ticks_->post([this, e] { fail(e); });
     return false;
 }
 
@@ -97,10 +100,7 @@ Subscription ChildProcess::onDisconnect(std::function<void()> fn, Listen how) {
 
 void ChildProcess::disconnect() {
     if (channel_) channel_->disconnect();
-    else
-        ticks_->post([this] {
-            detail::emitError(loop_, error_, Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
-        });
+    else ticks_->post([this] { fail(Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED")); });
 }
 
 bool ChildProcess::connected() const { return channel_ && channel_->connected(); }
@@ -116,6 +116,17 @@ bool ChildProcess::isRunning() const { return pid_.has_value() && !exited_; }
 bool ChildProcess::kill(Signal sig) {
     if (!isRunning()) return false;
     int r = process_->kill(sig.number());
+    if (diagnostics::hasSubscribers(diagnostics::Kind::signal)) {
+        const std::string name = sig.name();
+        diagnostics::publish(diagnostics::Kind::signal, [&](diagnostics::Event& e) {
+            e.process = diagnosticsId_;
+            e.child = this;
+            e.pid = pid_;
+            e.number = sig.number();
+            e.name = name;
+            e.ok = r == 0;
+        });
+    }
     if (r == 0) {
         killed_ = true;
         armForceKill(sig.number());
@@ -123,7 +134,7 @@ bool ChildProcess::kill(Signal sig) {
     }
     if (r == UV_ESRCH) return false;
     if (r == UV_EINVAL || r == UV_ENOSYS) throw systemError(r, "kill");
-    detail::emitError(loop_, error_, systemError(r, "kill"));
+    fail(systemError(r, "kill"));
     return false;
 }
 
@@ -184,6 +195,7 @@ void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
     if (auto* in = stdinPipe()) in->destroy();
     process_->close([this] { handleClosed(); });
 
+    publishEnd(true);
     detail::emitGuarded(loop_, exit_, exitCode_, signalCode_);
     ++closesGot_;
     // Node's flushStdio: output nobody consumed is drained so 'close' can follow.
@@ -195,20 +207,44 @@ void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
 }
 
 void ChildProcess::onAbort() {
-    if (isRunning() && kill(killSignal_))
-        detail::emitError(loop_, error_, Error("The operation was aborted", "ABORT_ERR", "AbortError"));
+    if (isRunning() && kill(killSignal_)) fail(Error("The operation was aborted", "ABORT_ERR", "AbortError"));
 }
 
 void ChildProcess::maybeClose() {
     if (closeEmitted_ || closesGot_ != closesNeeded_) return;
     closeEmitted_ = true;
     const ListenerMarks marks{spawn_.mark(), error_.mark(), exit_.mark(), close_.mark()};
+    publishEnd(false);
     detail::emitGuarded(loop_, close_, exitCode_, signalCode_);
     // 'close' is the last event: listeners that captured this child let it go. One
     // added during 'close' stays to hear the errors of calls made there (Node's
     // test-child-process-send-after-close.js) and goes once those have come.
     releaseListeners(marks);
     maybeFinish();
+}
+
+void ChildProcess::fail(const Error& err) {
+    if (diagnostics::hasSubscribers(diagnostics::Kind::error)) {
+        const std::string message = err.message();
+        diagnostics::publish(diagnostics::Kind::error, [&](diagnostics::Event& e) {
+            e.process = diagnosticsId_;
+            e.child = this;
+            e.pid = pid_;
+            e.name = err.code;
+            e.text = message;
+        });
+    }
+    detail::emitError(loop_, error_, err);
+}
+
+void ChildProcess::publishEnd(bool exit) {
+    diagnostics::publish(exit ? diagnostics::Kind::exit : diagnostics::Kind::close, [&](diagnostics::Event& e) {
+        e.process = diagnosticsId_;
+        e.child = this;
+        e.pid = pid_;
+        e.code = exitCode_;
+        if (signalCode_) e.name = *signalCode_;
+    });
 }
 
 void ChildProcess::releaseListeners(ListenerMarks addedBefore) {

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "child/child_access.hpp"
+#include "childproc/diagnostics.hpp"
 #include "childproc/loop.hpp"
 #include "core/guard.hpp"
 #include "core/tick_queue.hpp"
@@ -94,12 +95,37 @@ void ChildProcess::start(detail::SpawnPlan& plan) {
         for (Stream* s : plan.handedOver) s->pause();
     if (err != 0) return failLaunch(err, plan);
     pid_ = process_->pid();
+    publishSpawn(plan);
     for (auto& s : stdio_)
         if (s) s->startReading();
     if (channel_) channel_->start();
     if (plan.timeout.count() > 0) armTimeout(plan.timeout);
     if (plan.signal.stop_possible()) armAbort(plan.signal);
     ticks_->post([this] { detail::emitGuarded(loop_, spawn_); });
+}
+
+void ChildProcess::publishSpawn(const detail::SpawnPlan& plan) {
+    if (!diagnostics::hasSubscribers(diagnostics::Channel::process) &&
+        !diagnostics::hasSubscribers(diagnostics::Channel::stdio))
+        return;
+    diagnostics::publish(diagnostics::Kind::spawn, [&](diagnostics::Event& e) {
+        e.process = diagnosticsId_;
+        e.child = this;
+        e.pid = pid_;
+        e.name = backend();
+        e.text = spawnfile_;
+        e.argv = spawnargs_;
+        if (plan.spec.cwd) e.cwd = *plan.spec.cwd;
+    });
+    static constexpr std::string_view kSlotNames[] = {"pipe", "overlapped", "ignore", "inherit", "fd", "ipc", "stream"};
+    for (std::size_t i = 0; i < plan.slotTypes.size(); ++i)
+        diagnostics::publish(diagnostics::Kind::open, [&](diagnostics::Event& e) {
+            e.process = diagnosticsId_;
+            e.child = this;
+            e.pid = pid_;
+            e.fd = static_cast<int>(i);
+            e.name = kSlotNames[static_cast<int>(plan.slotTypes[i])];
+        });
 }
 
 void ChildProcess::openStdio(detail::SpawnPlan& plan) {
@@ -111,6 +137,7 @@ void ChildProcess::openStdio(detail::SpawnPlan& plan) {
         const bool countsForClose = i != 0;  // 'close' waits for every pipe but stdin
         openHandle(countsForClose);
         s->setCloseHook([this, countsForClose] { handleDone(countsForClose); });
+        s->setDiagnostics(diagnosticsId_, static_cast<int>(i));
         plan.spec.stdio[i].pipe = s->pipeHandle();
         stdio_[i] = std::move(s);
     }
@@ -120,11 +147,12 @@ void ChildProcess::openChannel(detail::SpawnPlan& plan) {
     // The channel counts toward 'close' like a pipe: close waits for it, as in Node.
     openHandle(true);
     detail::Channel::Hooks hooks;
-    hooks.error = [this](const Error& e) { detail::emitError(loop_, error_, e); };
+    hooks.error = [this](const Error& e) { fail(e); };
     hooks.closed = [this] { handleDone(true); };
     channel_ = std::make_unique<detail::Channel>(loop_, *ticks_, detail::Channel::Side::parent, plan.serialization,
                                                  std::move(hooks));
     channel_->setMaxMessageSize(plan.maxMessageSize);
+    channel_->setDiagnostics(diagnosticsId_);
     plan.spec.stdio[static_cast<std::size_t>(plan.ipcIndex)].pipe = channel_->pipe();
 }
 
@@ -154,7 +182,7 @@ void ChildProcess::failLaunch(int err, const detail::SpawnPlan& plan) {
     }
     exitCode_ = err;
     ticks_->post([this, e = spawnFailure(err, plan.spec)] {
-        detail::emitError(loop_, error_, e);
+        fail(e);
         ++closesGot_;
         maybeClose();
     });
@@ -167,7 +195,7 @@ void ChildProcess::armTimeout(std::chrono::milliseconds timeout) {
         try {
             kill(killSignal_);
         } catch (const Error& e) {
-            detail::emitError(loop_, error_, e);
+            fail(e);
         }
     });
 }

@@ -4,6 +4,7 @@
 // functions each side provides to Worker's methods.
 
 #include "childproc/cluster.hpp"
+#include "childproc/diagnostics.hpp"
 #include "childproc/net.hpp"
 #include "cluster/protocol.hpp"
 
@@ -40,6 +41,10 @@ void primaryDisconnect(const WorkerPtr& w);
 bool sendToWorker(
     const WorkerPtr& w, nlohmann::json message, const SendHandle* handle = nullptr, Handler reply = {},
     SendCallback written = [](const std::optional<Error>&) {});
+
+// primary.cpp: a worker's event on the diagnostics channel (childproc:cluster).
+void publishWorker(diagnostics::Kind kind, const childproc::cluster::Worker& w,
+                   const std::function<void(diagnostics::Event&)>& more = {});
 
 // primary.cpp: whether cluster.disconnect() is under way (no restarts then).
 bool primaryDisconnecting();

@@ -159,6 +159,7 @@ void onmessage(const WorkerPtr& w, const json& m) {
     const std::string act = stringField(m, "act");
     if (act == "online") {
         WorkerAccess::setState(*w, WorkerState::online);
+        publishWorker(diagnostics::Kind::online, *w);
         emit(WorkerAccess::online(*w));
         emit(p.online, w);
     } else if (act == "queryServer") {
@@ -171,6 +172,10 @@ void onmessage(const WorkerPtr& w, const json& m) {
         if (m.contains("address") && m["address"].is_string()) info.address = m["address"].get<std::string>();
         info.port = intField(m, "port");
         WorkerAccess::setState(*w, WorkerState::listening);
+        if (diagnostics::hasSubscribers(diagnostics::Kind::listening)) {
+            const std::string where = info.address.value_or("") + ":" + std::to_string(info.port);
+            publishWorker(diagnostics::Kind::listening, *w, [&](diagnostics::Event& e) { e.text = where; });
+        }
         emit(WorkerAccess::listening(*w), info);
         emit(p.listening, w, info);
     } else if (act == "close") {
@@ -210,6 +215,19 @@ void primaryDisconnect(const WorkerPtr& w) {
     sendToWorker(w, {{"act", "disconnect"}});
     childproc::cluster::removeHandlesForWorker(w);
     childproc::cluster::removeWorker(w);
+}
+
+void publishWorker(diagnostics::Kind kind, const childproc::cluster::Worker& w,
+                   const std::function<void(diagnostics::Event&)>& more) {
+    diagnostics::publish(kind, [&](diagnostics::Event& e) {
+        e.number = w.id();
+        if (const auto& child = w.process()) {
+            e.process = child->diagnosticsId();
+            e.child = child.get();
+            e.pid = child->pid();
+        }
+        if (more) more(e);
+    });
 }
 
 bool primaryDisconnecting() { return childproc::cluster::primary().disconnecting; }
@@ -295,6 +313,10 @@ WorkerPtr fork(const Env& env) {
             removeWorker(w);
         }
         WorkerAccess::setState(*w, WorkerState::dead);
+        publishWorker(diagnostics::Kind::workerExit, *w, [&](diagnostics::Event& e) {
+            e.code = code;
+            if (sig) e.name = *sig;
+        });
         emit(WorkerAccess::exit(*w), code, sig);
         emit(primary().exit, w, code, sig);
         supervisorExited(w);
@@ -305,6 +327,7 @@ WorkerPtr fork(const Env& env) {
         removeHandlesForWorker(w);
         if (w->isDead()) removeWorker(w);
         WorkerAccess::setState(*w, WorkerState::disconnected);
+        publishWorker(diagnostics::Kind::workerDisconnect, *w);
         emit(WorkerAccess::disconnect(*w));
         emit(primary().disconnect, w);
     });
@@ -320,6 +343,7 @@ WorkerPtr fork(const Env& env) {
             });
         });
     }
+    publishWorker(diagnostics::Kind::fork, *worker);
     p.ticks.post([worker] { emit(primary().fork, worker); });
     p.workers[id] = worker;
     supervisorForked(id, env);

@@ -38,7 +38,15 @@ std::unique_ptr<Reload>& current() {
     return *r;
 }
 
+void publishReload(std::string_view phase, bool ok) {
+    diagnostics::publish(diagnostics::Kind::reload, [&](diagnostics::Event& e) {
+        e.name = phase;
+        e.ok = ok;
+    });
+}
+
 void finish(std::optional<Error> error) {
+    publishReload("end", !error);
     auto r = std::move(current());
     for (auto& s : r->watching) s.off();
     if (r->done) detail::guarded(uv_default_loop(), [&] { r->done(error); });
@@ -132,6 +140,7 @@ void reload(const ReloadOptions& options, Done done) {
     r.done = std::move(done);
     r.forking = true;
     r.generation = ++generations;
+    publishReload("start", true);
     for (const auto& [id, w] : workers()) r.todo.push_back(w);
     ticks->post([] {
         if (current() && current()->forking && !current()->replacement) next();

@@ -89,6 +89,7 @@ private:
         uv_stream_t* client = pending_.front();
         pending_.pop_front();
         inFlight_[id] = client;
+        publishWorker(diagnostics::Kind::connection, *worker);
         const SendHandle h = SendHandle::native(client);
         std::weak_ptr<bool> alive = alive_;
         writing_.insert(client);

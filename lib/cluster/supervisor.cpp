@@ -46,6 +46,9 @@ void restartNow(unsigned key) {
     s.pending.erase(it);
     if (!s.policy || detail::cluster::primaryDisconnecting()) return;
     WorkerPtr replacement = fork(p.env);
+    detail::cluster::publishWorker(diagnostics::Kind::restart, *replacement, [&](diagnostics::Event& e) {
+        if (p.dead && p.dead->process()) e.peer = p.dead->process()->diagnosticsId();
+    });
     detail::emitGuarded(uv_default_loop(), s.restart, p.dead, replacement);
 }
 

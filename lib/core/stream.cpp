@@ -63,6 +63,7 @@ void Stream::onRead(ssize_t nread, const uv_buf_t* buf) {
     if (nread > 0) {
         bytesRead_ += static_cast<std::uint64_t>(nread);
         std::string_view chunk(buf->base, static_cast<std::size_t>(nread));
+        if (diagProcess_) publish(diagnostics::Kind::read, chunk);
         if (mode_ == Mode::flowing && pending_.empty()) {
             detail::emitGuarded(h_.stream.loop, data_, chunk);
             return;
@@ -77,6 +78,7 @@ void Stream::onRead(ssize_t nread, const uv_buf_t* buf) {
     if (nread == 0) return;  // EAGAIN
     readStop();
     if (nread == UV_EOF) {
+        if (diagProcess_) publish(diagnostics::Kind::end, {});
         ended_ = true;
         maybeEnd();
         return;
@@ -171,6 +173,7 @@ bool Stream::write(std::string data, WriteCallback cb) {
         failWrite(std::move(cb), Error("write after end", "ERR_STREAM_WRITE_AFTER_END"));
         return false;
     }
+    if (diagProcess_ && !data.empty()) publish(diagnostics::Kind::write, data);
     if (!data.empty() && uv_stream_get_write_queue_size(handle()) == 0) {
         // Nothing queued in libuv: write now, as Node's writeGeneric does. A write
         // that completes here needs no request and no allocation.
@@ -266,6 +269,16 @@ void Stream::releaseListeners() noexcept {
 
 void Stream::emitError(const Error& err) { detail::emitError(h_.stream.loop, error_, err); }
 
+void Stream::publish(diagnostics::Kind kind, std::string_view data) const {
+    diagnostics::publish(kind, [&](diagnostics::Event& e) {
+        e.process = diagProcess_;
+        e.fd = diagFd_;
+        e.data = data;
+        e.bytes = kind == diagnostics::Kind::closed ? bytesRead_ : data.size();
+        if (kind == diagnostics::Kind::closed) e.written = bytesWritten_;
+    });
+}
+
 void Stream::destroy() {
     if (closing_) return;
     closing_ = true;
@@ -274,6 +287,7 @@ void Stream::destroy() {
     uv_close(reinterpret_cast<uv_handle_t*>(&h_.stream), [](uv_handle_t* h) {
         auto* s = static_cast<Stream*>(h->data);
         s->closed_ = true;
+        if (s->diagProcess_) s->publish(diagnostics::Kind::closed, {});
         detail::emitGuarded(h->loop, s->close_);
         s->releaseListeners();  // 'close' is the last event
         if (s->closeHook_) s->closeHook_();

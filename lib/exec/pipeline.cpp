@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <array>
 
+#include "childproc/diagnostics.hpp"
 #include "childproc/spawn.hpp"
 #include "core/guard.hpp"
 #include "exec/capture.hpp"
@@ -21,6 +22,32 @@ namespace childproc {
 struct PipelineAccess {
     static PipelinePtr start(const std::vector<Command>& commands, const PipelineOptions& o);
 };
+
+namespace {
+
+// Each stage, tied to the first one; then each pipe, from its writer to its reader.
+void publishStages(const std::vector<ChildProcessPtr>& stages) {
+    if (!diagnostics::hasSubscribers(diagnostics::Channel::pipeline)) return;
+    const std::uint64_t first = stages.front()->diagnosticsId();
+    for (std::size_t i = 0; i < stages.size(); ++i)
+        diagnostics::publish(diagnostics::Kind::stage, [&](diagnostics::Event& e) {
+            e.process = stages[i]->diagnosticsId();
+            e.child = stages[i].get();
+            e.pid = stages[i]->pid();
+            e.number = static_cast<int>(i);
+            e.peer = first;
+        });
+    for (std::size_t i = 0; i + 1 < stages.size(); ++i)
+        diagnostics::publish(diagnostics::Kind::pipe, [&](diagnostics::Event& e) {
+            e.process = stages[i]->diagnosticsId();
+            e.child = stages[i].get();
+            e.pid = stages[i]->pid();
+            e.number = static_cast<int>(i);
+            e.peer = stages[i + 1]->diagnosticsId();
+        });
+}
+
+}  // namespace
 
 Subscription Pipeline::onClose(CloseListener fn, Listen how) { return close_.add(std::move(fn), how); }
 
@@ -58,6 +85,7 @@ PipelinePtr PipelineAccess::start(const std::vector<Command>& commands, const Pi
         st.pid = p->stages_.back()->pid();
         p->statuses_.push_back(std::move(st));
     }
+    publishStages(p->stages_);
     // junctions closes our copies of the inter-stage pipes here: each stage sees
     // EOF or EPIPE when its neighbour is gone, as in a shell.
 

@@ -181,8 +181,15 @@ bool Channel::enqueue(std::string bytes, std::unique_ptr<HandleCopy> handle, Sen
     return writeNow(std::move(out));
 }
 
+// Node's own messages (cluster's, handle passing) say so at their start: {"cmd":"NODE_….
+static bool startsAsInternal(std::string_view wire) {
+    return wire.substr(0, 64).find("\"NODE_") != std::string_view::npos;
+}
+
 bool Channel::writeNow(Outgoing out) {
     if (wireTap_) wireTap_(true, out.bytes);
+    if (diagnostics::hasSubscribers(diagnostics::Channel::ipc))
+        publish(diagnostics::Kind::send, out.bytes, startsAsInternal(out.bytes), out.handle != nullptr);
     auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
     if (!out.handle) {
         if (!outbox_.empty() || uv_stream_get_write_queue_size(stream) > 0) {
@@ -303,6 +310,8 @@ void Channel::onRead(ssize_t nread, const uv_buf_t* buf) {
 void Channel::onDecoded(std::string_view wire, Decoded d) {
     if (!connected_) return;  // after disconnect() nothing more is delivered
     if (wireTap_) wireTap_(false, codec_->asOnTheWire(wire));
+    if (diagnostics::hasSubscribers(diagnostics::Channel::ipc))
+        publish(diagnostics::Kind::message, codec_->asOnTheWire(wire), d.message && d.message->internal(), false);
     if (d.error) {
         fail(*d.error);
         return;
@@ -375,6 +384,16 @@ void Channel::onInternal(ReceivedMessage m) {
     passInternal(m, nullptr);
 }
 
+void Channel::publish(diagnostics::Kind kind, std::string_view wire, bool internal, bool handle) const {
+    diagnostics::publish(kind, [&](diagnostics::Event& e) {
+        e.process = diagProcess_;
+        e.bytes = wire.size();
+        e.data = wire;
+        e.ok = internal;
+        if (handle) e.name = "handle";
+    });
+}
+
 void Channel::disconnect() {
     if (!connected_) {
         fail(Error("IPC channel is already disconnected", "ERR_IPC_DISCONNECTED"));
@@ -427,6 +446,7 @@ void Channel::closePipe() {
     // parent's 'close' comes after all of them).
     if (started_)
         ticks_.post([this] {
+            publish(diagnostics::Kind::disconnect, {}, false, false);
             emitGuarded(loop_, disconnect_);
             // The channel's last event: its listeners are released.
             message_.clear();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "childproc/diagnostics.hpp"
 #include "childproc/events.hpp"
 #include "childproc/incoming_message.hpp"
 #include "childproc/ipc.hpp"
@@ -56,6 +57,9 @@ public:
 
     // The largest message accepted from the peer (kDefaultMaxMessageSize; unlimited).
     void setMaxMessageSize(std::size_t bytes) { codec_->setMaxMessageSize(bytes); }
+    // Tells the diagnostics channel of the messages, as those of child `process`
+    // (0, the default: this process's own channel to its parent).
+    void setDiagnostics(std::uint64_t process) { diagProcess_ = process; }
 
     Subscription onMessage(MessageListener fn, Listen how = Listen::on);
     // The same messages whole, as Values ('advanced' keeps what JSON cannot hold).
@@ -141,6 +145,7 @@ private:
     void closePipe();
     void updateRef();
     void fail(Error e) const;
+    void publish(diagnostics::Kind kind, std::string_view wire, bool internal, bool handle) const;
 
     uv_pipe_t pipe_{};
     uv_loop_t* loop_;
@@ -165,6 +170,7 @@ private:
     std::vector<SendCallback> outboxCallbacks_;
     std::optional<bool> explicitRef_;  // channel.ref()/unref() by the user
     std::function<void(bool, std::string_view)> wireTap_;
+    std::uint64_t diagProcess_ = 0;
     Listeners<const nlohmann::json&, std::shared_ptr<ReceivedHandle>> message_;
     Listeners<const Value&, std::shared_ptr<ReceivedHandle>> valueMessage_;
     Listeners<> disconnect_;

@@ -6,13 +6,14 @@
 # It fails on an include that points up or sideways, and on a room the table does
 # not place (a new room takes its line here first).
 set(layers
-  "core"          # Stream, tick queue, loop, errors, timers, signals, options
+  "core"          # Stream, tick queue, loop, errors, timers, signals, options, the diagnostics channels
   "launch"        # the launcher seam and its backends; the channel inherited at startup
   "ipc;net"       # Channel and codecs, handles, the child-side process API | servers, sockets, dgram
   "child"         # ChildProcess: creation steps, events, kill, close counting
   "spawn"         # spawn() and fork(): Node's argument rules → a SpawnPlan
   "exec;cluster"  # exec/execFile/*Sync/pipelines | the primary, workers, supervision
-  "script;pty"    # scripting: commands as values, | on kernel pipes, lines | terminals: a program on a pty
+  "script;pty;timeline"  # scripting: commands as values, | on kernel pipes, lines | terminals: a program on
+                         # a pty | a recording of the diagnostics channels, drawn as a page
   "expect"        # expect: wait for text or a pattern on a terminal, answer it
 )
 

@@ -47,7 +47,6 @@ int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool
         return startFailureStatus(e);
     }
     trace.started(*child, viaShell ? "exec()" : "execFile()");
-    trace.watch(*child);
     relayStdin(*child);
     if (st.f.unref) child->unref();
     run();

@@ -15,21 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-// "14 bytes: 7b 22 61 22 3a 31 7d 0a  {"a":1}\n" — the teaching view of one line.
-std::string wireView(std::string_view bytes) {
-    std::ostringstream hex;
-    const std::size_t shown = bytes.size() < 48 ? bytes.size() : 48;
-    for (std::size_t i = 0; i < shown; ++i) {
-        char b[4];
-        std::snprintf(b, sizeof b, "%02x ", static_cast<unsigned char>(bytes[i]));
-        hex << b;
-    }
-    if (shown < bytes.size()) hex << "… ";
-    std::string text(bytes.substr(0, bytes.size() - (!bytes.empty() && bytes.back() == '\n')));
-    if (text.size() > 120) text = text.substr(0, 120) + "…";
-    return std::to_string(bytes.size()) + " bytes: " + hex.str() + " " + text + "\\n";
-}
-
 struct ForkState {
     CommonFlags f;
     std::optional<std::string> execPath;
@@ -65,17 +50,12 @@ struct Conversation {
 };
 
 void converse(const ForkState& st, ChildProcess& child, const Trace& trace, Conversation& talk) {
-    if (auto* ch = child.channel())
-        ch->onWire([&trace](bool out, std::string_view bytes) {
-            trace(std::string(out ? "ipc out " : "ipc in  ") + wireView(bytes));
-        });
     child.onMessage([&st, &child, &trace, &talk](const json& m, std::shared_ptr<ReceivedHandle> h) {
         ++talk.received;
         std::cout << m.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
         if (h) trace("the message came with a handle: " + h->type());
         if (st.disconnect && ++talk.replies == st.sends.size() && child.connected()) child.disconnect();
     });
-    child.onDisconnect([&trace] { trace("disconnect event: the channel is closed"); });
     for (const auto& m : st.sends) child.send(m);
     if (st.disconnect && st.sends.empty()) child.disconnect();
 }
@@ -98,10 +78,8 @@ int runFork(const ForkState& st, const std::vector<std::string>& words) {
     std::optional<Error> spawnError;
     child->onError([&](const Error& e) {
         if (!child->pid()) spawnError = e;
-        else trace("error event: " + e.message());
     });
     trace.started(*child, "fork() (the channel is our end of a socketpair, the child's fd 3: NODE_CHANNEL_FD=3)");
-    trace.watch(*child);
     Conversation talk;
     converse(st, *child, trace, talk);
     if (f.unref) {

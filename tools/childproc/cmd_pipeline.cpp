@@ -44,7 +44,6 @@ void traceStages(const Trace& trace, Pipeline& p) {
             (i == 0 ? " stdin: a pipe we copy our stdin into" : " stdin: kernel pipe from stage " + std::to_string(i)) +
             (i + 1 == stages.size() ? ", stdout: a pipe to us"
                                     : ", stdout: kernel pipe to stage " + std::to_string(i + 2)));
-        trace.watch(stage, label);
     }
 }
 

@@ -24,7 +24,6 @@ int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
         return startFailureStatus(e);
     }
     trace.started(*child, "spawn()");
-    trace.watch(*child);
     std::optional<Error> spawnError;
     child->onError([&](const Error& e) {
         if (!child->pid()) spawnError = e;

@@ -107,10 +107,10 @@ void addRunOptions(CLI::App& app, CommonFlags& f) {
         return ::fcntl(static_cast<int>(*fd), F_GETFD) < 0 ? "fd " + v + " is not open" : "";
     }));
     app.add_flag("--trace{}", f.trace,
-                 "print a timeline of what happens underneath on stderr; --trace=json: JSON lines")
-        ->type_name("json")
-        ->check(
-            checkedBy([](const std::string& v) { return v.empty() || v == "json" ? "" : "'" + v + "' is not json"; }));
+                 "print a timeline of what happens underneath on stderr; --trace=json: JSON lines; "
+                 "--trace=html[=FILE]: a timeline page (default FILE: childproc-trace.html)")
+        ->type_name("json|html[=FILE]")
+        ->check(checkedBy(traceValueProblem));
 }
 
 }  // namespace
@@ -186,6 +186,50 @@ SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<Stdio>& defa
     return o;
 }
 
+std::string traceValueProblem(const std::string& v) {
+    if (v.empty() || v == "json" || v == "html") return "";
+    if (v.rfind("html=", 0) == 0 && v.size() > 5) return "";
+    return "'" + v + "' is not json, html or html=FILE";
+}
+
+std::string wireView(std::string_view bytes) {
+    std::ostringstream hex;
+    const std::size_t shown = bytes.size() < 48 ? bytes.size() : 48;
+    for (std::size_t i = 0; i < shown; ++i) {
+        char b[4];
+        std::snprintf(b, sizeof b, "%02x ", static_cast<unsigned char>(bytes[i]));
+        hex << b;
+    }
+    if (shown < bytes.size()) hex << "… ";
+    std::string text(bytes.substr(0, bytes.size() - (!bytes.empty() && bytes.back() == '\n')));
+    if (text.size() > 120) text = text.substr(0, 120) + "…";
+    return std::to_string(bytes.size()) + " bytes: " + hex.str() + " " + text + "\\n";
+}
+
+Trace::Trace(const CommonFlags& f)
+    : on_(f.trace.has_value()), json_(f.trace == "json"), t0_(std::chrono::steady_clock::now()) {
+    if (!on_) return;
+    if (f.trace->rfind("html", 0) == 0) {
+        on_ = false;  // the page has it all: nothing on stderr
+        htmlPath_ = f.trace->size() > 5 ? f.trace->substr(5) : "childproc-trace.html";
+        recording_ = std::make_unique<timeline::Recording>();
+        return;
+    }
+    subscription_ = diagnostics::subscribe("childproc", [this](const diagnostics::Event& e) { print(e); });
+}
+
+Trace::~Trace() {
+    if (subscription_) diagnostics::unsubscribe(subscription_);
+    if (!recording_) return;
+    recording_->stop();
+    try {
+        recording_->writeHtml(*htmlPath_, {"childproc timeline", "written by childproc --trace=html"});
+        complain("timeline written to " + *htmlPath_);
+    } catch (const Error& e) {
+        complain(e.message());
+    }
+}
+
 double Trace::elapsedMs() const {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
 }
@@ -210,39 +254,63 @@ void Trace::operator()(const std::string& line, const nlohmann::json& fields) co
 
 void Trace::started(const ChildProcess& child, const std::string& how, const std::string& label) const {
     if (!on_ || !child.pid()) return;
+    if (!label.empty()) labels_[child.diagnosticsId()] = label + ": ";
     (*this)((label.empty() ? "" : label + ": ") + how + " started the child", {{"pid", *child.pid()},
                                                                                {"backend", child.backend()},
                                                                                {"file", child.spawnfile()},
                                                                                {"argv", child.spawnargs()}});
 }
 
-void Trace::watch(ChildProcess& child, const std::string& label) const {
-    if (!on_) return;
-    const std::string who = label.empty() ? "" : label + ": ";
-    for (std::size_t i = 0; i < child.stdioCount(); ++i) {
-        Stream* s = child.stdio(i);
-        std::string what = s ? "pipe (socketpair; our end is a uv_pipe_t)"
-                             : "not a pipe of ours (inherited, ignored, an fd, or the IPC channel)";
-        (*this)(who + "stdio[" + std::to_string(i) + "] " + what);
-        if (!s) continue;
-        s->onClose([this, s, i, who] {
-            (*this)(who + "stdio[" + std::to_string(i) + "] closed",
-                    {{"bytesRead", s->bytesRead()}, {"bytesWritten", s->bytesWritten()}});
-        });
+namespace {
+
+std::string slotView(std::string_view kind) {
+    if (kind == "pipe") return "pipe (socketpair; our end is a uv_pipe_t)";
+    if (kind == "inherit") return "inherited (the child shares our fd)";
+    if (kind == "ignore") return "ignored (/dev/null)";
+    if (kind == "ipc") return "the IPC channel (NODE_CHANNEL_FD)";
+    return "not a pipe of ours (" + std::string(kind) + ")";
+}
+
+nlohmann::json orNull(const std::optional<int>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json orNull(std::string_view v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
+
+}  // namespace
+
+void Trace::print(const diagnostics::Event& e) const {
+    using diagnostics::Kind;
+    auto label = labels_.find(e.process);
+    const std::string who = label == labels_.end() ? "" : label->second;
+    const std::string worker = "worker " + std::to_string(e.number);
+    switch (e.kind) {
+    case Kind::open: return (*this)(who + "stdio[" + std::to_string(e.fd) + "] " + slotView(e.name));
+    case Kind::spawn: return (*this)(who + "spawn event");
+    case Kind::error: return (*this)(who + "error event: " + std::string(e.text));
+    case Kind::signal:
+        return (*this)(who + "we sent " + std::string(e.name) + (e.ok ? "" : ": not delivered, the process is gone"));
+    case Kind::exit:
+        return (*this)(
+            who + "exit event" + (e.child && e.child->killed() ? " (we had sent it a signal: killed=true)" : ""),
+            {{"code", orNull(e.code)}, {"signal", orNull(e.name)}});
+    case Kind::close:
+        return (*this)(who + "close event (every stdio stream has ended)",
+                       {{"code", orNull(e.code)}, {"signal", orNull(e.name)}});
+    case Kind::closed:
+        return (*this)(who + "stdio[" + std::to_string(e.fd) + "] closed",
+                       {{"bytesRead", e.bytes}, {"bytesWritten", e.written}});
+    case Kind::send: return (*this)(who + "ipc out " + wireView(e.data));
+    case Kind::message: return (*this)(who + "ipc in  " + wireView(e.data));
+    case Kind::disconnect: return (*this)(who + "disconnect event: the channel is closed");
+    case Kind::stage: labels_[e.process] = "stage " + std::to_string(e.number + 1) + ": "; return;
+    case Kind::fork: return (*this)(worker + " forked", {{"pid", orNull(e.pid)}});
+    case Kind::online: return (*this)(worker + " online");
+    case Kind::listening: return (*this)(worker + " listening on " + std::string(e.text));
+    case Kind::connection: return (*this)(worker + " was handed a connection");
+    case Kind::workerDisconnect: return (*this)(worker + " disconnected");
+    case Kind::workerExit: return (*this)(worker + " exited", {{"code", orNull(e.code)}, {"signal", orNull(e.name)}});
+    case Kind::restart: return (*this)(worker + " forked to replace a dead worker");
+    case Kind::reload: return (*this)("rolling reload: " + std::string(e.name));
+    default: return;  // stdio bytes and ends: counted on 'closed'
     }
-    auto* c = &child;
-    child.onSpawn([this, who] { (*this)(who + "spawn event"); });
-    child.onError([this, who](const Error& e) { (*this)(who + "error event: " + e.message()); });
-    child.onExit([this, who, c](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "exit event" + (c->killed() ? " (we had sent it a signal: killed=true)" : ""),
-                {{"code", code ? nlohmann::json(*code) : nlohmann::json(nullptr)},
-                 {"signal", sig ? nlohmann::json(*sig) : nlohmann::json(nullptr)}});
-    });
-    child.onClose([this, who](std::optional<int> code, std::optional<std::string> sig) {
-        (*this)(who + "close event (every stdio stream has ended)",
-                {{"code", code ? nlohmann::json(*code) : nlohmann::json(nullptr)},
-                 {"signal", sig ? nlohmann::json(*sig) : nlohmann::json(nullptr)}});
-    });
 }
 
 int startFailureStatus(const Error& e) {

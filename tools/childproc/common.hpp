@@ -4,11 +4,14 @@
 // --trace timeline, the --json record and the exit statuses.
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <childproc/childproc.hpp>
+#include <childproc/timeline.hpp>
 #include <nlohmann/json.hpp>
 
 #include "command_line.hpp"
@@ -30,7 +33,7 @@ struct CommonFlags {
     childproc::Backend backend = childproc::Backend::automatic;
     bool json = false;
     int jsonFd = -1;                   // -1: the command's default place
-    std::optional<std::string> trace;  // "" or "json"
+    std::optional<std::string> trace;  // "", "json", "html" or "html=FILE"
 };
 
 // Which of the spawn options a command takes (the rest are usage errors there).
@@ -83,24 +86,39 @@ To optionsFor(const CommonFlags& f) {
     return t;
 }
 
-// The --trace timeline on stderr, timestamped from the first event; with
-// --trace=json one JSON object per line: {"t": ms, "event": text, ...fields}.
+// --trace: a subscriber to the library's diagnostics channels. The timeline on
+// stderr, timestamped from the first event; with --trace=json one JSON object per
+// line: {"t": ms, "event": text, ...fields}; with --trace=html[=FILE] a timeline
+// page (childproc/timeline.hpp) written to FILE when the command ends.
 class Trace {
 public:
-    explicit Trace(const CommonFlags& f)
-        : on_(f.trace.has_value()), json_(f.trace == "json"), t0_(std::chrono::steady_clock::now()) {}
+    explicit Trace(const CommonFlags& f);
+    Trace(const Trace&) = delete;
+    Trace& operator=(const Trace&) = delete;
+    ~Trace();
     bool on() const { return on_; }
+    // A line of the command's own (text and json modes).
     void operator()(const std::string& line, const nlohmann::json& fields = nullptr) const;
     double elapsedMs() const;
-    // Every event of the child on the timeline (and the stdio slots it has).
-    void watch(childproc::ChildProcess& child, const std::string& label = "") const;
-    // The program and argv the child was started with.
+    // The program and argv the child was started with, and how; `label` prefixes its events.
     void started(const childproc::ChildProcess& child, const std::string& how, const std::string& label = "") const;
 
 private:
+    void print(const childproc::diagnostics::Event& e) const;
+
     bool on_, json_;
+    std::optional<std::string> htmlPath_;
+    std::unique_ptr<childproc::timeline::Recording> recording_;
+    childproc::diagnostics::SubscriptionId subscription_ = 0;
+    mutable std::map<std::uint64_t, std::string> labels_;
     std::chrono::steady_clock::time_point t0_;
 };
+
+// "14 bytes: 7b 22 61 22 3a 31 7d 0a  {"a":1}\n" — the teaching view of one IPC line.
+std::string wireView(std::string_view bytes);
+
+// The --trace values: "" (text), json, html, html=FILE.
+std::string traceValueProblem(const std::string& v);
 
 // env(1)'s statuses for a child that could not start: 127 not found, 126 found
 // but not runnable, 125 for anything else (a bad cwd, our own failure).

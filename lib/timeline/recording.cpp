@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// The recorder: each event becomes a lane's field or a mark on it. Marks that
+// come in floods (stdio chunks, messages, connections) are bounded per lane by
+// merging neighbours, so a million messages cost a few thousand marks.
+
+#include <unistd.h>
+#include <algorithm>
+#include <utility>
+
+#include "timeline/state.hpp"
+
+namespace childproc::timeline {
+
+namespace {
+
+using diagnostics::Kind;
+
+Lane* laneFor(Recording::State& s, std::uint64_t process) {
+    if (auto it = s.at.find(process); it != s.at.end())
+        return it->second < s.lanes.size() ? &s.lanes[it->second] : nullptr;
+    if (s.lanes.size() >= s.options.maxLanes) {
+        ++s.dropped;
+        s.at.emplace(process, SIZE_MAX);
+        return nullptr;
+    }
+    s.at.emplace(process, s.lanes.size());
+    s.lanes.emplace_back().process = process;
+    return &s.lanes.back();
+}
+
+bool mergeable(const Mark& a, const Mark& b) {
+    return a.kind == b.kind && a.fd == b.fd && a.peer == b.peer && a.internal == b.internal;
+}
+
+// Halve the marks of the kinds that flood: each pair of alike neighbours becomes one.
+void thin(std::vector<Mark>& marks) {
+    std::vector<Mark> out;
+    out.reserve(marks.size() / 2 + 1);
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+        if (i + 1 < marks.size() && marks[i].count > 0 && mergeable(marks[i], marks[i + 1]) && marks[i].name.empty() &&
+            marks[i + 1].name.empty()) {
+            Mark m = std::move(marks[i]);
+            m.bytes += marks[i + 1].bytes;
+            m.count += marks[i + 1].count;
+            m.lastMs = marks[i + 1].lastMs;
+            out.push_back(std::move(m));
+            ++i;
+        } else {
+            out.push_back(std::move(marks[i]));
+        }
+    }
+    marks = std::move(out);
+}
+
+void addMark(Recording::State& s, Lane& lane, Mark m) {
+    m.lastMs = m.ms;
+    lane.marks.push_back(std::move(m));
+    if (lane.marks.size() > s.options.maxMarksPerLane) thin(lane.marks);
+}
+
+void recordLife(Lane& lane, const diagnostics::Event& e, double ms) {
+    switch (e.kind) {
+    case Kind::spawn:
+        lane.spawnMs = ms;
+        lane.argv.assign(e.argv.begin(), e.argv.end());
+        lane.backend = e.name;
+        break;
+    case Kind::exit:
+        lane.exitMs = ms;
+        lane.code = e.code;
+        lane.signal = e.name;
+        break;
+    case Kind::close:
+        lane.closeMs = ms;
+        if (!lane.exitMs) lane.code = e.code;  // never ran: close carries the errno
+        break;
+    default: break;
+    }
+}
+
+}  // namespace
+
+void Recording::State::record(const diagnostics::Event& e) {
+    const double ms = std::chrono::duration<double, std::milli>(e.time - start).count();
+    std::lock_guard lock(mutex);
+    lastMs = std::max(lastMs, ms);
+    Lane* lane = laneFor(*this, e.process);
+    if (!lane) return;
+    if (e.pid) lane->pid = e.pid;
+    Mark m;
+    m.kind = e.kind;
+    m.ms = ms;
+    m.fd = e.fd;
+    m.bytes = e.bytes;
+    m.peer = e.peer;
+    switch (e.kind) {
+    case Kind::spawn:
+    case Kind::exit:
+    case Kind::close: recordLife(*lane, e, ms); return;
+    case Kind::error:
+        lane->error = std::string(e.text);
+        m.name = e.name;
+        m.text = e.text;
+        break;
+    case Kind::signal:
+        m.name = e.name;
+        m.text = e.ok ? "delivered" : "not delivered";
+        break;
+    case Kind::open: return;
+    case Kind::read:
+    case Kind::write:
+        if (e.fd >= 0 && e.fd < 3) lane->bytesRead[e.fd] += e.bytes;
+        break;
+    case Kind::send:
+    case Kind::message:
+        ++(e.kind == Kind::send ? lane->messagesOut : lane->messagesIn);
+        m.internal = e.ok;
+        break;
+    case Kind::stage:
+        lane->stage = e.number;
+        lane->firstStage = e.peer;
+        return;
+    case Kind::fork: lane->worker = e.number; return;
+    case Kind::connection: ++lane->connections; break;
+    case Kind::listening:
+    case Kind::workerExit:
+    case Kind::reload:
+        m.name = e.name;
+        m.text = e.text;
+        break;
+    default: break;
+    }
+    addMark(*this, *lane, std::move(m));
+}
+
+Recording::Recording(RecordingOptions options) : state_(std::make_shared<State>()) {
+    state_->options = options;
+    laneFor(*state_, 0);
+    Lane& self = state_->lanes.front();
+    self.pid = static_cast<int>(::getpid());
+    self.spawnMs = 0;
+    // A weak reference: events racing with our destruction on another loop's thread find nothing.
+    std::weak_ptr<State> weak = state_;
+    state_->subscription = diagnostics::subscribe("childproc", [weak](const diagnostics::Event& e) {
+        if (auto s = weak.lock()) s->record(e);
+    });
+}
+
+Recording::~Recording() { stop(); }
+
+void Recording::stop() {
+    if (state_->subscription) diagnostics::unsubscribe(std::exchange(state_->subscription, 0));
+}
+
+std::vector<Lane> Recording::lanes() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->lanes;
+}
+
+std::size_t Recording::droppedLanes() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->dropped;
+}
+
+double Recording::durationMs() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->lastMs;
+}
+
+}  // namespace childproc::timeline
