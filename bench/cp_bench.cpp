@@ -10,9 +10,12 @@
 //   cp_bench echo-child [COUNT] | adv-child [COUNT]            (internal) the C++ IPC peers
 #include <sys/resource.h>
 #include <childproc/childproc.hpp>
+#include <childproc/timeline.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -123,6 +126,10 @@ SpawnOptions quiet() {
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
+    // CP_BENCH_TRACE=1: the run is recorded for a timeline page, as --trace=html does
+    // (the peers that answer are not: the cost measured is the parent's).
+    std::optional<timeline::Recording> recording;
+    if (std::getenv("CP_BENCH_TRACE") && mode.find("child") == std::string::npos) recording.emplace();
     if (mode == "spawn") {
         holdResident(std::atol(argv[2]));
         const long count = std::atol(argv[3]);

@@ -22,8 +22,11 @@ int main() {
     py.sendLine("import os; os.isatty(0), os.get_terminal_size().columns");
     auto tty = py.expect(std::regex(R"(\((\w+), (\d+)\)\r\n)"), 10s);
     std::cout << "isatty(0): " << tty.groups.at(0) << ", columns: " << tty.groups.at(1) << "\n";
+    // Type only at the prompt, as a person does: a line typed while Python is busy is
+    // echoed by the terminal before Python prints its next prompt ("6 * 7\r\n>>> ").
+    if (!py.expect(">>> ", 10s)) return 1;
     py.sendLine("6 * 7");
-    auto answer = py.expect(std::regex(R"((\d+)\r\n>>> )"), 10s);
+    auto answer = py.expect(std::regex(R"(\n(\d+)\r\n>>> )"), 10s);
     std::cout << "6 * 7 = " << answer.groups.at(0) << "\n";
     py.sendEof();
     const ExitStatus end = py.wait();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -410,6 +411,33 @@ TEST(Cli, JsonGoesWhereTheChildsStdoutIsNot) {
     test::runLoop();
     EXPECT_EQ(out, "out\n");
     EXPECT_EQ(nlohmann::json::parse(fd3)["argv"], (nlohmann::json{"echo", "out"}));
+}
+
+TEST(Cli, TraceHtmlWritesATimelinePage) {
+    const std::string page = test::tempPath("cli-trace.html");
+    std::remove(page.c_str());
+    auto r = cli({"pipeline", "--trace=html=" + page, "printf", "b\\na\\n", "|", "sort"});
+    EXPECT_EQ(r.out, "a\nb\n");
+    EXPECT_NE(r.err.find("timeline written to " + page), std::string::npos) << r.err;
+    std::ifstream f(page);
+    const std::string html((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::size_t lanes = 0;
+    for (auto at = html.find("<g class=\"lane\""); at != std::string::npos; at = html.find("<g class=\"lane\"", at + 1))
+        ++lanes;
+    EXPECT_EQ(lanes, 3u);  // this process and the two stages
+    EXPECT_NE(html.find("class=\"pipe\""), std::string::npos);
+    EXPECT_EQ(cli({"spawn", "--trace=htm", "true"}).status, 125);
+    auto unwritable = cli({"spawn", "--trace=html=/nonexistent-dir/x.html", "true"});
+    EXPECT_EQ(unwritable.status, 0);  // the run is the child's; the page's failure is said, not fatal
+    EXPECT_NE(unwritable.err.find("/nonexistent-dir/x.html"), std::string::npos) << unwritable.err;
+}
+
+TEST(Cli, ClusterTraceNamesTheWorkers) {
+    auto r = cli({"cluster", "--trace", "--workers", "2", "--requests", "4"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    for (const char* needle :
+         {"worker 1 forked", "worker 2 online", "worker 1 listening on", "was handed a connection", "worker 2 exited"})
+        EXPECT_NE(r.err.find(needle), std::string::npos) << needle << "\n" << r.err;
 }
 
 TEST(Cli, TraceJsonIsOneObjectPerLine) {

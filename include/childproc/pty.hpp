@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "childproc/child_process.hpp"
+#include "childproc/diagnostics.hpp"
 #include "childproc/error.hpp"
 #include "childproc/events.hpp"
 #include "childproc/exec.hpp"
@@ -135,6 +136,7 @@ private:
     void start(const std::string& file, const std::vector<std::string>& args, const PtyOptions& options);
     void openMaster(int fd);
     void onOutput(std::string_view bytes);
+    void publish(diagnostics::Kind kind, std::string_view bytes) const;
     void onOutputEnd();
     bool masterOpen() const;
     void onChildExit(std::optional<int> code, std::optional<std::string> signal);

@@ -173,7 +173,8 @@ void onmessage(const WorkerPtr& w, const json& m) {
         info.port = intField(m, "port");
         WorkerAccess::setState(*w, WorkerState::listening);
         if (diagnostics::hasSubscribers(diagnostics::Kind::listening)) {
-            const std::string where = info.address.value_or("") + ":" + std::to_string(info.port);
+            const std::string where =
+                info.address ? *info.address + ":" + std::to_string(info.port) : "port " + std::to_string(info.port);
             publishWorker(diagnostics::Kind::listening, *w, [&](diagnostics::Event& e) { e.text = where; });
         }
         emit(WorkerAccess::listening(*w), info);

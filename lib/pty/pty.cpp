@@ -139,7 +139,21 @@ Subscription Pty::onData(std::function<void(std::string_view)> fn, Listen how) {
     return s;
 }
 
+// The terminal's bytes on the stdio channel, as the child's fd 1 (out) and fd 0 (in):
+// they do not pass through a Stream of the child's.
+void Pty::publish(diagnostics::Kind kind, std::string_view bytes) const {
+    diagnostics::publish(kind, [&](diagnostics::Event& e) {
+        e.process = child_ ? child_->diagnosticsId() : 0;
+        e.child = child_.get();
+        e.pid = pid();
+        e.fd = kind == diagnostics::Kind::write ? 0 : 1;
+        e.bytes = bytes.size();
+        e.data = bytes;
+    });
+}
+
 void Pty::onOutput(std::string_view bytes) {
+    publish(diagnostics::Kind::read, bytes);
     if (!decoder_) {
         emitData(bytes);
         return;
@@ -218,6 +232,7 @@ std::string Pty::process() const {
 
 bool Pty::write(std::string data) {
     if (!masterOpen()) return false;
+    publish(diagnostics::Kind::write, data);
     if (flowControl_) {
         if (data == flowPause_) {
             pause();

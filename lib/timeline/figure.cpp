@@ -39,9 +39,11 @@ std::string laneName(const Lane& lane) {
     std::string s;
     if (lane.worker) s += "worker " + std::to_string(lane.worker) + " · ";
     if (lane.stage >= 0) s += "stage " + std::to_string(lane.stage + 1) + " · ";
-    s += lane.pid ? "pid " + std::to_string(*lane.pid) : "no pid";
+    s += lane.pid ? "pid " + std::to_string(*lane.pid) : "not started";
+    // The label column holds about 44 characters; the whole argv is on hover.
     std::string argv = joined(lane.argv);
-    if (argv.size() > 34) argv = argv.substr(0, 33) + "…";
+    const std::size_t room = s.size() < 40 ? 44 - s.size() : 4;
+    if (argv.size() > room) argv = argv.substr(0, room - 1) + "…";
     return s + "  " + argv;
 }
 
@@ -67,8 +69,16 @@ std::string title(const std::string& text) { return "<title>" + escape(text) + "
 
 std::string countText(const Mark& m) { return m.count > 1 ? " (" + std::to_string(m.count) + " merged)" : ""; }
 
+// A tick's label: as many decimals as the step needs.
+std::string tickLabel(double t, double step) {
+    char b[32];
+    if (step >= 1000) std::snprintf(b, sizeof b, "%g s", t / 1000);
+    else std::snprintf(b, sizeof b, "%g ms", std::round(t / step) * step);
+    return b;
+}
+
 void axis(std::string& svg, const Geometry& g, double height) {
-    const double raw = g.duration / 8;
+    const double raw = g.duration / 7;  // about seven ticks: their labels never touch
     const double step = std::pow(10, std::floor(std::log10(raw)));
     const double nice = raw / step < 2 ? step : raw / step < 5 ? 2 * step : 5 * step;
     for (double t = 0; t <= g.duration + 1e-9; t += nice) {
@@ -76,7 +86,7 @@ void axis(std::string& svg, const Geometry& g, double height) {
         svg += "<line class=\"grid\" x1=\"" + x + "\" y1=\"" + num(kTop - 6) + "\" x2=\"" + x + "\" y2=\"" +
                num(height - 8) + "\"/>";
         svg += "<text class=\"axis\" x=\"" + x + "\" y=\"" + num(kTop - 10) + "\" text-anchor=\"middle\">" +
-               escape(ms(t)) + "</text>";
+               escape(tickLabel(t, nice)) + "</text>";
     }
 }
 

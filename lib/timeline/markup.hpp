@@ -32,7 +32,8 @@ inline std::string num(double v) {
 
 inline std::string ms(double v) {
     char b[32];
-    std::snprintf(b, sizeof b, v < 10 ? "%.3f ms" : "%.1f ms", v);
+    if (v >= 10000) std::snprintf(b, sizeof b, "%.2f s", v / 1000);
+    else std::snprintf(b, sizeof b, v < 1 ? "%.3f ms" : v < 10 ? "%.2f ms" : "%.1f ms", v);
     return b;
 }
 

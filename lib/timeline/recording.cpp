@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "childproc/child_process.hpp"
 #include "timeline/state.hpp"
 
 namespace childproc::timeline {
@@ -87,6 +88,8 @@ void Recording::State::record(const diagnostics::Event& e) {
     Lane* lane = laneFor(*this, e.process);
     if (!lane) return;
     if (e.pid) lane->pid = e.pid;
+    // A child that never started has no spawn event: its argv is still worth a label.
+    if (lane->argv.empty() && e.child) lane->argv = e.child->spawnargs();
     Mark m;
     m.kind = e.kind;
     m.ms = ms;

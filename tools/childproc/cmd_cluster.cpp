@@ -28,6 +28,7 @@ struct Options {
     std::string policy = "rr";
     int requests = 0;
     long long killAfterMs = 10000;
+    std::optional<std::string> trace;
 };
 
 // No --port: the passed socket's under socket activation, else any free one.
@@ -116,6 +117,7 @@ struct Signals {
 };
 
 int primary(Options o) {
+    const Trace trace(o.trace);
     if (o.policy == "none") cluster::setSchedulingPolicy(cluster::SchedulingPolicy::none);
     if (o.policy == "reuseport") cluster::setSchedulingPolicy(cluster::SchedulingPolicy::reuseport);
     o.port = portToServe(o);  // the workers get it as --port
@@ -210,6 +212,7 @@ void addClusterOptions(CLI::App& app, Options& o) {
                    "send N requests, show which worker answered each, then disconnect the cluster")
         ->type_name("N")
         ->check(wholeIn(0, 1000000));
+    addTraceOption(app, o.trace);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ ExecOptions toExecOptions(const ExecState& st) {
 
 // Runs one exec/execFile to completion and reports it; returns the exit status.
 int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool viaShell) {
-    const Trace trace(st.f);
+    const Trace trace(st.f.trace);
     ExecOptions o = toExecOptions(st);
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<ExecError> error;

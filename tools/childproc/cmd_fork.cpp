@@ -62,7 +62,7 @@ void converse(const ForkState& st, ChildProcess& child, const Trace& trace, Conv
 
 int runFork(const ForkState& st, const std::vector<std::string>& words) {
     const CommonFlags& f = st.f;
-    const Trace trace(f);
+    const Trace trace(f.trace);
     auto o = optionsFor<ForkOptions>(f);
     o.execPath = st.execPath;
     o.execArgv = st.execArgv;

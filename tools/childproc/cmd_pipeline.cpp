@@ -80,7 +80,7 @@ nlohmann::json recordOf(const std::string& out, const std::vector<StageStatus>& 
 int runPipeline(const PipelineState& st, const std::vector<std::string>& words) {
     const CommonFlags& f = st.f;
     const std::vector<childproc::Command> commands = stagesOf(words);
-    const Trace trace(f);
+    const Trace trace(f.trace);
     auto o = optionsFor<PipelineOptions>(f);
     o.maxBuffer = st.maxBuffer;
     o.writeStdin = true;

@@ -92,6 +92,7 @@ PtyOptions toPtyOptions(const PtyFlags& f) {
 }
 
 int runPty(const PtyFlags& f, const std::vector<std::string>& words) {
+    const Trace trace(f.common.trace);
     const std::vector<std::string> args(words.begin() + 1, words.end());
     std::shared_ptr<Pty> pty;
     try {
@@ -169,6 +170,7 @@ Command ptyCommand(CLI::App& app) {
     c.app->add_option("--term", f->term, "TERM for the program; default: ours, else xterm")->type_name("NAME");
     addEnvironmentOptions(*c.app, f->common);
     addTimeoutOptions(*c.app, f->common);
+    addTraceOption(*c.app, f->common.trace);
     c.app->footer(
         "While FILE runs, a terminal on our stdin is in raw mode, so every key reaches FILE\n"
         "(^C included); its mode is restored when FILE ends. A stdin that is a pipe or a\n"

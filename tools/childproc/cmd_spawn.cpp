@@ -12,7 +12,7 @@ using namespace childproc;
 namespace {
 
 int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
-    const Trace trace(f);
+    const Trace trace(f.trace);
     const std::vector<std::string> args(words.begin() + 1, words.end());
     SpawnOptions o = toSpawnOptions(f, {StdioType::inherit, StdioType::pipe, StdioType::pipe});
     const auto t0 = std::chrono::steady_clock::now();

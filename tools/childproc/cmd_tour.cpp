@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <childproc/expect.hpp>
+#include <childproc/timeline.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -25,7 +26,13 @@ struct Step {
     bool (*run)();
 };
 
-void say(const std::string& s) { std::cout << "    " << s << std::endl; }
+// What the current step has said, for --html; null when nobody keeps it.
+std::string* narration = nullptr;
+
+void say(const std::string& s) {
+    std::cout << "    " << s << std::endl;
+    if (narration) *narration += s + "\n";
+}
 
 std::string codeText(std::optional<int> code, std::optional<std::string> sig) {
     return "code=" + (code ? std::to_string(*code) : std::string("null")) + " signal=" + sig.value_or("null");
@@ -252,22 +259,74 @@ const Step kSteps[] = {
      "pty.spawn('sh', ['-c', 'tty; stty size; exec sleep 10'], {cols: 100, rows: 30}).write('\\x03')", terminal},
 };
 
-int runTour() {
+std::string escaped(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '&') out += "&amp;";
+        else if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else out += c;
+    }
+    return out;
+}
+
+// One step of the lesson: its title, Node's code, what happened in words, and its timeline.
+std::string lessonSection(std::size_t i, const Step& step, const std::string& words, const timeline::Recording& rec,
+                          bool ok) {
+    return "<section><h2>" + std::to_string(i + 1) + ". " + escaped(step.title) + "</h2>\n<pre class=\"code\">" +
+           escaped(step.node) + "</pre>\n<pre>" + escaped(words) + (ok ? "" : "UNEXPECTED\n") + "</pre>\n" +
+           rec.figure() + "</section>\n";
+}
+
+void writeLesson(const std::string& path, const std::string& sections) {
+    std::ofstream out(path, std::ios::trunc);
+    out << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"color-scheme\" content=\"light dark\"><title>childproc tour</title><style>"
+        << timeline::pageStyle()
+        << "</style></head><body>\n<h1>childproc tour: Node's child_process, step by step</h1>\n"
+           "<p class=\"caption\">Each step: the Node.js code it mirrors, what happened, and a timeline of its "
+           "processes (hover for details).</p>\n"
+        << sections << "</body></html>\n";
+    if (!out.flush()) throw Error("cannot write the tour to \"" + path + "\"", "ERR_TIMELINE_WRITE");
+}
+
+int runTour(const std::optional<std::string>& html) {
     int failed = 0;
+    std::string sections;
     for (std::size_t i = 0; i < std::size(kSteps); ++i) {
         std::cout << "\n[" << i + 1 << "/" << std::size(kSteps) << "] " << kSteps[i].title
                   << "\n    Node: " << kSteps[i].node << std::endl;
+        std::string words;
+        std::optional<timeline::Recording> recording;
+        if (html) {
+            narration = &words;
+            recording.emplace();
+        }
         bool ok = false;
         try {
             ok = kSteps[i].run();
         } catch (const std::exception& e) {
             say(std::string("threw: ") + e.what());
         }
+        narration = nullptr;
         say(ok ? "ok" : "UNEXPECTED");
         failed += !ok;
+        if (recording) {
+            recording->stop();
+            sections += lessonSection(i, kSteps[i], words, *recording, ok);
+        }
     }
     std::cout << "\ntour: " << std::size(kSteps) - failed << " of " << std::size(kSteps)
               << " steps behaved as Node's child_process does" << std::endl;
+    if (html) {
+        try {
+            writeLesson(*html, sections);
+            std::cout << "tour: the lesson, with a timeline per step, is in " << *html << std::endl;
+        } catch (const Error& e) {
+            complain(e.message());
+            return kUsageStatus;
+        }
+    }
     return failed ? 1 : 0;
 }
 
@@ -277,7 +336,13 @@ Command tourCommand(CLI::App& app) {
     Command c;
     c.app = addSubcommand(app, "tour",
                           "Run every mode once, narrating what happens (Node: the child_process docs, live).", "");
-    c.run = [](const std::vector<std::string>&) { return runTour(); };
+    auto html = std::make_shared<std::optional<std::string>>();
+    c.app
+        ->add_option("--html", *html,
+                     "also write the tour as one page: each step's Node code, what happened, "
+                     "and a timeline of its processes")
+        ->type_name("FILE");
+    c.run = [html](const std::vector<std::string>&) { return runTour(*html); };
     return c;
 }
 

@@ -106,11 +106,7 @@ void addRunOptions(CLI::App& app, CommonFlags& f) {
         if (!fd) return "'" + v + "' is not a whole number from 0 to " + std::to_string(INT_MAX);
         return ::fcntl(static_cast<int>(*fd), F_GETFD) < 0 ? "fd " + v + " is not open" : "";
     }));
-    app.add_flag("--trace{}", f.trace,
-                 "print a timeline of what happens underneath on stderr; --trace=json: JSON lines; "
-                 "--trace=html[=FILE]: a timeline page (default FILE: childproc-trace.html)")
-        ->type_name("json|html[=FILE]")
-        ->check(checkedBy(traceValueProblem));
+    addTraceOption(app, f.trace);
 }
 
 }  // namespace
@@ -186,10 +182,15 @@ SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<Stdio>& defa
     return o;
 }
 
-std::string traceValueProblem(const std::string& v) {
-    if (v.empty() || v == "json" || v == "html") return "";
-    if (v.rfind("html=", 0) == 0 && v.size() > 5) return "";
-    return "'" + v + "' is not json, html or html=FILE";
+void addTraceOption(CLI::App& app, std::optional<std::string>& trace) {
+    app.add_flag("--trace{}", trace,
+                 "print a timeline of what happens underneath on stderr; --trace=json: JSON lines; "
+                 "--trace=html[=FILE]: a timeline page (default FILE: childproc-trace.html)")
+        ->type_name("json|html[=FILE]")
+        ->check(checkedBy([](const std::string& v) {
+            const bool ok = v.empty() || v == "json" || v == "html" || (v.rfind("html=", 0) == 0 && v.size() > 5);
+            return ok ? "" : "'" + v + "' is not json, html or html=FILE";
+        }));
 }
 
 std::string wireView(std::string_view bytes) {
@@ -206,12 +207,12 @@ std::string wireView(std::string_view bytes) {
     return std::to_string(bytes.size()) + " bytes: " + hex.str() + " " + text + "\\n";
 }
 
-Trace::Trace(const CommonFlags& f)
-    : on_(f.trace.has_value()), json_(f.trace == "json"), t0_(std::chrono::steady_clock::now()) {
+Trace::Trace(const std::optional<std::string>& mode)
+    : on_(mode.has_value()), json_(mode == "json"), t0_(std::chrono::steady_clock::now()) {
     if (!on_) return;
-    if (f.trace->rfind("html", 0) == 0) {
+    if (mode->rfind("html", 0) == 0) {
         on_ = false;  // the page has it all: nothing on stderr
-        htmlPath_ = f.trace->size() > 5 ? f.trace->substr(5) : "childproc-trace.html";
+        htmlPath_ = mode->size() > 5 ? mode->substr(5) : "childproc-trace.html";
         recording_ = std::make_unique<timeline::Recording>();
         return;
     }
@@ -301,7 +302,7 @@ void Trace::print(const diagnostics::Event& e) const {
     case Kind::message: return (*this)(who + "ipc in  " + wireView(e.data));
     case Kind::disconnect: return (*this)(who + "disconnect event: the channel is closed");
     case Kind::stage: labels_[e.process] = "stage " + std::to_string(e.number + 1) + ": "; return;
-    case Kind::fork: return (*this)(worker + " forked", {{"pid", orNull(e.pid)}});
+    case Kind::fork: labels_[e.process] = worker + ": "; return (*this)(worker + " forked", {{"pid", orNull(e.pid)}});
     case Kind::online: return (*this)(worker + " online");
     case Kind::listening: return (*this)(worker + " listening on " + std::string(e.text));
     case Kind::connection: return (*this)(worker + " was handed a connection");

@@ -92,7 +92,7 @@ To optionsFor(const CommonFlags& f) {
 // page (childproc/timeline.hpp) written to FILE when the command ends.
 class Trace {
 public:
-    explicit Trace(const CommonFlags& f);
+    explicit Trace(const std::optional<std::string>& mode);
     Trace(const Trace&) = delete;
     Trace& operator=(const Trace&) = delete;
     ~Trace();
@@ -117,8 +117,8 @@ private:
 // "14 bytes: 7b 22 61 22 3a 31 7d 0a  {"a":1}\n" — the teaching view of one IPC line.
 std::string wireView(std::string_view bytes);
 
-// The --trace values: "" (text), json, html, html=FILE.
-std::string traceValueProblem(const std::string& v);
+// --trace[=json|html[=FILE]], for commands without the other common options.
+void addTraceOption(CLI::App& app, std::optional<std::string>& trace);
 
 // env(1)'s statuses for a child that could not start: 127 not found, 126 found
 // but not runnable, 125 for anything else (a bad cwd, our own failure).

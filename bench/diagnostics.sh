@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# What the diagnostics channels cost: the spawn and IPC rows of run.sh for the build
+# before the channels existed, for this one with nobody subscribed (they should match),
+# and for this one with a timeline Recording alive (CP_BENCH_TRACE=1, as --trace=html),
+# in interleaved rounds, as medians with (min–max).
+#   bash bench/diagnostics.sh [ROUNDS] [BASE_COMMIT]   (defaults: 5, the commit before the channels)
+# Writes bench/diagnostics-results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+base=${2:-e8ab6f6}
+# shellcheck source=bench/build.sh
+. bench/build.sh
+# shellcheck source=bench/rounds.sh
+. bench/rounds.sh
+bench_build bench_childproc
+now_=$PWD/$build/bench/bench_childproc
+# The base build, from a worktree of its own (not kept in the repository).
+basedir=$PWD/build/bench-base
+if [ ! -x "$basedir/build/bench/bench_childproc" ]; then
+  rm -rf "$basedir"
+  git worktree prune
+  git worktree add -f --detach "$basedir" "$base" >/dev/null
+  (cd "$basedir" && . bench/build.sh && bench_build bench_childproc)
+fi
+before=$basedir/build/bench/bench_childproc
+out=$(mktemp -d)
+
+# name | unit | args
+cases=(
+  "spawn \`true\` and wait for its exit, per child|µs|spawn 0 300"
+  "32 children in flight|children/s|inflight 600"
+  "IPC round trip, small, C++⇄C++|µs|ipc-rt 20000"
+  "IPC one-way small messages|msg/s|ipc-oneway 200000"
+  "IPC one-way 64 KiB messages|msg/s|ipc-big 20000"
+)
+peers=(before off on)
+run() {
+  case $1 in
+    before) $before $2 $3 $4 ;;
+    off) $now_ $2 $3 $4 ;;
+    on) CP_BENCH_TRACE=1 $now_ $2 $3 $4 ;;
+  esac
+}
+
+run_rounds "$rounds"
+{
+  echo "Medians of $rounds interleaved rounds on $(nproc) CPUs, $(date -u +%Y-%m-%d), with (min–max)."
+  echo "before: $base, the build before the diagnostics channels; off: this build, nobody subscribed;"
+  echo "on: this build with a timeline Recording subscribed to every channel."
+  echo
+  echo "| measure | unit | before | off | on | off / before | on / off |"
+  echo "|---|---|---|---|---|---|---|"
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit args <<<"${cases[$i]}"
+    b=$(median "$out/$i.before") o=$(median "$out/$i.off") t=$(median "$out/$i.on")
+    echo "| $name | $unit | $(spread "$out/$i.before") | $(spread "$out/$i.off") | $(spread "$out/$i.on") |" \
+         "$(ratio "$o" "$b") | $(ratio "$t" "$o") |"
+  done
+} >bench/diagnostics-results.md
+cat bench/diagnostics-results.md
