@@ -41,6 +41,7 @@ struct Mark {
     std::uint64_t count = 1;
     std::uint64_t peer = 0;  // the other lane's process
     bool internal = false;   // an IPC message of Node's own (NODE_…)
+    bool handle = false;     // an IPC message that carried a handle (a socket, a server)
     std::string name;
     std::string text;
 };

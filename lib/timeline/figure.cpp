@@ -151,10 +151,11 @@ void pointMark(std::string& svg, const Mark& m, const Geometry& g, std::size_t i
 
 // An IPC message: an arrow between this process's lane and the child's.
 void message(std::string& svg, const Mark& m, const Geometry& g, std::size_t i) {
-    const std::string cls = m.internal ? "msg internal" : "msg";
+    const std::string cls = std::string(m.internal ? "msg internal" : "msg") + (m.handle ? " handle" : "");
     const std::string what = std::string(m.kind == Kind::send ? "sent" : "received") + " " +
                              (m.internal ? "an internal (NODE_…) message" : "a message") + " of " +
-                             std::to_string(m.bytes) + " bytes at " + ms(m.ms) + countText(m);
+                             std::to_string(m.bytes) + " bytes" + (m.handle ? ", with a handle," : "") + " at " +
+                             ms(m.ms) + countText(m);
     const std::string count = std::to_string(m.count);
     if (i == 0) {  // our own channel to our parent: no lane of theirs here
         svg += "<circle class=\"" + cls + "\" data-count=\"" + count + "\" cx=\"" + num(g.x(m.ms)) + "\" cy=\"" +

@@ -30,10 +30,11 @@ Lane* laneFor(Recording::State& s, std::uint64_t process) {
 }
 
 bool mergeable(const Mark& a, const Mark& b) {
-    return a.kind == b.kind && a.fd == b.fd && a.peer == b.peer && a.internal == b.internal;
+    return a.kind == b.kind && a.fd == b.fd && a.peer == b.peer && a.internal == b.internal && a.handle == b.handle &&
+           a.name == b.name;
 }
 
-// Halve the marks of the kinds that flood: each pair of alike neighbours becomes one.
+// Halve the marks: each pair of alike neighbours becomes one (a flood is of one kind).
 void thin(std::vector<Mark>& marks) {
     std::vector<Mark> out;
     out.reserve(marks.size() / 2 + 1);
@@ -118,6 +119,7 @@ void Recording::State::record(const diagnostics::Event& e) {
     case Kind::message:
         ++(e.kind == Kind::send ? lane->messagesOut : lane->messagesIn);
         m.internal = e.ok;
+        m.handle = !e.name.empty();
         break;
     case Kind::stage:
         lane->stage = e.number;

@@ -24,6 +24,7 @@ svg.timeline text { fill: var(--fg); } svg.timeline text.axis { fill: var(--mute
 .self { stroke: var(--self); stroke-dasharray: 4 3; }
 .out { fill: var(--out); } .err { fill: var(--err); } .in { fill: var(--in); }
 .msg { stroke: var(--msg); fill: var(--msg); stroke-width: 1.4; } .msg.internal { stroke: var(--internal); fill: var(--internal); }
+.msg.handle { stroke-width: 3; }
 .signal { fill: var(--signal); } .error { fill: var(--signal); font-weight: bold; }
 .pipe { stroke: var(--pipe); stroke-width: 2; fill: none; } .conn, .listen { fill: var(--conn); }
 .restart { stroke: var(--signal); stroke-dasharray: 3 3; fill: none; }
