@@ -18,13 +18,13 @@ bench_build bench_childproc
 now_=$PWD/$build/bench/bench_childproc
 # The base build, from a worktree of its own (not kept in the repository).
 basedir=$PWD/build/bench-base
-if [ ! -x "$basedir/build/bench/bench_childproc" ]; then
+if [ ! -x "$basedir/$build/bench/bench_childproc" ]; then
   rm -rf "$basedir"
   git worktree prune
   git worktree add -f --detach "$basedir" "$base" >/dev/null
   (cd "$basedir" && . bench/build.sh && bench_build bench_childproc)
 fi
-before=$basedir/build/bench/bench_childproc
+before=$basedir/$build/bench/bench_childproc
 out=$(mktemp -d)
 
 # name | unit | args
@@ -37,10 +37,12 @@ cases=(
 )
 peers=(before off on)
 run() {
-  case $1 in
-    before) $before $2 $3 $4 ;;
-    off) $now_ $2 $3 $4 ;;
-    on) CP_BENCH_TRACE=1 $now_ $2 $3 $4 ;;
+  local peer=$1
+  shift
+  case $peer in
+    before) $before "$@" ;;
+    off) $now_ "$@" ;;
+    on) CP_BENCH_TRACE=1 $now_ "$@" ;;
   esac
 }
 

@@ -245,6 +245,26 @@ TEST(Timeline, AFloodOfMessagesIsBoundedAndStillCounted) {
     EXPECT_EQ(counted(rec.html(), "msg"), 4001u);
 }
 
+// A round trip alternates sends and replies: no two neighbours are alike, and the
+// lane must still thin (a recorder that merged only neighbours grew without bound).
+TEST(Timeline, RoundTripsAreBoundedToo) {
+    timeline::RecordingOptions o;
+    o.maxMarksPerLane = 100;
+    timeline::Recording rec(o);
+    auto c = fork(kChild, {"echo"});
+    int replies = 0;
+    c->onMessage([&](const nlohmann::json&, std::shared_ptr<ReceivedHandle>) {
+        c->send(++replies == 1000 ? nlohmann::json("disconnect") : nlohmann::json(replies));
+    });
+    c->send(0);
+    test::runLoop();
+    rec.stop();
+    const auto lanes = rec.lanes();
+    ASSERT_EQ(lanes.size(), 2u);
+    EXPECT_LE(lanes[1].marks.size(), 100u);
+    EXPECT_EQ(counted(rec.html(), "msg"), 2001u);  // 1001 sends ("disconnect" the last), 1000 replies
+}
+
 TEST(Timeline, PipelineStagesAreJoined) {
     timeline::Recording rec;
     pipelineSync({{"printf", {"b\\na\\n"}}, {"sort", {}}});

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The subscriber lists behind diagnostics::publish. A list is replaced whole on
-// (un)subscribe and read through a shared_ptr copy, so a subscriber may
+// (un)subscribe and read through an atomic shared_ptr copy, so a subscriber may
 // unsubscribe (itself included) from inside a call, and loops on other threads
-// publish without holding the lock while subscribers run.
+// publish without a lock.
 
 #include "childproc/diagnostics.hpp"
 
@@ -27,8 +27,8 @@ struct Entry {
 using List = std::vector<Entry>;
 
 struct Registry {
-    std::mutex mutex;
-    std::shared_ptr<const List> lists[kChannels];
+    std::mutex mutex;  // for writers; publishers only load a list
+    std::atomic<std::shared_ptr<const List>> lists[kChannels];
     SubscriptionId next = 1;
 };
 
@@ -43,7 +43,7 @@ constexpr std::string_view kNames[kChannels] = {"childproc:process", "childproc:
 void updateMask(const Registry& r) {
     unsigned mask = 0;
     for (int c = 0; c < kChannels; ++c)
-        if (r.lists[c] && !r.lists[c]->empty()) mask |= 1u << c;
+        if (auto list = r.lists[c].load(); list && !list->empty()) mask |= 1u << c;
     detail::subscribedChannels.store(mask, std::memory_order_relaxed);
 }
 
@@ -64,9 +64,10 @@ SubscriptionId add(int first, int last, Subscriber fn) {
     std::lock_guard lock(r.mutex);
     const SubscriptionId id = r.next++;
     for (int c = first; c <= last; ++c) {
-        auto list = r.lists[c] ? std::make_shared<List>(*r.lists[c]) : std::make_shared<List>();
+        const auto current = r.lists[c].load();
+        auto list = current ? std::make_shared<List>(*current) : std::make_shared<List>();
         list->push_back({id, shared});
-        r.lists[c] = std::move(list);
+        r.lists[c].store(std::move(list));
     }
     updateMask(r);
     return id;
@@ -101,13 +102,14 @@ bool unsubscribe(SubscriptionId id) {
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     bool found = false;
-    for (auto& current : r.lists) {
+    for (auto& slot : r.lists) {
+        const auto current = slot.load();
         if (!current) continue;
         auto list = std::make_shared<List>();
         for (const Entry& e : *current)
             if (e.id != id) list->push_back(e);
         found = found || list->size() != current->size();
-        current = std::move(list);
+        slot.store(std::move(list));
     }
     updateMask(r);
     return found;
@@ -126,12 +128,7 @@ std::uint64_t detail::nextId() noexcept {
 
 void detail::publish(Event& e) {
     if (e.time == std::chrono::steady_clock::time_point{}) e.time = std::chrono::steady_clock::now();
-    std::shared_ptr<const List> list;
-    {
-        Registry& r = registry();
-        std::lock_guard lock(r.mutex);
-        list = r.lists[static_cast<int>(channelOf(e.kind))];
-    }
+    const std::shared_ptr<const List> list = registry().lists[static_cast<int>(channelOf(e.kind))].load();
     if (!list) return;
     for (const Entry& entry : *list) (*entry.fn)(e);
 }

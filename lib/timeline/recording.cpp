@@ -29,35 +29,67 @@ Lane* laneFor(Recording::State& s, std::uint64_t process) {
     return &s.lanes.back();
 }
 
-bool mergeable(const Mark& a, const Mark& b) {
+// Marks of one key merge with each other, whatever lies between them: a round
+// trip alternates sends and messages, and must thin as well as a one-way flood.
+bool sameKey(const Mark& a, const Mark& b, bool withName) {
     return a.kind == b.kind && a.fd == b.fd && a.peer == b.peer && a.internal == b.internal && a.handle == b.handle &&
-           a.name == b.name;
+           (!withName || a.name == b.name);
 }
 
-// Halve the marks: each pair of alike neighbours becomes one (a flood is of one kind).
-void thin(std::vector<Mark>& marks) {
-    std::vector<Mark> out;
-    out.reserve(marks.size() / 2 + 1);
-    for (std::size_t i = 0; i < marks.size(); ++i) {
-        if (i + 1 < marks.size() && marks[i].count > 0 && mergeable(marks[i], marks[i + 1]) && marks[i].name.empty() &&
-            marks[i + 1].name.empty()) {
-            Mark m = std::move(marks[i]);
-            m.bytes += marks[i + 1].bytes;
-            m.count += marks[i + 1].count;
-            m.lastMs = marks[i + 1].lastMs;
-            out.push_back(std::move(m));
-            ++i;
-        } else {
-            out.push_back(std::move(marks[i]));
+// Halve the marks: each mark merges into the one before it of the same key, which
+// keeps its place in time. Past `cap` still (names of many kinds), names are ignored.
+// A lane has few keys at once, so the marks awaiting a pair are a short list.
+void thin(std::vector<Mark>& marks, std::size_t cap) {
+    for (bool withName : {true, false}) {
+        std::vector<Mark> out;
+        out.reserve(marks.size() / 2 + 16);
+        std::vector<std::size_t> open;  // marks in `out` awaiting their pair
+        for (Mark& m : marks) {
+            auto it =
+                std::find_if(open.begin(), open.end(), [&](std::size_t i) { return sameKey(out[i], m, withName); });
+            if (it == open.end()) {
+                open.push_back(out.size());
+                out.push_back(std::move(m));
+                continue;
+            }
+            Mark& into = out[*it];
+            into.bytes += m.bytes;
+            into.count += m.count;
+            into.lastMs = std::max(into.lastMs, m.lastMs);
+            open.erase(it);
         }
+        marks = std::move(out);
+        if (marks.size() <= cap / 2 + 16) return;
     }
-    marks = std::move(out);
 }
 
 void addMark(Recording::State& s, Lane& lane, Mark m) {
     m.lastMs = m.ms;
     lane.marks.push_back(std::move(m));
-    if (lane.marks.size() > s.options.maxMarksPerLane) thin(lane.marks);
+    if (lane.marks.size() > s.options.maxMarksPerLane) thin(lane.marks, s.options.maxMarksPerLane);
+}
+
+// Within this many ms of the last alike mark, a flood's event joins it: finer than
+// a pixel on the figure of any run over 20 ms, and the cost of a recorded message
+// is then a comparison and an addition.
+constexpr double kJoinWithinMs = 0.02;
+
+bool absorbed(Lane& lane, const diagnostics::Event& e, double ms) {
+    if (lane.marks.empty()) return false;
+    Mark& last = lane.marks.back();
+    const bool flood = e.kind == Kind::read || e.kind == Kind::write || e.kind == Kind::send ||
+                       e.kind == Kind::message || e.kind == Kind::connection;
+    if (!flood || last.kind != e.kind || last.fd != e.fd || last.peer != e.peer || ms - last.lastMs > kJoinWithinMs)
+        return false;
+    const bool message = e.kind == Kind::send || e.kind == Kind::message;
+    if (message && (last.internal != e.ok || last.handle != !e.name.empty())) return false;
+    if (e.fd >= 0 && e.fd < 3 && !message) lane.bytesRead[e.fd] += e.bytes;
+    if (message) ++(e.kind == Kind::send ? lane.messagesOut : lane.messagesIn);
+    if (e.kind == Kind::connection) ++lane.connections;
+    last.bytes += e.bytes;
+    ++last.count;
+    last.lastMs = ms;
+    return true;
 }
 
 void recordLife(Lane& lane, const diagnostics::Event& e, double ms) {
@@ -91,6 +123,7 @@ void Recording::State::record(const diagnostics::Event& e) {
     if (e.pid) lane->pid = e.pid;
     // A child that never started has no spawn event: its argv is still worth a label.
     if (lane->argv.empty() && e.child) lane->argv = e.child->spawnargs();
+    if (absorbed(*lane, e, ms)) return;
     Mark m;
     m.kind = e.kind;
     m.ms = ms;

@@ -3,6 +3,7 @@
 // What a Recording holds, shared by the recorder (recording.cpp) and the page
 // (page.cpp, figure.cpp).
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 
@@ -17,6 +18,7 @@ struct Recording::State {
     std::vector<Lane> lanes;                  // lanes[0]: this process
     std::map<std::uint64_t, std::size_t> at;  // process → index in lanes
     std::size_t dropped = 0;
+    std::size_t lastLane = SIZE_MAX;  // the lane of the last event
     double lastMs = 0;
     diagnostics::SubscriptionId subscription = 0;
 
