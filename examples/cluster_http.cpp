@@ -103,6 +103,9 @@ int runPrimary(const Args& a) {
     watchSignal(&sigint, SIGINT);
     watchSignal(&sighup, SIGHUP);
 
+    // Under systemd's Type=notify: READY=1 once all listen, RELOADING=1 / READY=1
+    // around a reload, STOPPING=1, WATCHDOG=1 (beyond Node; nothing without NOTIFY_SOCKET).
+    const systemd::ClusterNotifier notifier;
     std::cout << "primary " << ::getpid() << " forking " << a.workers << " workers" << std::endl;
     for (int i = 0; i < a.workers; ++i) cluster::fork();
     run();

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +55,65 @@ TEST(Cli, SpawnExitStatusIsTheChilds) {
 TEST(Cli, SignalGives128PlusN) {
     EXPECT_EQ(cli({"spawn", kHelper, "raise", std::to_string(SIGKILL)}).status, 128 + SIGKILL);
     EXPECT_EQ(cli({"exec", "kill -TERM $$"}).status, 128 + SIGTERM);
+}
+
+// Limits as prlimit(1) and setpriv(1) set them; what the child used as GNU time(1) prints it.
+TEST(Cli, RlimitNiceAndNoNewPrivsReachTheChild) {
+    auto r = cli({"spawn", "--rlimit", "nofile=32:64", "--rlimit", "core=0", "--nice", "5", "--no-new-privs", "sh",
+                  "-c", "ulimit -n; ulimit -Hn; ulimit -c; nice; grep NoNewPrivs /proc/self/status"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "32\n64\n0\n5\nNoNewPrivs:\t1\n");
+}
+
+TEST(Cli, ABadRlimitIsAUsageError) {
+    for (const char* bad : {"files=3", "nofile=3:2", "nofile=many"}) {
+        auto r = cli({"spawn", "--rlimit", bad, "true"});
+        EXPECT_EQ(r.status, 125) << bad;
+        EXPECT_NE(r.err.find(std::string("Invalid resource limit '") + bad), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(cli({"spawn", "--nice", "20", "true"}).status, 125);
+}
+
+// Above the hard limit, as a user who may not raise it: run the CLI as nobody
+// when the suite runs as root (killWithParent takes a backend that sets ids).
+TEST(Cli, ALimitAboveTheHardOneIsRefusedNamingIt) {
+    struct rlimit now {};
+    ::getrlimit(RLIMIT_NOFILE, &now);
+    if (now.rlim_max == RLIM_INFINITY) GTEST_SKIP() << "no hard limit on open files here";
+    const std::string above = std::to_string(now.rlim_max + 1);
+    SpawnSyncOptions o;
+    o.stdio = StdioType::pipe;
+    if (::geteuid() == 0) {
+        o.uid = 65534;
+        o.gid = 65534;
+        o.killWithParent = true;
+    }
+    auto r = spawnSync(kTool, {"spawn", "--rlimit", "nofile=" + above, "true"}, o);
+    if (r.error) GTEST_SKIP() << "cannot run the CLI as nobody here: " << r.error->message();
+    EXPECT_EQ(r.status, 125);
+    EXPECT_NE(r.stderrData->find("spawn EPERM (limit nofile=" + above + ":" + above + " refused)"), std::string::npos)
+        << *r.stderrData;
+}
+
+TEST(Cli, SpawnTimePrintsGnuTimesLines) {
+    auto r = cli({"spawn", "--time", "--backend", "posix_spawn", "sh", "-c", "exit 3"});
+    EXPECT_EQ(r.status, 3);
+    const std::regex gnuTime(
+        "Command exited with non-zero status 3\n"
+        "[0-9]+\\.[0-9]{2}user [0-9]+\\.[0-9]{2}system [0-9]+:[0-9]{2}\\.[0-9]{2}elapsed [0-9]+%CPU "
+        "\\(0avgtext\\+0avgdata [1-9][0-9]*maxresident\\)k\n"
+        "[0-9]+inputs\\+[0-9]+outputs \\([0-9]+major\\+[1-9][0-9]*minor\\)pagefaults 0swaps\n");
+    EXPECT_TRUE(std::regex_match(r.err, gnuTime)) << r.err;
+}
+
+TEST(Cli, JsonRecordCarriesWhatTheChildUsed) {
+    auto r = cli({"spawn", "--json", "--backend", "posix_spawn", "true"});
+    auto j = nlohmann::json::parse(lastLine(r.err));
+    EXPECT_GT(j["resourceUsage"]["maxRSS"].get<long>(), 0);
+    EXPECT_TRUE(j["resourceUsage"]["userCPUTime"].is_number());
+    SKIP_UV_SPAWN_UNDER_TSAN();
+    r = cli({"spawn", "--json", "--backend", "uv", "true"});
+    EXPECT_TRUE(nlohmann::json::parse(lastLine(r.err))["resourceUsage"].is_null());
 }
 
 TEST(Cli, SpawnFailureGives127AndNamesTheError) {

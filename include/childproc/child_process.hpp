@@ -66,6 +66,9 @@ public:
     bool killed() const { return killed_; }
     const std::string& spawnfile() const { return spawnfile_; }
     const std::vector<std::string>& spawnargs() const { return spawnargs_; }
+    // Beyond Node: what the child used (resources.hpp), from 'exit' on; nullopt
+    // before, and always with Backend::uv (libuv's waitpid discards the rusage).
+    std::optional<ResourceUsage> resourceUsage() const { return resourceUsage_; }
 
     // Node's kill(): true when the signal was delivered; false when the process is
     // gone. Unknown names throw ERR_UNKNOWN_SIGNAL (from Signal).
@@ -168,6 +171,7 @@ private:
     std::optional<int> pid_;
     std::optional<int> exitCode_;
     std::optional<std::string> signalCode_;
+    std::optional<ResourceUsage> resourceUsage_;
     bool killed_ = false;
     bool exited_ = false;
     bool closeEmitted_ = false;

@@ -67,6 +67,7 @@ enum class Kind : std::uint8_t {
     workerExit,  // [code, name: signal or ""]
     restart,     // a supervisor forked it to replace a dead one [peer: the dead one's process]
     reload,      // a rolling reload [name: "start" or "end"; no worker]
+    stop,        // a graceful stop: cluster.disconnect() began [no worker]
 };
 
 std::string_view CHILDPROC_EXPORT channelName(Channel c);

@@ -46,6 +46,9 @@ struct ExecOptions {
     bool windowsHide = false;
     std::chrono::milliseconds forceKillAfter{0};  // see SpawnOptions
     bool killWithParent = false;
+    std::vector<ResourceLimit> limits;  // see SpawnOptions
+    std::optional<int> nice;
+    bool noNewPrivileges = false;
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
 };
@@ -66,6 +69,7 @@ public:
     std::optional<int> status;
     std::optional<int> pid;
     std::vector<std::optional<std::string>> output;
+    std::optional<ResourceUsage> resourceUsage;  // beyond Node: what the child used, when it ran
 };
 
 // callback(error, stdout, stderr): runs on 'close', or at once on 'error'.
@@ -87,6 +91,7 @@ struct ExecResult {
     std::string stdoutData;
     std::string stderrData;
     ChildProcessPtr child;
+    std::optional<ResourceUsage> resourceUsage;  // beyond Node: child->resourceUsage()
 };
 
 // The future is completed by the loop. Do not block on it with get() on the

@@ -33,6 +33,9 @@ struct ForkOptions {
     Signal killSignal = SIGTERM;
     std::stop_token signal;
     std::optional<std::string> argv0;
+    std::vector<ResourceLimit> limits;  // see SpawnOptions
+    std::optional<int> nice;
+    bool noNewPrivileges = false;
     uv_loop_t* loop = nullptr;
     Backend backend = Backend::automatic;
 };

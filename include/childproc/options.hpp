@@ -17,6 +17,7 @@
 
 #include "childproc/export.hpp"
 #include "childproc/ipc.hpp"
+#include "childproc/resources.hpp"
 #include "childproc/signals.hpp"
 
 namespace childproc {
@@ -105,6 +106,15 @@ struct SpawnOptions {
     // of stdio must be 'ignore'. Not with processGroup; needs the posix_spawn
     // backend (Linux). childproc/pty.hpp builds terminals on it.
     std::optional<std::string> controllingTerminal;
+    // Set in the child before its program starts (resources.hpp): resource limits
+    // (setrlimit), a nice value (setpriority; lower than ours needs privilege) and
+    // PR_SET_NO_NEW_PRIVS (setuid programs and file capabilities grant nothing).
+    // Any of them routes the child through the vfork backend, since posix_spawn
+    // and uv_spawn cannot run code in the child; refused with Backend::uv. A
+    // refused value is a spawn error naming it.
+    std::vector<ResourceLimit> limits;
+    std::optional<int> nice;
+    bool noNewPrivileges = false;
     uv_loop_t* loop = nullptr;  // default: uv_default_loop()
     Backend backend = Backend::automatic;
 };

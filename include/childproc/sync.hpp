@@ -34,6 +34,9 @@ struct SpawnSyncOptions {
     bool windowsHide = false;
     std::chrono::milliseconds forceKillAfter{0};  // see SpawnOptions
     bool killWithParent = false;
+    std::vector<ResourceLimit> limits;  // see SpawnOptions
+    std::optional<int> nice;
+    bool noNewPrivileges = false;
     Backend backend = Backend::automatic;
 };
 
@@ -44,7 +47,8 @@ struct SpawnSyncResult {
     std::optional<std::string> stderrData;                          // output[2]
     std::optional<int> status;                                      // exit code; nullopt if signalled or not run
     std::optional<std::string> signal;
-    std::optional<Error> error;  // ENOENT, ETIMEDOUT, ENOBUFS, ...
+    std::optional<Error> error;                  // ENOENT, ETIMEDOUT, ENOBUFS, ...
+    std::optional<ResourceUsage> resourceUsage;  // beyond Node: what the child used (resources.hpp)
 };
 
 // Never throws for a failure of the child or the spawn (see result.error); throws

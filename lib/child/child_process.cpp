@@ -179,6 +179,7 @@ void ChildProcess::closeHandle(uv_handle_t* h) {
 
 void ChildProcess::onProcessExit(std::int64_t status, int termSignal) {
     exited_ = true;
+    resourceUsage_ = process_->resourceUsage();
     if (termSignal != 0) {
         auto name = signalName(termSignal);
         signalCode_ = name ? *name : std::to_string(termSignal);

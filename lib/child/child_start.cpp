@@ -52,12 +52,21 @@ const char* cwdProblem(const std::string& cwd) {
     return nullptr;
 }
 
-Error spawnFailure(int err, const detail::LaunchSpec& spec) {
+// An option the child could not apply ("limit nofile=...") is named after the errno.
+Error withFailedStep(const Error& e, const std::string& failedStep) {
+    if (failedStep.empty()) return e;
+    Error named(e.message() + " (" + failedStep + " refused)", e.code, e.name);
+    named.errnum = e.errnum;
+    named.syscall = e.syscall;
+    return named;
+}
+
+Error spawnFailure(int err, const detail::LaunchSpec& spec, const std::string& failedStep) {
     const std::string syscall = "spawn " + spec.file;
     const char* problem = spec.cwd ? cwdProblem(*spec.cwd) : nullptr;
     Error e =
         problem ? Error(syscall + " " + errorName(err) + " (cwd \"" + *spec.cwd + "\" " + problem + ")", errorName(err))
-                : systemError(err, syscall);
+                : withFailedStep(systemError(err, syscall), failedStep);
     e.errnum = err;
     e.syscall = syscall;
     e.path = problem ? *spec.cwd : spec.file;
@@ -176,12 +185,12 @@ void ChildProcess::failLaunch(int err, const detail::SpawnPlan& plan) {
     if (!reportedAsync(err)) {
         closeEmitted_ = true;  // no events: the caller gets the exception instead
         closePipes();
-        Error e = systemError(err, "spawn");
+        Error e = withFailedStep(systemError(err, "spawn"), process_->failedStep());
         if (plan.spec.cwd && cwdProblem(*plan.spec.cwd)) e.path = *plan.spec.cwd;
         throw e;
     }
     exitCode_ = err;
-    ticks_->post([this, e = spawnFailure(err, plan.spec)] {
+    ticks_->post([this, e = spawnFailure(err, plan.spec, process_->failedStep())] {
         fail(e);
         ++closesGot_;
         maybeClose();

@@ -353,6 +353,7 @@ WorkerPtr fork(const Env& env) {
 
 void disconnect(std::function<void()> callback) {
     auto& p = primary();
+    if (!p.disconnecting) diagnostics::publish(diagnostics::Kind::stop, [](diagnostics::Event&) {});
     p.disconnecting = true;
     detail::cluster::reloadAbort();
     if (callback) p.onAllGone.push_back(std::move(callback));

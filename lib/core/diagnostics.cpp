@@ -83,8 +83,8 @@ std::string_view kindName(Kind k) {
                                                  "end",        "closed",    "send",       "message",
                                                  "disconnect", "stage",     "pipe",       "fork",
                                                  "online",     "listening", "connection", "workerDisconnect",
-                                                 "workerExit", "restart",   "reload"};
-    static_assert(std::size(names) == static_cast<std::size_t>(Kind::reload) + 1);
+                                                 "workerExit", "restart",   "reload",     "stop"};
+    static_assert(std::size(names) == static_cast<std::size_t>(Kind::stop) + 1);
     return names[static_cast<int>(k)];
 }
 

@@ -36,6 +36,10 @@ void Timer::start(uv_loop_t* loop, std::chrono::milliseconds delay, std::functio
         static_cast<std::uint64_t>(std::max<std::chrono::milliseconds::rep>(delay.count(), 0)), 0);
 }
 
+void Timer::unref() noexcept {
+    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(&handle_->uv));
+}
+
 void Timer::close() noexcept {
     if (!handle_) return;
     uv_close(reinterpret_cast<uv_handle_t*>(&std::exchange(handle_, nullptr)->uv),

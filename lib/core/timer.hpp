@@ -26,6 +26,8 @@ public:
     void start(uv_loop_t* loop, std::chrono::milliseconds delay, std::function<void()> fn);
     // Cancel: fn will not run. The handle is freed once libuv has closed it.
     void close() noexcept;
+    // Let the loop end while this timer is pending (a watchdog, not work).
+    void unref() noexcept;
     bool started() const { return handle_ != nullptr; }  // and not closed (it may have fired)
 
 private:

@@ -102,6 +102,7 @@ private:
             e.signal = sig;
             ex_ = std::move(e);
         }
+        if (auto c = child_.lock()) ex_->resourceUsage = c->resourceUsage();
         ex_->cmd = cmd_;
         ex_->stdoutData = out;
         ex_->stderrData = err;
@@ -141,7 +142,8 @@ ChildProcessPtr settling(Start&& startRun, Settle settle) {
     auto holder = std::make_shared<ChildProcessPtr>();
     *holder = startRun([settle = std::move(settle), holder](const std::optional<ExecError>& e, const std::string& out,
                                                             const std::string& err) {
-        settle(e, e ? ExecResult{} : ExecResult{out, err, *holder});  // no copy of the output for an error
+        settle(e, e ? ExecResult{}
+                    : ExecResult{out, err, *holder, (*holder)->resourceUsage()});  // no copy of the output for an error
         holder->reset();
     });
     return *holder;

@@ -90,6 +90,7 @@ public:
         res.pid = child_->pid().value_or(0);
         res.status = child_->exitCode();
         res.signal = child_->signalCode();
+        res.resourceUsage = child_->resourceUsage();
         std::vector<std::optional<std::string>> output(child_->stdioCount());
         for (std::size_t i = 1; i < child_->stdioCount(); ++i)
             if (child_->stdio(i)) output[i] = detail::applyEncoding(captures_[i].take(), o_.encoding);
@@ -196,6 +197,7 @@ std::string checkedStdout(SpawnSyncResult r, const std::string& cmd, bool forwar
     e.exitCode = r.status;
     e.signal = r.signal;
     e.pid = r.pid;
+    e.resourceUsage = r.resourceUsage;
     if (r.output) e.output = *r.output;
     e.stdoutData = r.stdoutData.value_or("");
     e.stderrData = r.stderrData.value_or("");

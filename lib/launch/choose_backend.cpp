@@ -25,20 +25,30 @@ Backend environmentDefault() {
     }();
     return b;
 }
+
+// The first option that only a pidfd backend can honour, for the refusal's message.
+const char* pidfdOnlyOption(const LaunchSpec& spec) {
+    if (spec.killWithParent) return "killWithParent";
+    if (!spec.limits.empty()) return "limits";
+    if (spec.nice) return "nice";
+    if (spec.noNewPrivileges) return "noNewPrivileges";
+    return "controllingTerminal";
+}
+
 }  // namespace
 
 Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
     inheritedChannel();  // a channel given to us is never given on (normally taken before main)
-    // uv_spawn has no hook to run prctl, setpgid or a terminal's open in the child;
-    // posix_spawn cannot change uid/gid; the vfork backend does all of these.
+    // uv_spawn has no hook to run prctl, setrlimit, setpgid or a terminal's open in
+    // the child; posix_spawn cannot change uid/gid or run code in the child; the
+    // vfork backend does all of these.
     const bool ids = spec.uid || spec.gid;
     const bool fastPathCan = pidfdSupported() && !ids;
-    if (spec.killWithParent || spec.terminal) {
+    if (spec.needsChildCode() || spec.terminal) {
         if (!pidfdSupported() || wanted == Backend::uv)
-            throw Error(std::string(spec.killWithParent ? "killWithParent" : "controllingTerminal") +
-                            " needs the posix_spawn backend (Linux 5.3+)",
+            throw Error(std::string(pidfdOnlyOption(spec)) + " needs the posix_spawn backend (Linux 5.3+)",
                         "ERR_INVALID_ARG_VALUE", "TypeError");
-        return spec.killWithParent || ids ? vforkLauncher() : posixSpawnLauncher();
+        return spec.needsChildCode() || ids ? vforkLauncher() : posixSpawnLauncher();
     }
     if (spec.processGroup) {  // the environment's choice yields
         if (!fastPathCan || wanted == Backend::uv)

@@ -36,8 +36,14 @@ struct LaunchSpec {
     std::optional<std::string> terminal;  // opened as fd 0 (and dup'd to 1, 2) by a new session leader
     std::optional<int> processGroup;      // setpgid(0, it) in the child
     bool killWithParent = false;
+    std::vector<ResourceLimit> limits;  // setrlimit in the child, in this order
+    std::optional<int> nice;            // setpriority in the child
+    bool noNewPrivileges = false;       // prctl(PR_SET_NO_NEW_PRIVS) in the child
     std::optional<uint32_t> uid;
     std::optional<uint32_t> gid;
+
+    // Whether only a backend that runs our code in the child can honour it.
+    bool needsChildCode() const { return killWithParent || !limits.empty() || nice || noNewPrivileges; }
 };
 
 // A running (or failed-to-start) process as the backend tracks it.
@@ -53,6 +59,10 @@ public:
     // Release the backend's handles; onClosed runs from the loop once they are closed.
     virtual void close(std::function<void()> onClosed) = 0;
     virtual const char* backend() const = 0;
+    // After a failed launch: which of the options the child could not apply, if any.
+    virtual std::string failedStep() const { return {}; }
+    // After the exit: what the child used, where the backend reaps with rusage.
+    virtual std::optional<ResourceUsage> resourceUsage() const { return std::nullopt; }
 };
 
 class Launcher {

@@ -3,6 +3,7 @@
 
 #if defined(__linux__)
 
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,29 @@ namespace childproc::detail {
 namespace {
 
 int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// The waitid system call takes a fifth argument that glibc's wrapper leaves out:
+// the child's rusage, as wait4 gives it, without wait4's pid (which may be reused).
+int waitidWithUsage(int pidfd, siginfo_t& info, struct rusage& usage) {
+    return static_cast<int>(::syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, &usage));
+}
+
+ResourceUsage fromRusage(const struct rusage& r) {
+    using std::chrono::microseconds;
+    const auto us = [](const timeval& t) { return microseconds(t.tv_sec * 1000000LL + t.tv_usec); };
+    const auto n = [](long v) { return static_cast<std::uint64_t>(v); };
+    ResourceUsage u;
+    u.userCPUTime = us(r.ru_utime);
+    u.systemCPUTime = us(r.ru_stime);
+    u.maxRSS = n(r.ru_maxrss);
+    u.minorPageFault = n(r.ru_minflt);
+    u.majorPageFault = n(r.ru_majflt);
+    u.fsRead = n(r.ru_inblock);
+    u.fsWrite = n(r.ru_oublock);
+    u.voluntaryContextSwitches = n(r.ru_nvcsw);
+    u.involuntaryContextSwitches = n(r.ru_nivcsw);
+    return u;
+}
 
 int pidfdSendSignal(int pidfd, int sig) {
     return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
@@ -57,12 +81,15 @@ public:
         });
     }
     const char* backend() const override { return backend_; }
+    std::optional<ResourceUsage> resourceUsage() const override { return usage_; }
 
 private:
     void reap() {
         siginfo_t info{};
-        if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) return;
+        struct rusage usage {};
+        if (waitidWithUsage(pidfd_, info, usage) != 0 || info.si_pid == 0) return;
         reaped_ = true;
+        usage_ = fromRusage(usage);
         uv_poll_stop(&poll_);
         if (info.si_code == CLD_EXITED) onExit_(info.si_status, 0);
         else onExit_(0, info.si_status);
@@ -73,6 +100,7 @@ private:
     int pidfd_ = -1;
     const char* backend_;
     bool reaped_ = false;
+    std::optional<ResourceUsage> usage_;
     ExitFn onExit_;
     std::function<void()> onClosed_;
 };
@@ -80,7 +108,8 @@ private:
 // Closing it only has to call back from the loop, which a closed-at-once idle handle does.
 class FailedProcess final : public ProcessHandle {
 public:
-    FailedProcess(uv_loop_t* loop, const char* backend) : backend_(backend) {
+    FailedProcess(uv_loop_t* loop, const char* backend, std::string failedStep)
+        : backend_(backend), failedStep_(std::move(failedStep)) {
         uv_idle_init(loop, &idle_);
         idle_.data = this;
     }
@@ -96,10 +125,12 @@ public:
         });
     }
     const char* backend() const override { return backend_; }
+    std::string failedStep() const override { return failedStep_; }
 
 private:
     uv_idle_t idle_{};
     const char* backend_;
+    std::string failedStep_;
     std::function<void()> onClosed_;
 };
 
@@ -133,19 +164,20 @@ int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::E
     return err;
 }
 
-std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend) {
-    return std::make_unique<FailedProcess>(loop, backend);
+std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend, std::string failedStep) {
+    return std::make_unique<FailedProcess>(loop, backend, std::move(failedStep));
 }
 
 int PidfdLauncher::launch(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
                           std::unique_ptr<ProcessHandle>& out) {
-    const int r = start(loop, spec, std::move(onExit), out);
-    if (r != 0) out = failedProcess(loop, name_);
+    std::string failedStep;
+    const int r = start(loop, spec, std::move(onExit), out, failedStep);
+    if (r != 0) out = failedProcess(loop, name_, std::move(failedStep));
     return r;
 }
 
 int PidfdLauncher::start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-                         std::unique_ptr<ProcessHandle>& out) {
+                         std::unique_ptr<ProcessHandle>& out, std::string& failedStep) {
     std::string program;
     if (int r = resolveProgram(spec, program); r != 0) return r;
     ChildFds fds;
@@ -153,14 +185,14 @@ int PidfdLauncher::start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle:
     auto argv = cstrings(spec.args);
     auto envp = cstrings(spec.env);
     pid_t pid = 0;
-    int r = startChild(program, argv.data(), envp.data(), spec, fds, pid);
+    int r = startChild(program, argv.data(), envp.data(), spec, fds, pid, failedStep);
     if (r == -ENOEXEC) {  // libuv has no UV_ENOEXEC; its errors are -errno
         // execvp's rule, which the uv backend's children follow and Node relies on: a
         // file the kernel will not run (a script without "#!") is run by /bin/sh.
         std::vector<std::string> viaShell{"/bin/sh", program};
         viaShell.insert(viaShell.end(), spec.args.begin() + 1, spec.args.end());
         auto shArgv = cstrings(viaShell);
-        r = startChild("/bin/sh", shArgv.data(), envp.data(), spec, fds, pid);
+        r = startChild("/bin/sh", shArgv.data(), envp.data(), spec, fds, pid, failedStep);
     }
     if (r != 0) return r;
     if ((r = watchChild(loop, pid, name_, std::move(onExit), out)) != 0) return r;

@@ -18,7 +18,7 @@ int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::E
                std::unique_ptr<ProcessHandle>& out);
 
 // The handle of a spawn that failed before any process existed.
-std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend);
+std::unique_ptr<ProcessHandle> failedProcess(uv_loop_t* loop, const char* backend, std::string failedStep = {});
 
 class ChildFds;
 
@@ -32,13 +32,14 @@ public:
 
 protected:
     explicit PidfdLauncher(const char* name) : name_(name) {}
-    // 0 and the child's pid, or a negative errno.
+    // 0 and the child's pid, or a negative errno and, where one of the options
+    // failed in the child, which ("limit nofile=...").
     virtual int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
-                           const ChildFds& fds, pid_t& pid) = 0;
+                           const ChildFds& fds, pid_t& pid, std::string& failedStep) = 0;
 
 private:
     int start(uv_loop_t* loop, const LaunchSpec& spec, ProcessHandle::ExitFn onExit,
-              std::unique_ptr<ProcessHandle>& out);
+              std::unique_ptr<ProcessHandle>& out, std::string& failedStep);
     const char* name_;
 };
 

@@ -67,7 +67,7 @@ public:
 
 private:
     int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
-                   const ChildFds& fds, pid_t& pid) override {
+                   const ChildFds& fds, pid_t& pid, std::string& /*failedStep*/) override {
         SpawnAttributes sa;
         if (int r = sa.init(spec, fds); r != 0) return r;
         return -::posix_spawn(&pid, program.c_str(), &sa.actions, &sa.attr, argv, envp);

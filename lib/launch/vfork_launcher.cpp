@@ -15,12 +15,16 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
 #include <csignal>
+#include <string>
+#include <vector>
 
+#include "core/resource_table.hpp"
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"
 
@@ -46,6 +50,11 @@ int reportPipe(int (&report)[2], int slots) {
     return 0;
 }
 
+struct ChildLimit {
+    int resource;
+    struct rlimit value;
+};
+
 // In the vforked child: only async-signal-safe calls, and no allocation.
 // What the vforked child does besides its fds; plain values, read without allocating.
 struct ChildSetup {
@@ -53,9 +62,24 @@ struct ChildSetup {
     bool killWithParent = false;
     bool detached = false;
     int pgid = -1;
+    const ChildLimit* limits = nullptr;
+    std::size_t limitCount = 0;
+    bool setNice = false;
+    int nice = 0;
+    bool noNewPrivileges = false;
     long uid = -1;
     long gid = -1;
     pid_t parent = 0;
+};
+
+// What the child reports when it could not exec: the errno, and which of our own
+// steps failed (a limit's index, or one of the steps below), so the error names it.
+struct ChildReport {
+    int err = 0;
+    int step = kStepOther;
+    static constexpr int kStepOther = -1;
+    static constexpr int kStepNice = -2;
+    static constexpr int kStepNoNewPrivileges = -3;
 };
 
 // 0 or an errno. A terminal opened here by a session leader becomes its controlling one.
@@ -85,9 +109,23 @@ int dropPrivileges(const ChildSetup& setup) {
     return 0;
 }
 
+// Limits and nice before the ids change, as root may raise what the user may not.
+int applyLimits(const ChildSetup& setup, int& step) {
+    for (std::size_t i = 0; i < setup.limitCount; ++i) {
+        step = static_cast<int>(i);
+        const auto resource = static_cast<__rlimit_resource_t>(setup.limits[i].resource);
+        if (::setrlimit(resource, &setup.limits[i].value) != 0) return errno;
+    }
+    step = ChildReport::kStepNice;
+    if (setup.setNice && ::setpriority(PRIO_PROCESS, 0, setup.nice) != 0) return errno;
+    step = ChildReport::kStepOther;
+    return 0;
+}
+
 [[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
                               const ChildSetup& setup, int reportFd) {
-    int e = 0;
+    ChildReport report;
+    int& e = report.err;
     if (setup.killWithParent) {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
         else if (::getppid() != setup.parent) e = ESRCH;  // orphaned before prctl took hold
@@ -103,7 +141,12 @@ int dropPrivileges(const ChildSetup& setup) {
     }
     if (!e && setup.cwd && ::chdir(setup.cwd) != 0) e = errno;
     if (!e && setup.pgid >= 0 && ::setpgid(0, setup.pgid) < 0) e = errno;
+    if (!e) e = applyLimits(setup, report.step);
     if (!e) e = dropPrivileges(setup);
+    if (!e && setup.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        e = errno;
+        report.step = ChildReport::kStepNoNewPrivileges;
+    }
     if (!e) {
         struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
@@ -115,12 +158,13 @@ int dropPrivileges(const ChildSetup& setup) {
         ::execve(program, argv, envp);
         e = errno;
     }
-    [[maybe_unused]] auto n = ::write(reportFd, &e, sizeof e);
+    [[maybe_unused]] auto n = ::write(reportFd, &report, sizeof report);
     ::_exit(127);
 }
 
+// 0 or a negative errno, with the report of a child that could not exec.
 int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, ChildSetup setup,
-               pid_t& out) {
+               pid_t& out, ChildReport& childReport) {
     int report[2];
     if (int r = reportPipe(report, fds.slots()); r != 0) return r;
     setup.parent = ::getpid();
@@ -139,15 +183,14 @@ int vforkSpawn(const char* program, char* const* argv, char* const* envp, const 
         ::close(report[0]);
         return -forkErr;
     }
-    int childErr = 0;
     ssize_t got;
     do {
-        got = ::read(report[0], &childErr, sizeof childErr);
+        got = ::read(report[0], &childReport, sizeof childReport);
     } while (got < 0 && errno == EINTR);
     ::close(report[0]);
-    if (got == static_cast<ssize_t>(sizeof childErr) && childErr != 0) {
+    if (got == static_cast<ssize_t>(sizeof childReport) && childReport.err != 0) {
         ::waitpid(pid, nullptr, 0);
-        return -childErr;
+        return -childReport.err;
     }
     out = pid;
     return 0;
@@ -159,15 +202,34 @@ public:
 
 private:
     int startChild(const std::string& program, char* const* argv, char* const* envp, const LaunchSpec& spec,
-                   const ChildFds& fds, pid_t& pid) override {
+                   const ChildFds& fds, pid_t& pid, std::string& failedStep) override {
+        std::vector<ChildLimit> limits;
+        for (const auto& l : spec.limits)
+            limits.push_back({resourceNumber(l.resource), {static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)}});
         ChildSetup setup;
+        setup.limits = limits.data();
+        setup.limitCount = limits.size();
+        setup.setNice = spec.nice.has_value();
+        setup.nice = spec.nice.value_or(0);
+        setup.noNewPrivileges = spec.noNewPrivileges;
         setup.cwd = spec.cwd ? spec.cwd->c_str() : nullptr;
         setup.killWithParent = spec.killWithParent;
         setup.detached = spec.detached;
         setup.pgid = spec.processGroup.value_or(-1);
         if (spec.uid) setup.uid = *spec.uid;
         if (spec.gid) setup.gid = *spec.gid;
-        return vforkSpawn(program.c_str(), argv, envp, fds, setup, pid);
+        ChildReport report;
+        const int r = vforkSpawn(program.c_str(), argv, envp, fds, setup, pid, report);
+        if (r != 0) failedStep = describeStep(spec, report.step);
+        return r;
+    }
+
+    static std::string describeStep(const LaunchSpec& spec, int step) {
+        if (step >= 0 && static_cast<std::size_t>(step) < spec.limits.size())
+            return "limit " + formatResourceLimit(spec.limits[static_cast<std::size_t>(step)]);
+        if (step == ChildReport::kStepNice) return "nice " + std::to_string(spec.nice.value_or(0));
+        if (step == ChildReport::kStepNoNewPrivileges) return "noNewPrivileges";
+        return {};
     }
 };
 

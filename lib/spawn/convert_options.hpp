@@ -27,6 +27,9 @@ To convertOptions(const From& f) {
     if constexpr (requires { t.maxMessageSize = f.maxMessageSize; }) t.maxMessageSize = f.maxMessageSize;
     if constexpr (requires { t.forceKillAfter = f.forceKillAfter; }) t.forceKillAfter = f.forceKillAfter;
     if constexpr (requires { t.killWithParent = f.killWithParent; }) t.killWithParent = f.killWithParent;
+    if constexpr (requires { t.limits = f.limits; }) t.limits = f.limits;
+    if constexpr (requires { t.nice = f.nice; }) t.nice = f.nice;
+    if constexpr (requires { t.noNewPrivileges = f.noNewPrivileges; }) t.noNewPrivileges = f.noNewPrivileges;
     if constexpr (requires { t.execPath = f.execPath; }) t.execPath = f.execPath;
     if constexpr (requires { t.loop = f.loop; }) t.loop = f.loop;
     if constexpr (requires { t.backend = f.backend; }) t.backend = f.backend;

@@ -62,6 +62,18 @@ void validateTimeout(std::chrono::milliseconds timeout) {
 
 namespace {
 
+void validateLimits(const SpawnOptions& o) {
+    for (const auto& l : o.limits)
+        if (l.soft > l.hard)
+            throw Error("The limit '" + std::string(resourceName(l.resource)) + "' has a soft value (" +
+                            std::to_string(l.soft) + ") above its hard one (" + std::to_string(l.hard) + ")",
+                        "ERR_OUT_OF_RANGE", "RangeError");
+    if (o.nice && (*o.nice < -20 || *o.nice > 19))
+        throw Error("The value of \"options.nice\" is out of range. It must be >= -20 && <= 19. Received " +
+                        std::to_string(*o.nice),
+                    "ERR_OUT_OF_RANGE", "RangeError");
+}
+
 // Every check that throws before a handle exists, in Node's order.
 void validateSpawn(const std::string& file, const std::vector<std::string>& args, const SpawnOptions& o) {
     if (file.empty()) throw invalidArg("The argument 'file' cannot be empty. Received ''");
@@ -70,6 +82,7 @@ void validateSpawn(const std::string& file, const std::vector<std::string>& args
     if (o.cwd) rejectNul(*o.cwd, "The property 'options.cwd'");
     if (o.argv0) rejectNul(*o.argv0, "The property 'options.argv0'");
     validateTimeout(o.timeout);
+    validateLimits(o);
     if (o.processGroup && (*o.processGroup < 0 || o.detached))
         throw invalidArg("The property 'options.processGroup' must be a process group id >= 0, without detached");
     if (o.controllingTerminal) {
@@ -181,6 +194,9 @@ SpawnPlan normalizeSpawn(const std::string& file, const std::vector<std::string>
     spec.detached = o.detached;
     spec.processGroup = o.processGroup;
     spec.killWithParent = o.killWithParent;
+    spec.limits = o.limits;
+    spec.nice = o.nice;
+    spec.noNewPrivileges = o.noNewPrivileges;
     spec.uid = o.uid;
     spec.gid = o.gid;
     planStdio(plan, o.stdio);

@@ -145,6 +145,10 @@ void pointMark(std::string& svg, const Mark& m, const Geometry& g, std::size_t i
         svg += "<path class=\"restart\" d=\"M" + x + " " + num(g.top(i)) + " v" + num(g.laneHeight) + "\">" +
                title("rolling reload " + m.name + " at " + ms(m.ms)) + "</path>";
         break;
+    case Kind::stop:
+        svg += "<path class=\"restart\" d=\"M" + x + " " + num(g.top(i)) + " v" + num(g.laneHeight) + "\">" +
+               title("graceful stop (cluster.disconnect()) at " + ms(m.ms)) + "</path>";
+        break;
     default: break;
     }
 }

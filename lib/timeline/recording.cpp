@@ -163,6 +163,7 @@ void Recording::State::record(const diagnostics::Event& e) {
     case Kind::listening:
     case Kind::workerExit:
     case Kind::reload:
+    case Kind::stop:
         m.name = e.name;
         m.text = e.text;
         break;

@@ -12,8 +12,9 @@ set(layers
   "child"         # ChildProcess: creation steps, events, kill, close counting
   "spawn"         # spawn() and fork(): Node's argument rules → a SpawnPlan
   "exec;cluster"  # exec/execFile/*Sync/pipelines | the primary, workers, supervision
-  "script;pty;timeline"  # scripting: commands as values, | on kernel pipes, lines | terminals: a program on
-                         # a pty | a recording of the diagnostics channels, drawn as a page
+  "script;pty;timeline;systemd"  # scripting: commands as values, | on kernel pipes, lines | terminals: a
+                                 # program on a pty | a recording of the diagnostics channels, drawn as a
+                                 # page | systemd's notify protocol for a cluster primary
   "expect"        # expect: wait for text or a pattern on a terminal, answer it
 )
 

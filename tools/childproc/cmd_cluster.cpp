@@ -125,6 +125,9 @@ int primary(Options o) {
     cluster::Settings settings;
     settings.args = args;
     cluster::setupPrimary(settings);
+    // Under systemd (Type=notify): READY=1 once all listen, RELOADING=1 on SIGHUP,
+    // STOPPING=1 on SIGTERM, WATCHDOG=1; nothing without NOTIFY_SOCKET.
+    const systemd::ClusterNotifier notifier;
     int listening = 0;
     bool stopping = false;
     Load load;

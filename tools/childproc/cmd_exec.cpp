@@ -64,6 +64,7 @@ int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool
         j["stdout"] = out;  // in buffer mode, invalid UTF-8 is shown as U+FFFD (writeJson)
         j["stderr"] = err;
         j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        j["resourceUsage"] = usageJson(child->resourceUsage());
         j["error"] = error ? execErrorJson(*error) : nlohmann::json(nullptr);
         writeJson(st.f, 1, j);  // the output is in the record, not printed beside it
     } else {
@@ -79,7 +80,7 @@ int runBuffered(const ExecState& st, const std::vector<std::string>& words, bool
 }
 
 void addBufferedOptions(CLI::App& app, ExecState& st) {
-    addCommonOptions(app, st.f, kShell | kIdentity | kUnref);
+    addCommonOptions(app, st.f, kShell | kIdentity | kUnref | kLimits);
     addMaxBufferOption(app, "bytes kept per stream before the child is killed, or 'unlimited' (Node: maxBuffer)",
                        st.maxBuffer);
     valueOption(app, "--encoding", "E", "utf8 (invalid bytes become U+FFFD) or buffer (Node: options.encoding)",

@@ -25,7 +25,7 @@ struct ForkState {
 };
 
 void addForkOptions(CLI::App& app, ForkState& st) {
-    addCommonOptions(app, st.f, kIdentity | kDetached | kUnref);
+    addCommonOptions(app, st.f, kIdentity | kDetached | kUnref | kLimits);
     app.add_option("--exec-path", st.execPath, "run PATH [--exec-arg]... PROGRAM ARGS, e.g. node (Node: execPath)")
         ->type_name("PATH");
     valueOption(app, "--exec-arg", "ARG", "an argument for --exec-path before PROGRAM; repeatable (Node: execArgv)",
@@ -98,6 +98,7 @@ int runFork(const ForkState& st, const std::vector<std::string>& words) {
         j["messagesSent"] = st.sends.size();
         j["messagesReceived"] = talk.received;
         j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        j["resourceUsage"] = usageJson(child->resourceUsage());
         j["error"] = spawnError ? errorJson(*spawnError) : json(nullptr);
         writeJson(f, 2, j);
     }

@@ -11,7 +11,25 @@ using namespace childproc;
 
 namespace {
 
-int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
+struct SpawnFlags {
+    CommonFlags common;
+    bool time = false;
+};
+
+// GNU time(1)'s report on stderr, with its first line for a failed run.
+void reportTime(const ChildProcess& child, std::chrono::steady_clock::duration elapsed) {
+    std::string text;
+    if (auto sig = child.signalCode())
+        text = "Command terminated by signal " + std::to_string(signalNumber(*sig).value_or(0)) + "\n";
+    else if (child.exitCode().value_or(0) != 0)
+        text = "Command exited with non-zero status " + std::to_string(*child.exitCode()) + "\n";
+    if (auto u = child.resourceUsage()) text += formatTimeReport(*u, elapsed);
+    else text += "no resource usage: the uv backend does not give it\n";
+    writeAll(2, text);
+}
+
+int runSpawn(const SpawnFlags& sf, const std::vector<std::string>& words) {
+    const CommonFlags& f = sf.common;
     const Trace trace(f.trace);
     const std::vector<std::string> args(words.begin() + 1, words.end());
     SpawnOptions o = toSpawnOptions(f, {StdioType::inherit, StdioType::pipe, StdioType::pipe});
@@ -39,6 +57,7 @@ int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
     const int status = shellStatus(*child, spawnError);
     if (spawnError) complain(spawnError->message());
     reportTimeoutKill(f, *child);
+    if (sf.time && child->pid()) reportTime(*child, std::chrono::steady_clock::now() - t0);
     if (f.json) {
         nlohmann::json j;
         j["pid"] = child->pid() ? nlohmann::json(*child->pid()) : nlohmann::json(nullptr);
@@ -47,6 +66,7 @@ int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
         j["signal"] = child->signalCode() ? nlohmann::json(*child->signalCode()) : nlohmann::json(nullptr);
         j["durationMs"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         j["backend"] = child->backend();
+        j["resourceUsage"] = usageJson(child->resourceUsage());
         j["error"] = spawnError ? errorJson(*spawnError) : nlohmann::json(nullptr);
         writeJson(f, 2, j);
     }
@@ -56,12 +76,13 @@ int runSpawn(const CommonFlags& f, const std::vector<std::string>& words) {
 }  // namespace
 
 Command spawnCommand(CLI::App& app) {
-    auto f = std::make_shared<CommonFlags>();
+    auto f = std::make_shared<SpawnFlags>();
     Command c;
     c.operands = "FILE [ARG]...";
     c.app =
         addSubcommand(app, "spawn", "Start FILE with ARGS and wait for it (Node: child_process.spawn).", c.operands);
-    addCommonOptions(*c.app, *f, kAllSpawnOptions);
+    addCommonOptions(*c.app, f->common, kAllSpawnOptions);
+    flagOption(*c.app, "--time", "when the child ends, print what it used on stderr as GNU time(1) does", f->time);
     c.app->footer(
         "stdin passes through (default stdio: inherit,pipe,pipe, stdout and stderr relayed so\n"
         "--trace can count the bytes; with a stdin pipe our stdin is copied into it).\n"

@@ -66,6 +66,31 @@ std::optional<Backend> backendFrom(const std::string& v) {
     return std::nullopt;
 }
 
+// prlimit(1)'s and setpriv(1)'s ways of saying it.
+void addLimitOptions(CLI::App& app, CommonFlags& f) {
+    valueOption(app, "--rlimit", "NAME=SOFT[:HARD]",
+                "a resource limit for the child, as prlimit(1) sets it: cpu, fsize, data, stack, core, nofile, "
+                "nproc, as, memlock, locks, sigpending, msgqueue, nice, rtprio, rttime; SOFT or HARD may be "
+                "'unlimited' or left out (kept); repeatable",
+                [&f](const std::string& v) { f.limits.push_back(parseResourceLimit(v)); })
+        ->trigger_on_parse()
+        ->check(checkedBy([](const std::string& v) {
+            try {
+                parseResourceLimit(v);
+                return std::string();
+            } catch (const Error& e) {
+                return e.message();
+            }
+        }));
+    app.add_option("--nice", f.nice, "the child's nice value, -20 to 19 (lower than ours needs privilege)")
+        ->type_name("N")
+        ->check(wholeIn(-20, 19));
+    flagOption(app, "--no-new-privs",
+               "the child and its children gain no privilege from setuid or file "
+               "capabilities (PR_SET_NO_NEW_PRIVS, as setpriv(1))",
+               f.noNewPrivileges);
+}
+
 void addProcessOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
     if (extra & kArgv0)
         app.add_option("--argv0", f.argv0, "argv[0] the child sees (Node: options.argv0)")->type_name("NAME");
@@ -80,6 +105,7 @@ void addProcessOptions(CLI::App& app, CommonFlags& f, unsigned extra) {
     if (extra & kDetached)
         flagOption(app, "--detached", "run the child in a new session (Node: options.detached)", f.detached);
     if (extra & kUnref) flagOption(app, "--unref", "do not wait for the child (Node: child.unref())", f.unref);
+    if (extra & kLimits) addLimitOptions(app, f);
     if (extra & kIdentity) {
         app.add_option("--uid", f.uid, "user id for the child (Node: options.uid)")
             ->type_name("N")
@@ -179,6 +205,9 @@ SpawnOptions toSpawnOptions(const CommonFlags& f, const std::vector<Stdio>& defa
     o.timeout = std::chrono::milliseconds(f.timeoutMs);
     o.killSignal = f.killSignal;
     o.backend = f.backend;
+    o.limits = f.limits;
+    o.nice = f.nice;
+    o.noNewPrivileges = f.noNewPrivileges;
     return o;
 }
 
@@ -310,6 +339,7 @@ void Trace::print(const diagnostics::Event& e) const {
     case Kind::workerExit: return (*this)(worker + " exited", {{"code", orNull(e.code)}, {"signal", orNull(e.name)}});
     case Kind::restart: return (*this)(worker + " forked to replace a dead worker");
     case Kind::reload: return (*this)("rolling reload: " + std::string(e.name));
+    case Kind::stop: return (*this)("graceful stop: cluster.disconnect()");
     default: return;  // stdio bytes and ends: counted on 'closed'
     }
 }
@@ -317,7 +347,9 @@ void Trace::print(const diagnostics::Event& e) const {
 int startFailureStatus(const Error& e) {
     // A failure about the program names it in path; one about the cwd names the cwd
     // and says so ("(cwd ...)").
-    const bool aboutProgram = e.path && e.message().find(" (cwd \"") == std::string::npos;
+    // An option the child could not apply ("(limit nofile=... refused)") is ours.
+    const bool aboutProgram = e.path && e.message().find(" (cwd \"") == std::string::npos &&
+                              e.message().find(" refused)") == std::string::npos;
     if (!aboutProgram) return kUsageStatus;
     return e.code == "ENOENT" ? kNotFoundStatus : kCannotRunStatus;
 }
@@ -331,6 +363,19 @@ int shellStatus(const ChildProcess& child, const std::optional<Error>& spawnErro
 void reportTimeoutKill(const CommonFlags& f, const ChildProcess& child) {
     if (f.timeoutMs <= 0 || !child.killed() || !child.signalCode()) return;
     complain("killed by " + *child.signalCode() + " after " + std::to_string(f.timeoutMs) + " ms timeout");
+}
+
+nlohmann::json usageJson(const std::optional<ResourceUsage>& u) {
+    if (!u) return nullptr;
+    return {{"userCPUTime", u->userCPUTime.count()},
+            {"systemCPUTime", u->systemCPUTime.count()},
+            {"maxRSS", u->maxRSS},
+            {"minorPageFault", u->minorPageFault},
+            {"majorPageFault", u->majorPageFault},
+            {"fsRead", u->fsRead},
+            {"fsWrite", u->fsWrite},
+            {"voluntaryContextSwitches", u->voluntaryContextSwitches},
+            {"involuntaryContextSwitches", u->involuntaryContextSwitches}};
 }
 
 nlohmann::json errorJson(const Error& e) {

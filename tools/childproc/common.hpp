@@ -31,6 +31,9 @@ struct CommonFlags {
     long long timeoutMs = 0;
     childproc::Signal killSignal = SIGTERM;
     childproc::Backend backend = childproc::Backend::automatic;
+    std::vector<childproc::ResourceLimit> limits;  // --rlimit, in order
+    std::optional<int> nice;
+    bool noNewPrivileges = false;
     bool json = false;
     int jsonFd = -1;                   // -1: the command's default place
     std::optional<std::string> trace;  // "", "json", "html" or "html=FILE"
@@ -44,7 +47,8 @@ enum OptionSet : unsigned {
     kArgv0 = 8,
     kDetached = 16,
     kUnref = 32,
-    kAllSpawnOptions = 63,
+    kLimits = 64,  // --rlimit, --nice, --no-new-privs
+    kAllSpawnOptions = 127,
 };
 
 // Adds --cwd, --env, --clear-env, --timeout, --kill-signal, --backend, --json,
@@ -83,6 +87,9 @@ To optionsFor(const CommonFlags& f) {
     if constexpr (requires { t.timeout = so.timeout; }) t.timeout = so.timeout;
     if constexpr (requires { t.killSignal = so.killSignal; }) t.killSignal = so.killSignal;
     if constexpr (requires { t.backend = so.backend; }) t.backend = so.backend;
+    if constexpr (requires { t.limits = so.limits; }) t.limits = so.limits;
+    if constexpr (requires { t.nice = so.nice; }) t.nice = so.nice;
+    if constexpr (requires { t.noNewPrivileges = so.noNewPrivileges; }) t.noNewPrivileges = so.noNewPrivileges;
     return t;
 }
 
@@ -132,6 +139,9 @@ int shellStatus(const childproc::ChildProcess& child, const std::optional<childp
 void reportTimeoutKill(const CommonFlags& f, const childproc::ChildProcess& child);
 
 nlohmann::json errorJson(const childproc::Error& e);
+// The --json record's "resourceUsage": Node's process.resourceUsage() names, CPU
+// times in microseconds, maxRSS in KiB; null where the backend gives none.
+nlohmann::json usageJson(const std::optional<childproc::ResourceUsage>& u);
 // errorJson plus exec's fields: exitCode, killed, signal, cmd.
 nlohmann::json execErrorJson(const childproc::ExecError& e);
 // Writes the --json record to --json-fd, or to `defaultFd`.

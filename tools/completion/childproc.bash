@@ -8,7 +8,7 @@ _childproc() {
         if [[ -z $cmd ]]; then cmd=$w; continue; fi
         case $w in
             --) started=1; break ;;
-            --*=*|--clear-env|--detached|--unref|--json|--trace|--disconnect|--silent) ;;
+            --*=*|--clear-env|--detached|--unref|--json|--trace|--disconnect|--silent|--no-new-privs|--time) ;;
             --shell) ;;
             --*) ((i++)) ;;
             *) started=1; break ;;
