@@ -10,3 +10,17 @@ bench_build() {
   for t in "$@"; do targets+=(--target "$t"); done
   cmake --build "$build" -j "$(nproc)" "${targets[@]}" >/dev/null
 }
+
+# bench_build_at COMMIT NAME: the same build of an earlier commit, in a worktree of
+# its own (build/bench-NAME, not kept in the repository), kept between runs;
+# prints its bench_childproc.
+bench_build_at() {
+  local dir=$PWD/build/bench-$2
+  if [ ! -x "$dir/$build/bench/bench_childproc" ] || [ "$(git -C "$dir" rev-parse HEAD 2>/dev/null)" != "$(git rev-parse "$1")" ]; then
+    rm -rf "$dir"
+    git worktree prune
+    git worktree add -f --detach "$dir" "$1" >/dev/null
+    (cd "$dir" && . bench/build.sh && bench_build bench_childproc)
+  fi
+  echo "$dir/$build/bench/bench_childproc"
+}

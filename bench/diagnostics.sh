@@ -16,15 +16,7 @@ base=${2:-e8ab6f6}
 . bench/rounds.sh
 bench_build bench_childproc
 now_=$PWD/$build/bench/bench_childproc
-# The base build, from a worktree of its own (not kept in the repository).
-basedir=$PWD/build/bench-base
-if [ ! -x "$basedir/$build/bench/bench_childproc" ]; then
-  rm -rf "$basedir"
-  git worktree prune
-  git worktree add -f --detach "$basedir" "$base" >/dev/null
-  (cd "$basedir" && . bench/build.sh && bench_build bench_childproc)
-fi
-before=$basedir/$build/bench/bench_childproc
+before=$(bench_build_at "$base" base)
 out=$(mktemp -d)
 
 # name | unit | args
