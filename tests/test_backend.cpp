@@ -93,6 +93,15 @@ TEST(Backend, HygieneHoldsForFdsOpenedWithoutCloexec) {
         test::runLoop();
         EXPECT_EQ(out, "0\n1\n2\n") << c->backend();
     }
+    // The vfork backend marks them close-on-exec rather than closing them.
+    SpawnOptions o;
+    o.killWithParent = true;
+    std::string out;
+    auto c = spawn(kHelper, {"fds"}, o);
+    c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+    test::runLoop();
+    EXPECT_EQ(out, "0\n1\n2\n") << c->backend();
+    EXPECT_STREQ(c->backend(), "vfork");
     ::close(fd);
 }
 

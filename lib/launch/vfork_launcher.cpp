@@ -13,6 +13,7 @@
 #if defined(__linux__)
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -122,6 +123,18 @@ int applyLimits(const ChildSetup& setup, int& step) {
     return 0;
 }
 
+// Nothing past the slots reaches the program: marked close-on-exec (Linux 5.11+),
+// so that exec closes them after our parent has resumed, rather than closing them
+// here while it waits (one close per fd it holds: thousands for a supervisor of
+// thousands of children). Before 5.11 they are closed, all but the report pipe's
+// write end, which exec closes.
+void keepOnlySlots(int slots, int reportFd) {
+    const auto first = static_cast<unsigned>(slots);
+    if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    if (reportFd > slots) ::syscall(SYS_close_range, first, static_cast<unsigned>(reportFd - 1), 0U);
+    ::syscall(SYS_close_range, static_cast<unsigned>(reportFd + 1), ~0U, 0U);
+}
+
 [[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
                               const ChildSetup& setup, int reportFd) {
     ChildReport report;
@@ -133,12 +146,7 @@ int applyLimits(const ChildSetup& setup, int& step) {
     if (!e && setup.detached && ::setsid() < 0) e = errno;  // before a terminal is opened
     const auto& ops = fds.ops();
     for (std::size_t i = 0; i < ops.size() && !e; ++i) e = applyFdOp(ops[i]);
-    // Close everything past the slots but the report pipe's write end, which exec closes.
-    const auto slots = static_cast<unsigned>(fds.slots());
-    if (!e) {
-        if (reportFd > fds.slots()) ::syscall(SYS_close_range, slots, static_cast<unsigned>(reportFd - 1), 0U);
-        ::syscall(SYS_close_range, static_cast<unsigned>(reportFd + 1), ~0U, 0U);
-    }
+    if (!e) keepOnlySlots(fds.slots(), reportFd);
     if (!e && setup.cwd && ::chdir(setup.cwd) != 0) e = errno;
     if (!e && setup.pgid >= 0 && ::setpgid(0, setup.pgid) < 0) e = errno;
     if (!e) e = applyLimits(setup, report.step);
