@@ -7,7 +7,9 @@
 //   cp_bench adv-rt|adv-oneway COUNT [node JS]   the same with serialization 'advanced', a small object
 //   cp_bench adv-bytes SIZE COUNT [node JS]      the child sends COUNT Uint8Arrays of SIZE bytes;
 //                                                prints msg/s and the parent's peak RSS in MiB
+//   cp_bench scale N PIPES                       N `sleep` children alive at once (floor.c's scale)
 //   cp_bench echo-child [COUNT] | adv-child [COUNT]            (internal) the C++ IPC peers
+#include <dirent.h>
 #include <sys/resource.h>
 #include <childproc/childproc.hpp>
 #include <childproc/timeline.hpp>
@@ -118,6 +120,59 @@ void advanced(const std::string& mode, int argc, char** argv) {
 
 // CP_BENCH_LIMITS=1: each child gets a limit, as `--rlimit nofile=1024` would
 // (that takes the vfork backend, which can set it).
+long residentKiB() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = 0;
+    while (f && std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "VmRSS:", 6) == 0) kib = std::atol(line + 6);
+    if (f) std::fclose(f);
+    return kib;
+}
+
+long openFds() {
+    long n = 0;
+    DIR* d = ::opendir("/proc/self/fd");
+    while (d && ::readdir(d)) ++n;
+    if (d) ::closedir(d);
+    return n;
+}
+
+// N children alive at once; what the parent holds per child, how the spawn cost
+// moves as they pile up, and the time to start and to kill and reap them all.
+void scale(long n, bool piped) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    SpawnOptions o;
+    o.stdio = {StdioType::ignore, piped ? StdioType::pipe : StdioType::ignore,
+               piped ? StdioType::pipe : StdioType::ignore};
+    // CP_BENCH_POSIX_SPAWN=1: posix_spawn whatever the parent holds (closefrom in each child).
+    if (std::getenv("CP_BENCH_POSIX_SPAWN")) o.backend = Backend::posixSpawn;
+    std::vector<ChildProcessPtr> children;
+    children.reserve(static_cast<std::size_t>(n));
+    const long rss0 = residentKiB(), fds0 = openFds();
+    double first = 0, last = 0;
+    const double t0 = now();
+    for (long i = 0; i < n; ++i) {
+        const double s = now();
+        children.push_back(spawn("/bin/sleep", {"3600"}, o));
+        const double took = now() - s;
+        if (i < 10) first += took;
+        if (i >= n - 10) last += took;
+    }
+    const double started = now() - t0;
+    const long rss1 = residentKiB(), fds1 = openFds();
+    const double t1 = now();
+    for (auto& c : children) c->kill(SIGKILL);
+    children.clear();
+    run();
+    std::printf("%.0f %.0f %.2f %.2f %.1f %.1f\n", started * 1e3, (now() - t1) * 1e3,
+                static_cast<double>(rss1 - rss0) / static_cast<double>(n),
+                static_cast<double>(fds1 - fds0) / static_cast<double>(n), first / 10 * 1e6, last / 10 * 1e6);
+}
+
 SpawnOptions quiet() {
     static const bool limited = std::getenv("CP_BENCH_LIMITS") != nullptr;
     SpawnOptions o;
@@ -160,6 +215,8 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 32 && started < count; ++i) one();
         run();
         std::printf("%.0f\n", count / (now() - t0));
+    } else if (mode == "scale") {
+        scale(std::atol(argv[2]), std::atoi(argv[3]) != 0);
     } else if (mode == "throughput") {
         std::uint64_t total = 0;
         double t0 = now();

@@ -8,10 +8,18 @@
  *                                    newline-framed messages over a socketpair to a C echo child
  *   floor ipc-rt-epoll COUNT         the round trip with both ends waiting in epoll_wait
  *                                    before each read, as any event loop does
+ *   floor scale N PIPES [PIDFD]      N `sleep` children alive at once, stdout and stderr piped
+ *                                    (PIPES 2) or /dev/null (PIPES 0), with a pidfd held for each
+ *                                    (PIDFD 1, as the pidfd backends hold) or not:
+ *                                    "startMs reapMs KiBPerChild fdsPerChild first10Us last10Us"
+ *                                    (start all, then SIGKILL and reap all; the parent's RSS and
+ *                                    fds per live child; µs per spawn for the first and last 10)
  *   floor echo-child                 (internal) the IPC peer
  * Prints one line: the number(s). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -20,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +108,75 @@ static void useEpoll(int fd) {
     if (epollFd < 0 || epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, &ev) != 0) exit(6);
 }
 
+/* The parent's resident KiB and open fds, as every peer's scale mode reads them. */
+static long residentKiB(void) {
+    FILE* f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) kib = atol(line + 6);
+    if (f) fclose(f);
+    return kib;
+}
+
+static long openFds(void) {
+    long n = 0;
+    DIR* d = opendir("/proc/self/fd");
+    while (d && readdir(d)) ++n;
+    if (d) closedir(d);
+    return n;
+}
+
+static void scale(long n, int piped, int pidfd) {
+    struct rlimit lim;
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    const int devNull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devNull < 0) exit(3);
+    pid_t* pids = malloc(sizeof(pid_t) * (size_t)n);
+    int* fds = malloc(sizeof(int) * 2 * (size_t)n);
+    char* sleepArgv[] = {"/bin/sleep", "3600", NULL};
+    const long rss0 = residentKiB(), fds0 = openFds();
+    double first = 0, last = 0;
+    const double t0 = now();
+    for (long i = 0; i < n; ++i) {
+        const double s = now();
+        int out[2] = {devNull, -1}, err[2] = {devNull, -1};
+        if (piped && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) exit(4);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, devNull, 0);
+        posix_spawn_file_actions_adddup2(&fa, piped ? out[1] : devNull, 1);
+        posix_spawn_file_actions_adddup2(&fa, piped ? err[1] : devNull, 2);
+        if (posix_spawn(&pids[i], sleepArgv[0], &fa, NULL, sleepArgv, environ) != 0) exit(3);
+        posix_spawn_file_actions_destroy(&fa);
+        if (pidfd && syscall(SYS_pidfd_open, pids[i], 0) < 0) exit(5);
+        if (piped) {
+            close(out[1]);
+            close(err[1]);
+        }
+        fds[2 * i] = piped ? out[0] : -1;
+        fds[2 * i + 1] = piped ? err[0] : -1;
+        const double took = now() - s;
+        if (i < 10) first += took;
+        if (i >= n - 10) last += took;
+    }
+    const double started = now() - t0;
+    const long rss1 = residentKiB(), fds1 = openFds();
+    const double t1 = now();
+    for (long i = 0; i < n; ++i) kill(pids[i], SIGKILL);
+    for (long i = 0; i < n; ++i) {
+        waitpid(pids[i], NULL, 0);
+        if (piped) {
+            close(fds[2 * i]);
+            close(fds[2 * i + 1]);
+        }
+    }
+    printf("%.0f %.0f %.2f %.2f %.1f %.1f\n", started * 1e3, (now() - t1) * 1e3, (double)(rss1 - rss0) / n,
+           (double)(fds1 - fds0) / n, first / 10 * 1e6, last / 10 * 1e6);
+}
+
 static long readLines(int fd, long count, char* buf, size_t cap) {
     long seen = 0;
     while (seen < count) {
@@ -161,6 +239,8 @@ int main(int argc, char** argv) {
             printf("%.1f %.1f\n", (now() - t0) * 1e3, ru.ru_maxrss / 1024.0);
             free(data);
         }
+    } else if (!strcmp(mode, "scale")) {
+        scale(atol(argv[2]), atoi(argv[3]) != 0, argc > 4 && atoi(argv[4]) != 0);
     } else if (!strcmp(mode, "echo-child") || !strcmp(mode, "echo-child-epoll")) {
         /* Echo each line back; count lines for one-way runs ("N\n" at the end). */
         static char buf[1 << 17];

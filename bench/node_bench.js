@@ -28,6 +28,27 @@ if (mode === 'json-encode' || mode === 'json-decode') {  // JSON.stringify / JSO
   const one = () => { started++; cp.spawn('/bin/true', [], { stdio: 'ignore' }).on('exit', () => {
     if (++done === count) console.log((count / (now() - t0)).toFixed(0)); else if (started < count) one(); }); };
   for (let i = 0; i < 32 && started < count; i++) one();
+} else if (mode === 'scale') {  // N `sleep` children alive at once, as floor.c's scale
+  const n = +a; const out = +b ? 'pipe' : 'ignore'; const fs = require('fs');
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const rss = () => +/VmRSS:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1];
+  const kids = []; let first = 0, last = 0;
+  const rss0 = rss(), fds0 = fds(), t0 = now();
+  for (let i = 0; i < n; i++) {
+    const s = now();
+    kids.push(cp.spawn('/bin/sleep', ['3600'], { stdio: ['ignore', out, out] }));
+    const took = now() - s; if (i < 10) first += took; if (i >= n - 10) last += took;
+  }
+  const started = now() - t0, rss1 = rss(), fds1 = fds(), t1 = now(); let closed = 0;
+  for (const k of kids) {
+    k.on('close', () => {
+      if (++closed < n) return;
+      console.log([started * 1e3, (now() - t1) * 1e3].map((v) => v.toFixed(0)).concat(
+        [(rss1 - rss0) / n, (fds1 - fds0) / n].map((v) => v.toFixed(2)),
+        [first / 10 * 1e6, last / 10 * 1e6].map((v) => v.toFixed(1))).join(' '));
+    });
+    k.kill('SIGKILL');
+  }
 } else if (mode === 'throughput') {
   let total = 0; const t0 = now();
   const ch = cp.spawn(a, [b], { stdio: ['ignore', 'pipe', 'ignore'] });

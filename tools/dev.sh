@@ -144,7 +144,7 @@ test)
     [ "$failed" -eq 0 ]
     ;;
 bench)
-    packages+=(gnuplot-nox wrk)
+    packages+=(gnuplot-nox wrk libboost1.81-dev libboost-filesystem1.81-dev)
     install_missing
     bash bench/run.sh "${2:-5}"
     bash bench/cluster.sh "${2:-5}"
