@@ -20,7 +20,6 @@ echojs=bench/node_bench.js
 boost=$build/bench/bench_boost
 python="python3 bench/python_bench.py"
 out=$(mktemp -d)
-peers=(floor cp node boost python)
 declare -A command=([floor]=$floor [cp]=$cp [node]=$node [boost]=$boost [python]=$python)
 
 # name | unit | better (low/high) | floor args | childproc args | node args [| boost args | python args]
