@@ -121,3 +121,26 @@ TEST(Backend, NamedFdIsInheritedOnBothBackends) {
     ::close(fds[0]);
     ::close(fds[1]);
 }
+
+// A parent holding many fds: posix_spawn would close each in every child while we
+// wait, so the automatic choice takes the vfork backend, which marks them
+// close-on-exec; still nothing but the slots reaches the child.
+TEST(Backend, AParentWithThousandsOfFdsSpawnsThroughVfork) {
+    if (!std::getenv("CHILDPROC_BACKEND") || std::string_view(std::getenv("CHILDPROC_BACKEND")) == "uv")
+        GTEST_SKIP() << "the choice is the pidfd backends' (CHILDPROC_BACKEND=posix_spawn)";
+    std::vector<int> held;
+    for (int i = 0; i < 600; ++i) held.push_back(::open("/dev/null", O_RDONLY));  // without O_CLOEXEC
+    const auto run = [] {
+        std::string out;
+        auto c = spawn(kHelper, {"fds"});
+        c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+        test::runLoop();
+        EXPECT_EQ(out, "0\n1\n2\n") << c->backend();
+        return std::string(c->backend());
+    };
+    run();  // its pipes are numbered past 600: the next spawn knows
+    EXPECT_EQ(run(), "vfork");
+    for (int fd : held) ::close(fd);
+    run();
+    EXPECT_EQ(run(), "posix_spawn");  // a small table again
+}

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "childproc/error.hpp"
+#include "launch/fd_table.hpp"
 #include "launch/inherited_channel.hpp"
 #include "launch/launcher.hpp"
 #include "launch/launchers.hpp"
@@ -56,6 +57,13 @@ Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
                         "ERR_INVALID_ARG_VALUE", "TypeError");
         return posixSpawnLauncher();
     }
+    // A parent holding thousands of fds (a supervisor of thousands of children):
+    // posix_spawn's closefrom would close each of them in every child while we wait
+    // (bench/results.md: 10 000 children alive, 5 ms a spawn, 1 ms through the vfork
+    // backend); the vfork backend marks them close-on-exec, and exec closes them
+    // after we have resumed. CHILDPROC_BACKEND=uv still means uv.
+    if (wanted == Backend::automatic && environmentDefault() != Backend::uv && fastPathCan && holdsManyFds())
+        return vforkLauncher();
     if (wanted == Backend::automatic) wanted = environmentDefault();
     switch (wanted) {
     case Backend::uv: return uvLauncher();

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include "launch/child_fds.hpp"
+#include "launch/fd_table.hpp"
 #include "launch/program_path.hpp"
 
 namespace childproc::detail {
@@ -151,6 +152,7 @@ int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::E
     // Nobody but us can reap the child, so the pid is still its own here.
     const int pidfd = pidfdOpen(pid);
     int err = pidfd < 0 ? -errno : 0;
+    noteNewFd(pidfd);
     if (pidfd >= 0) {
         auto p = std::make_unique<PidfdProcess>(std::move(onExit), pid, pidfd, backend);
         err = p->start(loop);
