@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Boost.Process v2 (Boost 1.81, Debian's libboost1.81-dev), the library a C++ user
 // would pick instead: the same modes and output as floor.c, with its default
-// launcher (fork + exec on Linux). Its vfork_launcher aborts with EINVAL here.
+// launcher (fork + exec on Linux). Its vfork_launcher would not grow with our memory,
+// but here its second spawn in a row aborts: asio's descriptor assign throws EINVAL.
 //   boost_bench spawn RSS_MIB COUNT | inflight COUNT | capture WRITER BYTES
 #include <sys/resource.h>
 
