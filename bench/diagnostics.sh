@@ -44,13 +44,6 @@ run_rounds "$rounds"
   echo "before: $base, the build before the diagnostics channels; off: this build, nobody subscribed;"
   echo "on: this build with a timeline Recording subscribed to every channel."
   echo
-  echo "| measure | unit | before | off | on | off / before | on / off |"
-  echo "|---|---|---|---|---|---|---|"
-  for i in "${!cases[@]}"; do
-    IFS='|' read -r name unit args <<<"${cases[$i]}"
-    b=$(median "$out/$i.before") o=$(median "$out/$i.off") t=$(median "$out/$i.on")
-    echo "| $name | $unit | $(spread "$out/$i.before") | $(spread "$out/$i.off") | $(spread "$out/$i.on") |" \
-         "$(ratio "$o" "$b") | $(ratio "$t" "$o") |"
-  done
+  chain_table before off on
 } >bench/diagnostics-results.md
 cat bench/diagnostics-results.md

@@ -43,13 +43,6 @@ run_rounds "$rounds"
   echo "before: $base, the build before limits and rusage; now: this build (rusage read at every reaping);"
   echo "limits: this build with \`limits = {nofile 1024}\` on every child (the vfork backend)."
   echo
-  echo "| measure | unit | before | now | limits | now / before | limits / now |"
-  echo "|---|---|---|---|---|---|---|"
-  for i in "${!cases[@]}"; do
-    IFS='|' read -r name unit args <<<"${cases[$i]}"
-    b=$(median "$out/$i.before") n=$(median "$out/$i.now") l=$(median "$out/$i.limits")
-    echo "| $name | $unit | $(spread "$out/$i.before") | $(spread "$out/$i.now") | $(spread "$out/$i.limits") |" \
-         "$(ratio "$n" "$b") | $(ratio "$l" "$n") |"
-  done
+  chain_table before now limits
 } >bench/resources-results.md
 cat bench/resources-results.md

@@ -29,3 +29,18 @@ spread() {
   echo "$m ($(ok "$1" | sort -g | head -1)–$(ok "$1" | sort -g | tail -1))"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f×", a/b }'; }
+
+# The before / now / variant table of a build compared with an earlier one
+# (diagnostics.sh, resources.sh): `chain_table A B C` prints, for each case, the
+# three peers' spreads and the ratios B/A and C/B, after the header row.
+chain_table() {
+  local a=$1 b=$2 c=$3 i name unit args
+  echo "| measure | unit | $a | $b | $c | $b / $a | $c / $b |"
+  echo "|---|---|---|---|---|---|---|"
+  for i in "${!cases[@]}"; do
+    IFS='|' read -r name unit args <<<"${cases[$i]}"
+    echo "| $name | $unit | $(spread "$out/$i.$a") | $(spread "$out/$i.$b") | $(spread "$out/$i.$c") |" \
+         "$(ratio "$(median "$out/$i.$b")" "$(median "$out/$i.$a")") |" \
+         "$(ratio "$(median "$out/$i.$c")" "$(median "$out/$i.$b")") |"
+  done
+}
