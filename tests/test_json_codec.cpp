@@ -52,13 +52,13 @@ TEST(JsonCodec, LongPlainStringsRoundTrip) {
     EXPECT_TRUE(*back == big);
 }
 
-// The scan goes 32, 16 or 8 bytes per step, with a byte-wise tail: a character that
-// needs care is found wherever it falls in a block, in either direction.
+// The scan goes 128, 32, 16 or 8 bytes per step, with a byte-wise tail: a character
+// that needs care is found wherever it falls in a block, in either direction.
 TEST(JsonCodec, EverySpecialByteIsFoundAtEveryOffset) {
     const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xc3\xa9", "\xff", " "};
     for (const std::string& special : specials) {
-        for (std::size_t at = 0; at < 70; ++at) {
-            std::string s(70, 'a');
+        for (std::size_t at = 0; at < 300; ++at) {
+            std::string s(300, 'a');
             s.replace(at, 1, special);
             const std::string wire = enc(s);
             // As nlohmann (and JSON.stringify) write it, but invalid UTF-8 as U+FFFD.
