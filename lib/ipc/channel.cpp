@@ -191,6 +191,7 @@ bool Channel::writeNow(Outgoing out) {
     if (diagnostics::hasSubscribers(diagnostics::Channel::ipc))
         publish(diagnostics::Kind::send, out.bytes, startsAsInternal(out.bytes), out.handle != nullptr);
     auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
+    std::size_t written = 0;
     if (!out.handle) {
         if (!outbox_.empty() || uv_stream_get_write_queue_size(stream) > 0) {
             // A write is under way: this one joins the next (and keeps its order).
@@ -218,14 +219,14 @@ bool Channel::writeNow(Outgoing out) {
             if (out.cb) ticks_.post([cb = std::move(out.cb)] { cb(std::nullopt); });
             return true;
         }
-        if (n > 0) out.bytes.erase(0, static_cast<std::size_t>(n));  // the rest goes the queued way
+        if (n > 0) written = static_cast<std::size_t>(n);  // the rest goes the queued way, from where it stopped
     } else {
         flushOutbox();  // what was sent before the handle goes first
     }
     std::vector<SendCallback> cbs;
     if (out.cb) cbs.push_back(std::move(out.cb));
     const bool carriesHandle = out.handle != nullptr;
-    submit(std::move(out.bytes), std::move(cbs), std::move(out.handle));
+    submit(std::move(out.bytes), std::move(cbs), std::move(out.handle), written);
     if (carriesHandle) handleQueue_.emplace();  // hold everything after it until the peer answers
     return uv_stream_get_write_queue_size(stream) < kSendHint;
 }
@@ -235,10 +236,11 @@ void Channel::flushOutbox() {
     submit(std::exchange(outbox_, {}), std::exchange(outboxCallbacks_, {}), nullptr);
 }
 
-void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle) {
+void Channel::submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle,
+                     std::size_t from) {
     auto* req = new WriteReq{{}, std::move(bytes), std::move(cbs), this, std::move(handle)};
     req->req.data = req;
-    uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
+    uv_buf_t buf = uv_buf_init(req->bytes.data() + from, static_cast<unsigned>(req->bytes.size() - from));
     auto done = [](uv_write_t* w, int status) {
         auto* rq = static_cast<WriteReq*>(w->data);
         std::unique_ptr<WriteReq> owned(rq);

@@ -117,7 +117,9 @@ private:
     bool writeNow(Outgoing out);
     // Hand the outbox to libuv as one write.
     void flushOutbox();
-    void submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle);
+    // Write bytes from `from` on: what a try_write already sent is not moved away first.
+    void submit(std::string bytes, std::vector<SendCallback> cbs, std::unique_ptr<HandleCopy> handle,
+                std::size_t from = 0);
     void writeControl(const nlohmann::json& m);
     void onRead(ssize_t nread, const uv_buf_t* buf);
     // channel_handles.cpp: handle passing.
