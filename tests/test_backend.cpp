@@ -3,6 +3,7 @@
 // vfork-style clone and pidfd (strace shows the system calls).
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cstdlib>
 #include <fstream>
@@ -143,4 +144,74 @@ TEST(Backend, AParentWithThousandsOfFdsSpawnsThroughVfork) {
     for (int fd : held) ::close(fd);
     run();
     EXPECT_EQ(run(), "posix_spawn");  // a small table again
+}
+
+// The fds that live as long as a child (its pipes' ends here, its pidfd) are kept
+// at 1024 and up when the fd limit allows, so that the low numbers stay free for
+// the fds a spawn needs while it starts: those are all the vfork backend's child
+// copies (next test).
+TEST(Backend, TheFdsOfLiveChildrenAreKeptAboveTheLowNumbers) {
+    if (!std::getenv("CHILDPROC_BACKEND") || std::string_view(std::getenv("CHILDPROC_BACKEND")) == "uv")
+        GTEST_SKIP() << "the pidfd backends' (CHILDPROC_BACKEND=posix_spawn)";
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur <= 2048) GTEST_SKIP() << "the fd limit (" << lim.rlim_cur << ") leaves no room above 1024";
+    std::vector<std::shared_ptr<ChildProcess>> alive;
+    SpawnOptions o;
+    o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe};
+    for (int i = 0; i < 100; ++i) alive.push_back(spawn(kHelper, {"sleep", "60000"}, o));  // 400 fds of ours
+    const int next = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    EXPECT_LT(next, 100) << "the low numbers are taken by our children's fds";
+    ::close(next);
+    int high = 0;
+    for (int fd = 1024; fd < 1024 + 1000; ++fd) high += ::fcntl(fd, F_GETFD) >= 0 ? 1 : 0;
+    EXPECT_GE(high, 300);
+    for (auto& c : alive) c->kill();
+    test::runLoop();
+    for (auto& c : alive) EXPECT_EQ(c->signalCode(), "SIGTERM");
+}
+
+// A supervisor of thousands: the vfork backend's child starts on our fd table and
+// copies only the fds below the highest it needs (close_range's UNSHARE), rather
+// than the kernel copying every fd we hold. Nothing of ours reaches it, and every
+// fd of ours, low or high, careless (no O_CLOEXEC) or not, is still open after.
+TEST(Backend, TheVforkChildTakesOnlyItsFdsAndLeavesOursAlone) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    std::vector<int> held;
+    for (int i = 0; i < 300; ++i) held.push_back(::open("/dev/null", O_RDONLY));  // without O_CLOEXEC
+    if (lim.rlim_cur > 2048)
+        for (int i = 0; i < 300; ++i) held.push_back(::fcntl(held[static_cast<std::size_t>(i)], F_DUPFD, 1500));
+    for (int i = 0; i < 20; ++i) {
+        SpawnOptions o;
+        o.killWithParent = true;  // the vfork backend
+        o.stdio = {StdioType::pipe, StdioType::pipe, StdioType::pipe, StdioType::ipc};
+        std::string out;
+        auto c = spawn(kHelper, {"fds"}, o);
+        c->stdoutPipe()->onData([&](std::string_view d) { out += d; });
+        test::runLoop();
+        ASSERT_STREQ(c->backend(), "vfork");
+        EXPECT_EQ(out, "0\n1\n2\n3\n");
+        EXPECT_EQ(c->exitCode(), 0);
+    }
+    for (int fd : held) EXPECT_EQ(::fcntl(fd, F_GETFD), 0) << "fd " << fd << " of ours was closed or changed";
+    for (int fd : held) ::close(fd);
+}
+
+TEST(Backend, TheVforkChildStartsOnOurFdTable) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "under a sanitizer the child is started by vfork() (vfork_launcher.cpp)";
+#endif
+    if (std::system("command -v strace >/dev/null 2>&1") != 0) GTEST_SKIP() << "strace is not installed";
+    std::string trace = test::tempPath("cp_vfork.strace");
+    std::string cmd = "strace -f -qq -e trace=clone,clone3,vfork,close_range,unshare -o '" + trace + "' '" +
+                      std::string(CP_TOOL_PATH) + "' spawn --rlimit core=0 '" + kHelper + "' exit 0 >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream f(trace);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string t = ss.str();
+    EXPECT_NE(t.find("CLONE_FILES"), std::string::npos) << t;
+    EXPECT_NE(t.find("CLOSE_RANGE_UNSHARE) = 0"), std::string::npos) << t;
+    EXPECT_EQ(t.find("unshare("), std::string::npos) << t;
 }

@@ -73,8 +73,7 @@ int ChildFds::prepare(const LaunchSpec& spec) {
         case StdioPlan::Kind::pipe: {
             int sv[2];
             if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
-            noteNewFd(sv[1]);
-            parentEnds_.emplace_back(s.pipe, sv[0]);
+            parentEnds_.emplace_back(s.pipe, keepHigh(sv[0]));
             temporaries_.push_back(sv[1]);
             source = park(sv[1]);
             break;

@@ -58,10 +58,10 @@ Launcher& launcherFor(Backend wanted, const LaunchSpec& spec) {
         return posixSpawnLauncher();
     }
     // A parent holding thousands of fds (a supervisor of thousands of children):
-    // posix_spawn's closefrom would close each of them in every child while we wait
-    // (bench/results.md: 10 000 children alive, 5 ms a spawn, 1 ms through the vfork
-    // backend); the vfork backend marks them close-on-exec, and exec closes them
-    // after we have resumed. CHILDPROC_BACKEND=uv still means uv.
+    // posix_spawn's child gets a copy of every one and its closefrom closes each while
+    // we wait (bench/results.md: 10 000 children alive, 5 ms a spawn); the vfork
+    // backend's child copies only the few it needs (vfork_launcher.cpp), and the cost
+    // of a spawn stays what it is with none alive. CHILDPROC_BACKEND=uv still means uv.
     if (wanted == Backend::automatic && environmentDefault() != Backend::uv && fastPathCan && holdsManyFds())
         return vforkLauncher();
     if (wanted == Backend::automatic) wanted = environmentDefault();

@@ -150,9 +150,9 @@ bool pidfdSupported() {
 int watchChild(uv_loop_t* loop, pid_t pid, const char* backend, ProcessHandle::ExitFn onExit,
                std::unique_ptr<ProcessHandle>& out) {
     // Nobody but us can reap the child, so the pid is still its own here.
-    const int pidfd = pidfdOpen(pid);
+    int pidfd = pidfdOpen(pid);
     int err = pidfd < 0 ? -errno : 0;
-    noteNewFd(pidfd);
+    pidfd = keepHigh(pidfd);
     if (pidfd >= 0) {
         auto p = std::make_unique<PidfdProcess>(std::move(onExit), pid, pidfd, backend);
         err = p->start(loop);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Backend 3 (Linux), for killWithParent, and for uid/gid with killWithParent or
-// a controlling terminal: posix_spawn has no way to run prctl(PR_SET_PDEATHSIG)
-// or setuid in the child, so this does what glibc's posix_spawn does,
-// by hand: vfork (the child borrows our memory until it execs), only
-// async-signal-safe calls in the child, and every signal blocked around it so no
-// handler of ours runs on the shared stack. The exec errno comes back through a
-// close-on-exec pipe, not through memory: sanitizers (TSan) turn vfork into fork,
-// where memory is not shared.
+// Backend 3 (Linux), for killWithParent, limits, and uid/gid with killWithParent or
+// a controlling terminal: posix_spawn has no way to run prctl(PR_SET_PDEATHSIG),
+// setrlimit or setuid in the child; and for a parent that holds many fds. This does
+// what glibc's posix_spawn does, by hand: a child that borrows our memory until it
+// execs (clone's CLONE_VM|CLONE_VFORK), only async-signal-safe calls in it, and
+// every signal blocked around it so no handler of ours runs in it. Unlike glibc's,
+// the child also starts on our fd table (CLONE_FILES) and copies only the fds it
+// needs. The exec errno comes back through a close-on-exec pipe, not through
+// memory: sanitizers (TSan) turn vfork into fork, where memory is not shared.
 
 #include "launch/launchers.hpp"
 
@@ -15,11 +16,13 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <string>
@@ -28,6 +31,16 @@
 #include "core/resource_table.hpp"
 #include "launch/child_fds.hpp"
 #include "launch/pidfd_process.hpp"
+
+// Under a sanitizer the child runs on our stack through vfork(), which the sanitizer
+// knows (TSan makes it a fork); its runtime would not follow a child on a stack of ours.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CHILDPROC_CHILD_BY_VFORK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CHILDPROC_CHILD_BY_VFORK 1
+#endif
+#endif
 
 namespace childproc::detail {
 
@@ -71,6 +84,8 @@ struct ChildSetup {
     long uid = -1;
     long gid = -1;
     pid_t parent = 0;
+    int reportRead = -1;
+    unsigned keepFds = 0;  // every fd the child needs is below this
 };
 
 // What the child reports when it could not exec: the errno, and which of our own
@@ -135,11 +150,22 @@ void keepOnlySlots(int slots, int reportFd) {
     ::syscall(SYS_close_range, static_cast<unsigned>(reportFd + 1), ~0U, 0U);
 }
 
+// A child that starts on our fd table takes its own copy of the fds below `keep`
+// only (close_range's CLOSE_RANGE_UNSHARE, Linux 5.9), where fork and vfork copy
+// every fd we hold, and its exec then closes each: thousands for a supervisor of
+// thousands of children, while it waits. Before 5.9, a full copy. 0 or an errno.
+int ownFdTable(unsigned keep) {
+    if (::syscall(SYS_close_range, keep, ~0U, CLOSE_RANGE_UNSHARE) == 0) return 0;
+    return ::unshare(CLONE_FILES) == 0 ? 0 : errno;
+}
+
 [[noreturn]] void becomeChild(const char* program, char* const* argv, char* const* envp, const ChildFds& fds,
-                              const ChildSetup& setup, int reportFd) {
+                              const ChildSetup& setup, int reportFd, bool sharesOurFds) {
     ChildReport report;
     int& e = report.err;
-    if (setup.killWithParent) {
+    if (sharesOurFds) e = ownFdTable(setup.keepFds);  // before any fd is touched: they are ours until then
+    if (!e) ::close(setup.reportRead);
+    if (!e && setup.killWithParent) {
         if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
         else if (::getppid() != setup.parent) e = ESRCH;  // orphaned before prctl took hold
     }
@@ -170,20 +196,57 @@ void keepOnlySlots(int slots, int reportFd) {
     ::_exit(127);
 }
 
+struct ChildStart {
+    const char* program;
+    char* const* argv;
+    char* const* envp;
+    const ChildFds* fds;
+    const ChildSetup* setup;
+    int reportFd;
+};
+
+#if !defined(CHILDPROC_CHILD_BY_VFORK)
+int cloneChild(void* p) {
+    const auto& s = *static_cast<const ChildStart*>(p);
+    becomeChild(s.program, s.argv, s.envp, *s.fds, *s.setup, s.reportFd, true);
+}
+#endif
+
+// The child runs, and we wait until it has exec'd or exited; its pid or -1.
+pid_t startChildProcess(const ChildStart& start) {
+#if defined(CHILDPROC_CHILD_BY_VFORK)
+    const pid_t pid = ::vfork();
+    if (pid == 0) becomeChild(start.program, start.argv, start.envp, *start.fds, *start.setup, start.reportFd, false);
+    return pid;
+#else
+    // Its stack is here, in our frame, which outlives it: we are suspended until it
+    // execs or exits (as musl's posix_spawn does).
+    alignas(64) char stack[32 * 1024];
+    return ::clone(cloneChild, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+                   const_cast<ChildStart*>(&start));
+#endif
+}
+
+// One past the highest fd the child needs: its slots, the fds it copies into them,
+// and the report pipe.
+unsigned fdsNeeded(const ChildFds& fds, int reportFd) {
+    int highest = std::max(fds.slots() - 1, reportFd);
+    for (const FdOp& op : fds.ops()) highest = std::max(highest, op.src);
+    return static_cast<unsigned>(highest + 1);
+}
+
 // 0 or a negative errno, with the report of a child that could not exec.
 int vforkSpawn(const char* program, char* const* argv, char* const* envp, const ChildFds& fds, ChildSetup setup,
                pid_t& out, ChildReport& childReport) {
     int report[2];
     if (int r = reportPipe(report, fds.slots()); r != 0) return r;
     setup.parent = ::getpid();
+    setup.reportRead = report[0];
+    setup.keepFds = fdsNeeded(fds, report[1]);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    const pid_t pid = ::vfork();
-    if (pid == 0) {
-        ::close(report[0]);
-        becomeChild(program, argv, envp, fds, setup, report[1]);
-    }
+    const pid_t pid = startChildProcess(ChildStart{program, argv, envp, &fds, &setup, report[1]});
     const int forkErr = pid < 0 ? errno : 0;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     ::close(report[1]);
