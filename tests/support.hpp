@@ -4,7 +4,9 @@
 // until a condition holds without hanging the suite.
 
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,14 @@ std::string thrownCode(Fn&& fn) {
 // backend, in parallel.
 inline std::string tempPath(const std::string& name) {
     return ::testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
+}
+
+// A file's whole contents, bytes as they are ("" when it cannot be read).
+inline std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
 }
 
 // How long a wait may last before the test counts as hung. A guard against hangs,

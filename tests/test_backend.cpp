@@ -6,8 +6,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "support.hpp"
 
@@ -70,10 +68,7 @@ TEST(Backend, FastPathIsVforkCloneWithPidfd) {
         trace + "' '" + std::string(CP_TOOL_PATH) + "' spawn --backend posix_spawn '" + kHelper +
         "' exit 0 >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream f(trace);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const std::string t = ss.str();
+    const std::string t = test::slurp(trace);
     EXPECT_NE(t.find("CLONE_VM"), std::string::npos) << t;
     EXPECT_NE(t.find("CLONE_VFORK"), std::string::npos) << t;
     EXPECT_NE(t.find("pidfd_open("), std::string::npos) << t;
@@ -207,10 +202,7 @@ TEST(Backend, TheVforkChildStartsOnOurFdTable) {
     std::string cmd = "strace -f -qq -e trace=clone,clone3,vfork,close_range,unshare -o '" + trace + "' '" +
                       std::string(CP_TOOL_PATH) + "' spawn --rlimit core=0 '" + kHelper + "' exit 0 >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream f(trace);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const std::string t = ss.str();
+    const std::string t = test::slurp(trace);
     EXPECT_NE(t.find("CLONE_FILES"), std::string::npos) << t;
     EXPECT_NE(t.find("CLOSE_RANGE_UNSHARE) = 0"), std::string::npos) << t;
     EXPECT_EQ(t.find("unshare("), std::string::npos) << t;

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "childproc/script.hpp"
@@ -24,12 +23,7 @@ namespace {
 // Prints its arguments as a JSON list: what the child received, exactly.
 constexpr const char* kArgvJson = "import json,sys; print(json.dumps(sys.argv[1:]))";
 
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using test::slurp;
 
 template <class Fn>
 ScriptError thrownScriptError(Fn&& fn) {

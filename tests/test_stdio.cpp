@@ -5,23 +5,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cstdio>
-#include <fstream>
 #include <future>
-#include <sstream>
 
 #include "support.hpp"
 
 using namespace childproc;
 using test::kHelper;
 
-namespace {
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-}  // namespace
+using test::slurp;
 
 TEST(Stdio, DefaultIsThreePipes) {
     auto c = spawn(kHelper, {"exit", "0"});

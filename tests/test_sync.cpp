@@ -6,8 +6,6 @@
 #include <signal.h>
 #include <unistd.h>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "support.hpp"
@@ -253,11 +251,8 @@ TEST(ExecSync, ForwardsStderrWhenStdioIsNotGiven) {
     ::dup2(saved, 2);
     ::close(saved);
     ::close(file);
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
     EXPECT_EQ(out, "to-out\n");
-    EXPECT_EQ(ss.str(), "to-err\n");
+    EXPECT_EQ(test::slurp(path), "to-err\n");
 }
 
 TEST(ExecSync, TimeoutThrowsEtimedout) {
